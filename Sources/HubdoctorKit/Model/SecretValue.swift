@@ -1,0 +1,39 @@
+import Crypto
+
+/// A value that may be a key. It never renders itself: `description`, string interpolation,
+/// `dump` and `debugPrint` all show only its length, so a slip in a log line cannot leak it.
+/// The bytes are kept exactly as the reader delivered them (Go readers keep non-UTF-8 bytes).
+public struct SecretValue: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ text: String) { self.bytes = Array(text.utf8) }
+
+    /// The value as text (invalid UTF-8 becomes U+FFFD). Never print it.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    public var isEmpty: Bool { bytes.isEmpty }
+
+    /// Length in Unicode scalars, which is what an engineer counts in an editor.
+    public var length: Int { text.unicodeScalars.count }
+
+    /// `sha256:` and the first 12 hex digits of SHA-256 over the bytes (the contract's fingerprint).
+    public var fingerprint: String { Fingerprint.of(bytes) }
+
+    public var description: String { "<redacted: \(bytes.count) bytes, \(fingerprint)>" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
+public enum Fingerprint {
+    public static func of<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digest = SHA256.hash(data: Array(bytes))
+        let hex = digest.prefix(6).map { byte -> String in
+            let s = String(byte, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined()
+        return "sha256:" + hex
+    }
+
+    public static func of(_ text: String) -> String { of(Array(text.utf8)) }
+}
