@@ -25,5 +25,5 @@ public struct HubdoctorError: Error, LocalizedError, Sendable, Equatable, Custom
 
     public var errorDescription: String? { description }
 
-    public var exitCode: Int32 { ExitCode.toolError }
+    public var exitCode: Int32 { ExitCodes.toolError }
 }

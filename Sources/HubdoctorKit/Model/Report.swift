@@ -51,13 +51,13 @@ public struct Report: Codable, Sendable {
             }
         }
         self.summary = s
-        self.exitCode = findings.contains { failOn.trips($0.status) } ? ExitCode.findings : ExitCode.ok
+        self.exitCode = findings.contains { failOn.trips($0.status) } ? ExitCodes.findings : ExitCodes.ok
     }
 
     enum CodingKeys: String, CodingKey { case schema, tool, command, summary, findings, links, exitCode }
 }
 
-public enum ExitCode {
+public enum ExitCodes {
     public static let ok: Int32 = 0
     public static let findings: Int32 = 1
     public static let toolError: Int32 = 2

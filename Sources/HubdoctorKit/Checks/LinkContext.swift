@@ -1,0 +1,72 @@
+import Foundation
+
+/// Everything read for one link, handed to every check: the spec and what each source delivered.
+public struct LinkReadings: Sendable {
+    public var link: LinkSpec
+    public var caller: KeyReading
+    public var service: KeyReading
+    public var url: KeyReading?
+    /// `--hub-url`, which overrides the URL the caller is configured with.
+    public var urlOverride: String?
+    public var resolver: SourceResolver
+
+    /// The URL probes go to: the override, or the caller's configured one.
+    public var effectiveURL: String? {
+        if let urlOverride { return urlOverride }
+        return url?.usableValue?.text
+    }
+
+    /// The values runbook steps are filled in with. Never a key.
+    public var facts: [String: String] {
+        var f: [String: String] = ["link": link.name, "root": resolver.root]
+        if let m = link.mode { f["mode"] = m.rawValue }
+        if let r = link.modeReason { f["mode_reason"] = r }
+        for (prefix, side, reading) in [("caller", link.caller, caller), ("service", link.service, service)] {
+            f["\(prefix).name"] = side.name
+            f["\(prefix).var"] = side.key.variableName
+            let origin = reading.origin ?? reading.considered.first
+            f["\(prefix).file"] = origin?.display ?? side.key.files.first ?? side.key.description
+            f["\(prefix).source"] = reading.origin?.label ?? f["\(prefix).file"]
+            f["\(prefix).line"] = reading.origin?.line.map(String.init) ?? ""
+            f["\(prefix).files"] = (reading.considered.isEmpty ? side.key.files : reading.considered.map(\.display)).joined(separator: " ")
+            if let r = side.restart { f["\(prefix).restart"] = r }
+            if let p = side.process { f["\(prefix).pid"] = String(p) }
+        }
+        f["restart"] = link.restartBoth ?? [link.service.restart, link.caller.restart].compactMap { $0 }.joined(separator: "; ")
+        f["key_env"] = shellName(link.service.key.variableName)
+        if let url = effectiveURL { f["url"] = Redact.url(url) }
+        if let e = link.expectedURL { f["expected_url"] = e }
+        let base = (effectiveURL.map(Redact.url) ?? link.expectedURL ?? "").trimmingSuffix("/")
+        if !base.isEmpty {
+            f["health_url"] = base + (link.probes.health ?? "/health")
+            f["protected_url"] = base + (link.probes.protected.first ?? "/")
+        }
+        if let u = link.url { f["url.var"] = u.variableName }
+        return f
+    }
+
+    /// A variable name that is safe in a shell (`GITEA_MCP_TOKEN`, or `KEY` for a YAML path).
+    func shellName(_ name: String) -> String {
+        let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        return cleaned.isEmpty || cleaned.first!.isNumber ? "KEY" : cleaned
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var s = self
+        while !suffix.isEmpty, s.hasSuffix(suffix) { s.removeLast(suffix.count) }
+        return s
+    }
+}
+
+/// Redaction of the few non-key values hubdoctor shows.
+public enum Redact {
+    /// A URL with any `user:password@` removed.
+    public static func url(_ text: String) -> String {
+        guard var c = URLComponents(string: text), c.user != nil || c.password != nil else { return text }
+        c.user = nil
+        c.password = nil
+        return c.string ?? text
+    }
+}

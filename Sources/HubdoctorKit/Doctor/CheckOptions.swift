@@ -1,0 +1,23 @@
+import Foundation
+
+/// Everything `hubdoctor check` was asked to do, as plain values (the CLI turns flags into this).
+public struct CheckOptions: Sendable {
+    public var root: String = "."
+    public var configPath: String?
+    public var mode: ModeChoice = .auto
+    public var hubURL: String?
+    public var offline = false
+    public var timeout: Double = 5
+    public var runbookDirs: [String] = []
+    public var callerPID: Int32?
+    public var servicePID: Int32?
+    public var wait: Double?
+    public var failOn: FailThreshold = .error
+    public var only: [String] = []
+    public var skip: [String] = []
+    public var noNegative = false
+    /// hubdoctor's own environment (for `{environment: NAME}` sources and `HUBDOCTOR_RUNBOOKS`).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    public init() {}
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// `hubdoctor check`: read both sides of every link, compare, probe, and explain.
+public enum Doctor {
+    /// The links to check: those of `--config`, or the built-in HiveCFM profile in the chosen mode.
+    public static func links(_ options: CheckOptions, resolver: SourceResolver) throws -> [LinkSpec] {
+        if let path = options.configPath {
+            return try HubdoctorConfig.load(path: path, resolver: resolver).links
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resolver.root, isDirectory: &isDir), isDir.boolValue else {
+            throw HubdoctorError(.usage, "--root \(resolver.root) is not a directory")
+        }
+        let (mode, reason) = chooseMode(options.mode, resolver: resolver)
+        return [HiveCFMProfile.link(mode: mode, reason: reason, resolver: resolver)]
+    }
+
+    static func chooseMode(_ choice: ModeChoice, resolver: SourceResolver) -> (RunMode, String) {
+        switch choice {
+        case .native: return (.native, "--mode native")
+        case .docker: return (.docker, "--mode docker")
+        case .auto: return HiveCFMProfile.detectMode(resolver: resolver)
+        }
+    }
+
+    /// Reads a link's sources, with `--caller-pid`/`--service-pid` applied.
+    public static func read(_ link: LinkSpec, options: CheckOptions, resolver: SourceResolver) -> LinkReadings {
+        var link = link
+        if let pid = options.callerPID { link.caller.process = pid }
+        if let pid = options.servicePID { link.service.process = pid }
+        let caller = resolver.read(link.caller.key)
+        let service = resolver.read(link.service.key)
+        SecretRegistry.shared.register(caller.value)
+        SecretRegistry.shared.register(service.value)
+        return LinkReadings(link: link, caller: caller, service: service, url: link.url.map(resolver.read),
+                            urlOverride: options.hubURL, resolver: resolver)
+    }
+
+    /// The checks that need no network.
+    public static func offlineFindings(_ r: LinkReadings) -> [Finding] {
+        KeyChecks.evaluate(r) + URLChecks.evaluate(r)
+    }
+
+    public static func check(_ options: CheckOptions) async throws -> Report {
+        let resolver = SourceResolver(root: options.root, environment: options.environment)
+        let links = try links(options, resolver: resolver)
+        var findings: [Finding] = []
+        var contexts: [Report.LinkContext] = []
+        for link in links {
+            let readings = read(link, options: options, resolver: resolver)
+            contexts.append(Report.LinkContext(name: link.name, mode: link.mode?.rawValue, modeReason: link.modeReason,
+                                               url: readings.effectiveURL.map(Redact.url)))
+            findings += offlineFindings(readings)
+            if options.mode == .auto, options.configPath == nil, let mode = link.mode {
+                findings += otherModeFindings(current: findings, mode: mode, options: options, resolver: resolver)
+            }
+        }
+        findings = select(findings, only: options.only, skip: options.skip)
+        return Report(command: "check", findings: findings, links: contexts, failOn: options.failOn)
+    }
+
+    /// In `auto` mode, read the layout in the other mode too and say when the answer differs
+    /// (native reads `.env.local`, which drifted; Docker reads `.env`, which matches).
+    static func otherModeFindings(current: [Finding], mode: RunMode, options: CheckOptions, resolver: SourceResolver) -> [Finding] {
+        let other = mode.other
+        let link = HiveCFMProfile.link(mode: other, reason: "the other mode, for comparison", resolver: resolver)
+        let otherReadings = read(link, options: options, resolver: resolver)
+        let theirs = KeyChecks.evaluate(otherReadings)
+        func keyVerdict(_ fs: [Finding]) -> Finding? {
+            fs.first { $0.check.hasPrefix("keys.") && $0.status == .fail } ?? fs.first { $0.check == "keys.match" }
+        }
+        guard let mine = keyVerdict(current.filter { $0.link == link.name }), let their = keyVerdict(theirs) else { return [] }
+        let title = "Native and Docker modes give the same answer for the keys"
+        let mineText = "\(mode.rawValue) reads \(readings(for: current, link.name))"
+        let theirText = "\(other.rawValue) reads \(otherReadings.caller.whereLabel)"
+        if mine.status == their.status, mine.cause == their.cause {
+            return [Finding(check: "mode.compare", status: .pass, title: title,
+                            message: "In \(other.rawValue) mode the keys check ends the same way (\(their.status.rawValue)).",
+                            link: link.name, facts: otherReadings.facts)]
+        }
+        let mineVerdict = mine.status == .pass ? "which matches" : "where \(mine.cause?.rawValue ?? mine.status.rawValue)"
+        let theirVerdict = their.status == .pass ? "which matches" : "where \(their.cause?.rawValue ?? their.status.rawValue)"
+        let message = "The modes disagree: \(mineText), \(mineVerdict); \(theirText), \(theirVerdict). Whichever way the services really run decides which of these is the live problem (pass --mode to choose)."
+        let status: Status = their.status == .pass ? .pass : .warn
+        if status == .pass {
+            return [Finding(check: "mode.compare", status: .pass, title: title, message: message, link: link.name, facts: otherReadings.facts)]
+        }
+        return [Finding(check: "mode.compare", status: .warn, cause: their.cause, title: title, message: message,
+                        evidence: their.evidence, link: link.name, facts: otherReadings.facts)]
+    }
+
+    private static func readings(for findings: [Finding], _ link: String) -> String {
+        findings.first { $0.link == link && $0.check == "keys.caller.present" }?.evidence.first?.source ?? "its files"
+    }
+
+    /// `--only` and `--skip` by check id (a prefix such as `keys` selects a whole area).
+    public static func select(_ findings: [Finding], only: [String], skip: [String]) -> [Finding] {
+        func matches(_ check: String, _ pattern: String) -> Bool { check == pattern || check.hasPrefix(pattern + ".") }
+        return findings.filter { f in
+            (only.isEmpty || only.contains { matches(f.check, $0) }) && !skip.contains { matches(f.check, $0) }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+/// Loads a variable from a list of `.env` files the way each reader's loader does it:
+/// which files count, in what order, and who wins.
+struct EnvLoader {
+    let resolver: SourceResolver
+
+    struct LoadedFile {
+        var origin: Origin
+        var document: EnvDocument?
+        var problem: SourceProblem?
+    }
+
+    /// Reads `name` from `files` (highest priority first) with `dialect`.
+    func read(files: [String], name: String, dialect: Dialect, source: KeySource) -> KeyReading {
+        var reading = KeyReading(source: source)
+        let loaded = load(files: files, dialect: dialect)
+        reading.considered = loaded.map(\.origin)
+        let existing = loaded.filter { $0.problem == nil || $0.problem?.reason != "no such file" }
+        if existing.isEmpty {
+            let list = loaded.map(\.origin.display).joined(separator: ", ")
+            let origin = loaded.first?.origin ?? Origin(display: list)
+            reading.problems.append(SourceProblem(origin: origin, reason: loaded.count > 1 ? "none of \(list) exists" : "no such file"))
+            return reading
+        }
+        var definitions: [Definition] = []
+        for file in loaded {
+            if let problem = file.problem, problem.reason != "no such file" {
+                reading.problems.append(problem)
+                continue
+            }
+            guard let doc = file.document else { continue }
+            if let error = doc.error {
+                var origin = file.origin
+                origin.line = error.line
+                reading.problems.append(SourceProblem(origin: origin, reason: "\(dialect.readerName) refuses this file: \(error.reason)"))
+                if dialect == .godotenv {
+                    // godotenv.Load stops at the first file it cannot parse: later files are not read.
+                    reading.notes.append("godotenv stops at \(file.origin.display): the files after it are not loaded either")
+                    break
+                }
+                continue
+            }
+            // Within one file the last definition is the one delivered; earlier ones lost.
+            for entry in doc.entries where entry.name == name {
+                var origin = file.origin
+                origin.line = entry.line
+                definitions.append(Definition(origin: origin, value: entry.value))
+            }
+        }
+        // Across files the first file that defines the name wins; within it, its last definition.
+        if let firstFile = definitions.first?.origin.path {
+            let winner = definitions.last { $0.origin.path == firstFile }!
+            reading.value = winner.value
+            reading.origin = winner.origin
+            reading.shadowed = definitions.filter { $0 != winner }
+            let losingFiles = Set(reading.shadowed.compactMap(\.origin.path)).subtracting([firstFile])
+            if !losingFiles.isEmpty {
+                let others = loaded.filter { losingFiles.contains($0.origin.path ?? "") }.map(\.origin.display)
+                reading.notes.append("\(winner.origin.display) wins over \(others.joined(separator: ", ")) (\(precedenceRule(dialect)))")
+            }
+            if reading.shadowed.contains(where: { $0.origin.path == firstFile }) {
+                reading.notes.append("\(name) is defined more than once in \(winner.origin.display); the last definition (line \(winner.origin.line ?? 0)) is the one read")
+            }
+        }
+        return reading
+    }
+
+    private func precedenceRule(_ dialect: Dialect) -> String {
+        switch dialect {
+        case .next: return "@next/env loads .env.local before .env and the first definition wins"
+        case .godotenv: return "godotenv.Load never overrides a variable already set"
+        case .dotenv: return "dotenv.config does not override a variable already set"
+        case .compose: return "the first file listed wins"
+        }
+    }
+
+    /// Reads and parses each file. For `next`, expansion runs across the files in priority order
+    /// (a higher-priority file's variables are in `process.env` when the next file is expanded).
+    func load(files: [String], dialect: Dialect) -> [LoadedFile] {
+        var env: [String: String] = [:]
+        return files.map { file in
+            let path = resolver.absolute(file)
+            let origin = Origin(display: resolver.display(path), path: path, dialect: dialect)
+            switch SourceFile.read(path, display: origin.display) {
+            case .failure(let problem):
+                return LoadedFile(origin: origin, document: nil, problem: problem)
+            case .success(let bytes):
+                let doc: EnvDocument
+                if dialect == .next {
+                    doc = DotenvExpand.expand(DotenvJSParser.parse(bytes), processEnv: &env)
+                } else {
+                    doc = dialect.parse(bytes)
+                }
+                return LoadedFile(origin: origin, document: doc, problem: nil)
+            }
+        }
+    }
+}

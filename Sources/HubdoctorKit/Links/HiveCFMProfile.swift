@@ -1,0 +1,78 @@
+import Foundation
+
+/// The built-in profile: HiveCFM Core (Next.js) calls the Hub (Go) with one key under two names.
+public enum HiveCFMProfile {
+    public static let linkName = "core-to-hub"
+    public static let coreDir = "hivecfm-core"
+    public static let hubDir = "hivecfm-hub"
+    public static let callerVar = "HIVECFM_HUB_API_KEY"
+    public static let urlVar = "HIVECFM_HUB_URL"
+    public static let serviceVar = "API_KEY"
+    public static let hubService = "hivecfm-hub-api"
+    public static let coreService = "hivecfm-core"
+    public static let nativeURL = "http://localhost:8090"
+    public static let dockerURL = "http://hivecfm-hub-api:8080"
+    public static let protectedPaths = ["/v1/feedback-records", "/v1/webhooks"]
+
+    /// `@next/env`'s files for `next dev`, highest priority first (test mode skips `.env.local`).
+    public static func nextFiles(environment: String = "development") -> [String] {
+        var names = [".env.\(environment).local", ".env.local", ".env.\(environment)", ".env"]
+        if environment == "test" { names.removeAll { $0 == ".env.local" } }
+        return names.map { "\(coreDir)/\($0)" }
+    }
+
+    public static func link(mode: RunMode, reason: String, resolver: SourceResolver) -> LinkSpec {
+        let composeHosts: Set<String> = [hubService, "hub", "hivecfm-hub"]
+        switch mode {
+        case .native:
+            let coreFiles = nextFiles().filter { SourceFile.exists(resolver.absolute($0)) }
+            let files = coreFiles.isEmpty ? ["\(coreDir)/.env"] : coreFiles
+            return LinkSpec(
+                name: linkName,
+                caller: SideSpec(role: .caller, name: "Core", key: .env(files: files, var: callerVar, dialect: .next),
+                                 readers: [.next, .compose],
+                                 restart: "stop `pnpm dev` in \(coreDir) and start it again"),
+                service: SideSpec(role: .service, name: "Hub", key: .env(files: ["\(hubDir)/.env"], var: serviceVar, dialect: .godotenv),
+                                  readers: [.godotenv, .compose],
+                                  restart: "stop `make run` in \(hubDir) and start it again"),
+                url: .env(files: files, var: urlVar, dialect: .next),
+                probes: ProbePaths(health: "/health", protected: protectedPaths),
+                mode: .native, modeReason: reason, expectedURL: nativeURL, composeHosts: composeHosts,
+                restartBoth: "(cd \(hubDir) && make run) & (cd \(coreDir) && pnpm dev)")
+        case .docker:
+            let coreFiles = ["\(coreDir)/.env"]
+            return LinkSpec(
+                name: linkName,
+                caller: SideSpec(role: .caller, name: "Core", key: .env(files: coreFiles, var: callerVar, dialect: .compose),
+                                 readers: [.compose, .next],
+                                 restart: "docker compose restart \(coreService)"),
+                service: SideSpec(role: .service, name: "Hub", key: .env(files: ["\(hubDir)/.env"], var: serviceVar, dialect: .compose),
+                                  readers: [.compose, .godotenv],
+                                  restart: "docker compose restart \(hubService)"),
+                url: .env(files: coreFiles, var: urlVar, dialect: .compose),
+                probes: ProbePaths(health: "/health", protected: protectedPaths),
+                mode: .docker, modeReason: reason, expectedURL: dockerURL, composeHosts: composeHosts,
+                restartBoth: "docker compose restart \(hubService) \(coreService)")
+        }
+    }
+
+    static let composeFileNames = ["docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml"]
+
+    /// `--mode auto`: which mode the layout is most likely run in, and why.
+    public static func detectMode(resolver: SourceResolver) -> (RunMode, String) {
+        let composeFile = composeFileNames.first { SourceFile.exists(resolver.absolute($0)) }
+        let localFiles = nextFiles().filter { $0.contains(".local") && SourceFile.exists(resolver.absolute($0)) }
+        if let local = localFiles.first {
+            return (.native, "\(local) exists, and only `next dev` on the host reads it")
+        }
+        if let composeFile {
+            return (.docker, "\(composeFile) exists and Core has no .env.local")
+        }
+        // Fall back to the caller's own URL: a Compose service name means it expects Docker.
+        let url = resolver.read(.env(files: ["\(coreDir)/.env"], var: urlVar, dialect: .compose)).usableValue?.text
+        if let url, let host = URLComponents(string: url)?.host, [hubService, "hub", "hivecfm-hub"].contains(host) {
+            return (.docker, "\(urlVar) names the Compose service \(host)")
+        }
+        return (.native, "no Compose file and no Docker service name in \(urlVar)")
+    }
+}

@@ -1,0 +1,84 @@
+/// How the two services run: on the host (`pnpm dev`, `make run`) or as Compose containers.
+public enum RunMode: String, Codable, Sendable, CaseIterable {
+    case native, docker
+
+    public var other: RunMode { self == .native ? .docker : .native }
+}
+
+/// `--mode`: a mode, or `auto` to infer it from the layout.
+public enum ModeChoice: String, Sendable, CaseIterable {
+    case native, docker, auto
+}
+
+public enum Role: String, Codable, Sendable {
+    case caller, service
+}
+
+/// One side of a link: who it is, where its key lives, and how it is restarted.
+public struct SideSpec: Sendable {
+    public var role: Role
+    /// Display name: "Core", "Hub", "routing".
+    public var name: String
+    public var key: KeySource
+    /// The readers that read the key's file across run modes: if they disagree on the line that
+    /// defines the key, switching modes changes the key (`dialect-disagreement`).
+    public var readers: [Dialect]
+    /// The running process, when known: its environment is compared with `key`.
+    public var process: Int32?
+    /// The command that restarts this side in the link's mode.
+    public var restart: String?
+
+    public init(role: Role, name: String, key: KeySource, readers: [Dialect] = [], process: Int32? = nil, restart: String? = nil) {
+        self.role = role
+        self.name = name
+        self.key = key
+        self.readers = readers
+        self.process = process
+        self.restart = restart
+    }
+}
+
+/// The probes to run against a service.
+public struct ProbePaths: Sendable, Equatable {
+    public var health: String?
+    public var protected: [String]
+
+    public init(health: String? = "/health", protected: [String] = []) {
+        self.health = health
+        self.protected = protected
+    }
+}
+
+/// A caller→service link: two sides that must hold the same key, and the URL the caller uses.
+public struct LinkSpec: Sendable {
+    public var name: String
+    public var caller: SideSpec
+    public var service: SideSpec
+    /// Where the caller's service URL comes from.
+    public var url: KeySource?
+    public var probes: ProbePaths
+    /// The mode this link was read in (nil for config links, which have one reading).
+    public var mode: RunMode?
+    public var modeReason: String?
+    /// The URL the caller should use in this mode, when the profile knows it.
+    public var expectedURL: String?
+    /// Host names that only resolve inside the Compose network.
+    public var composeHosts: Set<String>
+    /// One command that restarts both sides together (the runbook asks for one window).
+    public var restartBoth: String?
+
+    public init(name: String, caller: SideSpec, service: SideSpec, url: KeySource? = nil, probes: ProbePaths = ProbePaths(),
+                mode: RunMode? = nil, modeReason: String? = nil, expectedURL: String? = nil, composeHosts: Set<String> = [],
+                restartBoth: String? = nil) {
+        self.name = name
+        self.caller = caller
+        self.service = service
+        self.url = url
+        self.probes = probes
+        self.mode = mode
+        self.modeReason = modeReason
+        self.expectedURL = expectedURL
+        self.composeHosts = composeHosts
+        self.restartBoth = restartBoth
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import HubdoctorKit
+
+extension Hubdoctor {
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Diagnose each caller→service link: read both sides, compare keys, probe, explain, fix."
+        )
+
+        @Option(name: .long, help: "Where the layout lives.")
+        var root: String = "."
+
+        @Option(name: .long, help: "A hubdoctor.yaml; without it, the built-in HiveCFM profile.")
+        var config: String?
+
+        @Option(name: .long, help: "native, docker or auto.")
+        var mode: ModeChoice = .auto
+
+        @Option(name: .customLong("hub-url"), help: "Overrides the URL the caller is configured with.")
+        var hubURL: String?
+
+        @Flag(name: .long, help: "No network at all.")
+        var offline = false
+
+        @Option(name: .long, help: "text, json, junit or github.")
+        var format: OutputFormat = .text
+
+        @Option(name: .customLong("fail-on"), help: "error or warning: the lowest status that makes the exit code 1.")
+        var failOn: FailThreshold = .error
+
+        @Option(name: .long, help: "Seconds per probe.")
+        var timeout: Double = 5
+
+        @Option(name: .long, help: "Extra runbooks (repeatable); an id that exists overrides the built-in one.")
+        var runbooks: [String] = []
+
+        @Option(name: .customLong("caller-pid"), help: "The caller's running process: its environment is compared with its files.")
+        var callerPID: Int32?
+
+        @Option(name: .customLong("service-pid"), help: "The service's running process: its environment is compared with its files.")
+        var servicePID: Int32?
+
+        @Option(name: .long, help: "Retry the checks that can heal by themselves for up to this many seconds.")
+        var wait: Double?
+
+        @Option(name: .long, help: "Only these checks (repeatable; a check id or an area such as `keys`).")
+        var only: [String] = []
+
+        @Option(name: .long, help: "Skip these checks (repeatable).")
+        var skip: [String] = []
+
+        @Flag(name: .customLong("no-negative"), help: "Do not send the wrong-shape and wrong-key probes.")
+        var noNegative = false
+
+        @Flag(name: .shortAndLong, help: "Show the details of passing checks too.")
+        var verbose = false
+
+        func validate() throws {
+            guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+            if let wait, wait < 0 { throw ValidationError("--wait must not be negative") }
+        }
+
+        func run() async throws {
+            var options = CheckOptions()
+            options.root = root
+            options.configPath = config
+            options.mode = mode
+            options.hubURL = hubURL
+            options.offline = offline
+            options.failOn = failOn
+            options.timeout = timeout
+            options.runbookDirs = runbooks
+            options.callerPID = callerPID
+            options.servicePID = servicePID
+            options.wait = wait
+            options.only = only
+            options.skip = skip
+            options.noNegative = noNegative
+            let report = try await Doctor.check(options)
+            Output.write(render(report, format: format, verbose: verbose))
+            throw ExitCode(report.exitCode)
+        }
+    }
+}
+
+func render(_ report: Report, format: OutputFormat, verbose: Bool = false) -> String {
+    switch format {
+    case .text: return TextReporter(style: .forStandardOutput(), verbose: verbose).render(report)
+    case .json: return JSONReporter.render(report)
+    case .junit, .github: return JSONReporter.render(report)
+    }
+}

@@ -1,2 +1,0 @@
-import HubdoctorKit
-print("hubdoctor")
