@@ -1,0 +1,316 @@
+/// One auth failure recognized in a log: which group it belongs to, the signal that gave it away
+/// (a stable label such as `[agent] auth fail reason=invalid_api_key`), and where it was.
+struct LogEvent: Sendable {
+    var kind: LogFailureKind
+    var signal: String
+    var line: Int
+    /// The line as written (with the body line appended when the two were merged). Unmasked:
+    /// only `LogMasker.mask` of it is ever shown.
+    var text: String
+    var time: LogTimestamp?
+    var retryAfter: String?
+}
+
+/// Recognizes auth failures line by line. An HTTP status line whose reason is on the next line
+/// (Core logs `POST http://… 401 (Unauthorized)` and then the body, `curl -i` puts headers between)
+/// is held for a few lines, then merged with its body or reported without one.
+struct LogClassifier {
+    /// How many header or blank lines may stand between a status line and its body.
+    static let maxLinesToBody = 8
+
+    private struct Pending {
+        var code: Int
+        var line: Int
+        var text: String
+        var time: LogTimestamp?
+        var retryAfter: String?
+        var waited = 0
+    }
+
+    private var pending: Pending?
+
+    /// While a status line waits for its body, every following line must be looked at.
+    var hasPending: Bool { pending != nil }
+
+    /// A cheap byte scan that every line the classifier can recognize passes: the codes 401, 403,
+    /// 429, 503, 4001, "auth"/"Auth" (auth fail, Authorization, Unauthorized, auth_error), the
+    /// reason strings (`_key`, `_cap…`, `_roo…`), and the error bodies (Forbidden, Too Many, Unavailable,
+    /// API key). Most lines of a busy log fail it, and are never turned into strings.
+    static func isCandidate(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = p.count
+        guard n >= 3 else { return false }
+        var i = 0
+        while i + 2 < n {
+            let b = p[i]
+            switch b {
+            case 0x34: // 4
+                let c = p[i + 1], d = p[i + 2]
+                if c == 0x30, d == 0x31 || d == 0x33 { return true }
+                if c == 0x32, d == 0x39 { return true }
+                if c == 0x30, d == 0x30, i + 3 < n, p[i + 3] == 0x31 { return true }
+            case 0x35: // 5
+                if p[i + 1] == 0x30, p[i + 2] == 0x33 { return true }
+            case 0x75, 0x55: // u U
+                if p[i + 1] | 0x20 == 0x74, p[i + 2] | 0x20 == 0x68 { return true }       // uth
+                if p[i + 1] | 0x20 == 0x6E, p[i + 2] | 0x20 == 0x61, i + 3 < n, p[i + 3] | 0x20 == 0x76 { return true } // unav
+            case 0x5F: // _
+                if i + 3 < n {
+                    let c = p[i + 1] | 0x20, d = p[i + 2] | 0x20, e = p[i + 3] | 0x20
+                    if c == 0x6B, d == 0x65, e == 0x79 { return true } // _key
+                    if c == 0x63, d == 0x61, e == 0x70 { return true } // _cap
+                    if c == 0x72, d == 0x6F, e == 0x6F { return true } // _roo
+                }
+            case 0x66, 0x46: // f F
+                if p[i + 1] | 0x20 == 0x6F, p[i + 2] | 0x20 == 0x72, i + 3 < n, p[i + 3] | 0x20 == 0x62 { return true } // forb
+            case 0x6D, 0x4D: // m M
+                if p[i + 1] | 0x20 == 0x61, p[i + 2] | 0x20 == 0x6E, i + 3 < n, p[i + 3] | 0x20 == 0x79 { return true } // many
+            case 0x61, 0x41: // a A
+                if p[i + 1] | 0x20 == 0x70, p[i + 2] | 0x20 == 0x69, i + 3 < n, p[i + 3] == 0x20 { return true } // "api "
+            default:
+                break
+            }
+            i += 1
+        }
+        return false
+    }
+
+    mutating func feed(_ text: String, line: Int) -> [LogEvent] {
+        let l = text.lowercased()
+        var out: [LogEvent] = []
+        if var p = pending {
+            // A line with its own status code or signal is a new answer, never the body of this one.
+            let body = Self.httpStatus(in: l) == nil && !Self.hasOwnSignal(l) ? Self.body(in: l) : nil
+            if let body, body.kind != .generic || p.code == 401 {
+                pending = nil
+                out.append(Self.statusEvent(code: p.code, body: body.kind, line: p.line, text: p.text + " ⏎ " + text,
+                                            time: p.time, retryAfter: p.retryAfter ?? Self.retryAfter(in: text, lower: l)))
+                return out
+            }
+            if Self.isHeaderOrBlank(text), p.waited < Self.maxLinesToBody {
+                p.waited += 1
+                if let r = Self.retryAfter(in: text, lower: l) { p.retryAfter = r }
+                pending = p
+                return out
+            }
+            out += finish()
+        }
+        out += recognize(text, lower: l, line: line)
+        return out
+    }
+
+    /// Reports a status line still waiting for its body (at the end of the input, or when an
+    /// unrelated line arrives).
+    mutating func finish() -> [LogEvent] {
+        guard let p = pending else { return [] }
+        pending = nil
+        return [Self.statusEvent(code: p.code, body: nil, line: p.line, text: p.text, time: p.time, retryAfter: p.retryAfter)]
+    }
+
+    private mutating func recognize(_ text: String, lower l: String, line: Int) -> [LogEvent] {
+        func event(_ kind: LogFailureKind, _ signal: String) -> [LogEvent] {
+            [LogEvent(kind: kind, signal: signal, line: line, text: text, time: LogTimestamp.parse(text),
+                      retryAfter: Self.retryAfter(in: text, lower: l))]
+        }
+        if let r = l.range(of: "auth fail") {
+            let role = Self.roleTag(l[..<r.lowerBound])
+            let reason = Self.word(after: ["reason=", "reason: ", "reason\":\"", "reason\": \""], in: l)
+            let prefix = role.isEmpty ? "auth fail" : "\(role) auth fail"
+            guard let reason, let kind = Self.authFailReasons[reason] else {
+                return event(.keyDrift, "\(prefix) with a reason hubdoctor does not know")
+            }
+            return event(kind, "\(prefix) reason=\(reason)")
+        }
+        if l.contains("mcp http 401") {
+            return event(.callerKeyMissing, "mcp http 401: unauthorized (the MCP client's 401)")
+        }
+        let has4001 = Self.containsNumber("4001", in: l)
+        if let (reason, kind) = Self.closeReasons.first(where: { l.contains($0.0) }),
+           has4001 || l.contains("auth_error") || l.contains("close") || l.contains("reason") {
+            return event(kind, "WebSocket close 4001 \(reason)")
+        }
+        if has4001, l.contains("close") {
+            return event(.keyNotFound, "WebSocket close 4001 without a reason (a hub older than the reason strings)")
+        }
+        if let (code, after) = Self.httpStatus(in: l) {
+            let body = Self.body(in: String(l[after...]))
+            let time = LogTimestamp.parse(text)
+            let retry = Self.retryAfter(in: text, lower: l)
+            if let body, body.kind != .generic {
+                return [Self.statusEvent(code: code, body: body.kind, line: line, text: text, time: time, retryAfter: retry)]
+            }
+            pending = Pending(code: code, line: line, text: text, time: time, retryAfter: retry)
+            return []
+        }
+        if let body = Self.body(in: l), body.kind != .generic, body.standalone {
+            return [Self.statusEvent(code: body.kind.impliedStatus, body: body.kind, line: line, text: text,
+                                     time: LogTimestamp.parse(text), retryAfter: Self.retryAfter(in: text, lower: l))]
+        }
+        return []
+    }
+
+    static func hasOwnSignal(_ l: String) -> Bool {
+        l.contains("auth fail") || l.contains("mcp http 401") || containsNumber("4001", in: l)
+    }
+
+    static let authFailReasons: [String: LogFailureKind] = [
+        "not_found": .keyNotFound, "revoked": .keyRevoked, "deleted": .keyRevoked,
+        "missing_capability": .missingCapability, "invalid_api_key": .keyNotFound,
+        "no_project_or_rootless": .noProjectOrRootless,
+    ]
+
+    static let closeReasons: [(String, LogFailureKind)] = [
+        ("api_key_not_found", .keyNotFound), ("api_key_revoked", .keyRevoked),
+        ("missing_supervisor_capability", .missingCapability), ("invalid_api_key", .keyNotFound),
+        ("no_project_or_rootless", .noProjectOrRootless),
+    ]
+
+    // MARK: HTTP answers
+
+    enum BodyKind: Equatable {
+        case missingHeader, headerFormat, invalidKey, forbidden, tooMany, unavailable, generic
+
+        var impliedStatus: Int {
+            switch self {
+            case .missingHeader, .headerFormat, .invalidKey, .generic: return 401
+            case .forbidden: return 403
+            case .tooMany: return 429
+            case .unavailable: return 503
+            }
+        }
+    }
+
+    /// The error body of an answer. The Hub's two header messages are distinctive wherever they
+    /// stand; the generic ones count only inside a JSON `"error"` body.
+    static func body(in l: String) -> (kind: BodyKind, standalone: Bool)? {
+        if l.contains("missing authorization header") { return (.missingHeader, true) }
+        if l.contains("invalid authorization header format") { return (.headerFormat, true) }
+        let json = l.contains("\"error\"") || l.contains("\"message\"")
+        guard json else { return nil }
+        if l.contains("invalid api key") || l.contains("invalid key") || l.contains("invalid token") || l.contains("api key mismatch") {
+            return (.invalidKey, true)
+        }
+        if l.contains("too many requests") { return (.tooMany, true) }
+        if l.contains("service unavailable") { return (.unavailable, true) }
+        if l.contains("forbidden") { return (.forbidden, true) }
+        return (.generic, false)
+    }
+
+    static func statusEvent(code: Int, body: BodyKind?, line: Int, text: String, time: LogTimestamp?, retryAfter: String?) -> LogEvent {
+        let (kind, signal): (LogFailureKind, String)
+        switch code {
+        case 403: (kind, signal) = (.forbidden, "HTTP 403 Forbidden")
+        case 429: (kind, signal) = (.throttled, "HTTP 429 Too Many Requests")
+        case 503: (kind, signal) = (.storeDown, "HTTP 503 Service Unavailable")
+        default:
+            switch body {
+            case .missingHeader: (kind, signal) = (.callerKeyMissing, "HTTP 401 Missing Authorization header")
+            case .headerFormat: (kind, signal) = (.headerShape, "HTTP 401 Invalid Authorization header format")
+            case .invalidKey: (kind, signal) = (.keyDrift, "HTTP 401 with an invalid-key body")
+            default: (kind, signal) = (.keyDrift, "HTTP 401 with no reason logged")
+            }
+        }
+        return LogEvent(kind: kind, signal: signal, line: line, text: text, time: time, retryAfter: retryAfter)
+    }
+
+    static let reasonPhrases: [Int: [String]] = [
+        401: ["unauthorized", "(unauthorized)"], 403: ["forbidden", "(forbidden)"],
+        429: ["too many requests", "(too many requests)"], 503: ["service unavailable", "(service unavailable)"],
+    ]
+    /// What stands before a status code in the log formats hubdoctor knows: `status=`,
+    /// `"statusCode":`, `HTTP/1.1 `, nginx's `HTTP/1.1" `, Gin's `| `, `-> `, `returned `.
+    static let statusLeads = ["status", "status:", "status=", "\"status\":", "statuscode", "statuscode:", "statuscode=",
+                              "\"statuscode\":", "status_code", "status_code=", "status_code:", "code=", "code:",
+                              "http/1.1", "http/1.0", "http/2", "http/2.0", "http/1.1\"", "http/1.0\"", "http/2.0\"",
+                              "http", "|", "->", "→", "=>", "returned", "responded", "response", "got"]
+
+    /// Finds a 401, 403, 429 or 503 that a known log format marks as an HTTP status, and where
+    /// the text after it starts.
+    static func httpStatus(in l: String) -> (Int, String.Index)? {
+        let u = Array(l.utf8)
+        var i = 0
+        while i + 2 < u.count {
+            defer { i += 1 }
+            guard u[i] == 0x34 || u[i] == 0x35 else { continue }
+            if i > 0, isAlnum(u[i - 1]) || u[i - 1] == 0x2E { continue }
+            if i + 3 < u.count, isAlnum(u[i + 3]) || u[i + 3] == 0x2E && i + 4 < u.count && isDigit(u[i + 4]) { continue }
+            guard isDigit(u[i + 1]), isDigit(u[i + 2]) else { continue }
+            let code = Int(u[i] - 0x30) * 100 + Int(u[i + 1] - 0x30) * 10 + Int(u[i + 2] - 0x30)
+            guard let phrases = reasonPhrases[code] else { continue }
+            let after = String(decoding: u[(i + 3)...], as: UTF8.self)
+            let trimmedAfter = after.drop { $0 == " " || $0 == ":" }
+            let before = String(decoding: u[max(0, i - 24)..<i], as: UTF8.self)
+            let lead = before.trimmingTrailingSpaces
+            let previousToken = lead.split(separator: " ").last.map(String.init) ?? ""
+            let phraseFollows = phrases.contains { trimmedAfter.hasPrefix($0) }
+            let leadMarks = statusLeads.contains { lead.hasSuffix($0) }
+            let afterURL = previousToken.hasPrefix("http://") || previousToken.hasPrefix("https://")
+                || (previousToken.hasPrefix("/") && previousToken.count > 1) || previousToken.hasSuffix("\"") && previousToken.contains("/")
+            let chiStyle = lead.hasSuffix("-") && trimmedAfter.first?.isNumber == true && trimmedAfter.contains("b in ")
+            if phraseFollows || leadMarks || afterURL || chiStyle {
+                let offset = l.utf8.index(l.utf8.startIndex, offsetBy: i + 3)
+                return (code, offset)
+            }
+        }
+        return nil
+    }
+
+    static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F }
+
+    static func containsNumber(_ number: String, in l: String) -> Bool {
+        var search = l[...]
+        while let r = search.range(of: number) {
+            let before = r.lowerBound == l.startIndex ? nil : l[l.index(before: r.lowerBound)]
+            let after = r.upperBound == l.endIndex ? nil : l[r.upperBound]
+            if !(before?.isNumber ?? false), !(after?.isNumber ?? false) { return true }
+            search = l[r.upperBound...]
+        }
+        return false
+    }
+
+    /// `Retry-After: 900` (or `retry_after=900`, `"retry-after":"900"`) as the log wrote it.
+    static func retryAfter(in text: String, lower l: String) -> String? {
+        guard let r = l.range(of: "retry-after") ?? l.range(of: "retry_after") ?? l.range(of: "retryafter") else { return nil }
+        let rest = text[r.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "=" || $0 == "\"" || $0 == "'" }
+        if rest.first?.isNumber == true { return String(rest.prefix { $0.isNumber }) }
+        // An HTTP date: `Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`.
+        if let gmt = rest.range(of: "GMT") { return String(rest[..<gmt.upperBound]) }
+        return nil
+    }
+
+    /// The lines `curl -i`/`-v` prints between a status line and its body.
+    static func isHeaderOrBlank(_ text: String) -> Bool {
+        var t = text.drop { $0 == " " || $0 == "\t" }
+        if t.isEmpty { return true }
+        if t.hasPrefix("< ") || t.hasPrefix("> ") { t = t.dropFirst(2) }
+        if t.isEmpty { return true }
+        guard let colon = t.firstIndex(of: ":") else { return false }
+        let name = t[..<colon]
+        return !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } && t[colon...].hasPrefix(": ")
+    }
+
+    /// The `[agent]`/`[supervisor]` tag closest before "auth fail".
+    static func roleTag(_ before: Substring) -> String {
+        guard let close = before.lastIndex(of: "]"), let open = before[..<close].lastIndex(of: "[") else { return "" }
+        let tag = before[before.index(after: open)..<close]
+        guard !tag.isEmpty, tag.count <= 24, tag.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" }) else { return "" }
+        return "[\(tag)]"
+    }
+
+    static func word(after markers: [String], in l: String) -> String? {
+        for m in markers {
+            guard let r = l.range(of: m) else { continue }
+            let w = l[r.upperBound...].prefix { $0.isLetter || $0 == "_" }
+            if !w.isEmpty { return String(w) }
+        }
+        return nil
+    }
+}
+
+extension String {
+    var trimmingTrailingSpaces: String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,274 @@
+import Foundation
+
+/// Masks everything key-like in a log line before it is shown as a sample: bearer credentials,
+/// `Authorization` values, `token=`/`api_key:`/`"secret":"…"` values, passwords in URLs, and long
+/// random-looking strings. It errs on the side of masking: a sample line only has to show the
+/// shape of what happened. Values that say something without being secret stay visible: an empty
+/// value, `undefined`/`null`/`None`, `${VAR}` and `<api-key>` templates, and the documented
+/// public Team Hub prefix (`hbk_` and 8 characters).
+public enum LogMasker {
+    public static let mark = "‹redacted›"
+
+    public static func mask(_ line: String) -> String {
+        var s = Array(line.unicodeScalars)
+        s = maskSchemes(s)
+        s = maskAssignments(s)
+        s = maskURLPasswords(s)
+        s = maskPublicPrefixTokens(s)
+        s = maskRandomRuns(s)
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: s)
+        return String(out)
+    }
+
+    static let markScalars = Array(mark.unicodeScalars)
+    static let schemes = ["bearer", "basic", "token", "apikey", "api-key", "digest", "negotiate"]
+    static let harmless: Set<String> = ["undefined", "null", "none", "nil", "<nil>", "\"\"", "''"]
+    static let sensitiveFragments = ["token", "secret", "passw", "pwd", "credential", "cookie", "session", "signature",
+                                     "authorization", "private"]
+
+    /// Whether a credential value says something useful without being secret.
+    static func isHarmless(_ v: [Unicode.Scalar]) -> Bool {
+        if v.isEmpty || v.first == markScalars.first { return true }
+        let text = string(v)
+        if harmless.contains(text.lowercased()) { return true }
+        if text.hasPrefix("${"), text.hasSuffix("}") { return true }
+        if text.hasPrefix("$"), v.count > 1, v.dropFirst().allSatisfy({ isWordScalar($0) }) { return true }
+        if text.hasPrefix("<"), text.hasSuffix(">"), v.count <= 24,
+           v.dropFirst().dropLast().allSatisfy({ $0.properties.isAlphabetic || $0 == "-" || $0 == "_" || $0 == " " }) {
+            return true
+        }
+        return false
+    }
+
+    /// What replaces a credential value: the mark, after the public `hbk_` prefix where present.
+    static func replacement(_ v: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        if isHarmless(v) { return v }
+        if string(Array(v.prefix(4))) == "hbk_" {
+            // The documented public part alone (as `team-hub user token list` prints it) stays.
+            return v.count <= 12 ? v : Array(v.prefix(12)) + markScalars
+        }
+        return markScalars
+    }
+
+    static func string(_ v: [Unicode.Scalar]) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: v)
+        return String(view)
+    }
+
+    static func isWordScalar(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (c.properties.isAlphabetic || c.properties.numericType != nil || c == "_")
+    }
+
+    static func lower(_ c: Unicode.Scalar) -> Unicode.Scalar {
+        c.value >= 0x41 && c.value <= 0x5A ? Unicode.Scalar(c.value + 0x20)! : c
+    }
+
+    static func matches(_ s: [Unicode.Scalar], at i: Int, _ word: String) -> Bool {
+        let w = Array(word.unicodeScalars)
+        guard i + w.count <= s.count else { return false }
+        for k in 0..<w.count where lower(s[i + k]) != w[k] { return false }
+        return true
+    }
+
+    static func isValueEnd(_ c: Unicode.Scalar) -> Bool {
+        c.properties.isWhitespace || "\"'`,;&)]}\\".unicodeScalars.contains(c)
+    }
+
+    /// The end of an unquoted value that starts at `i`.
+    static func valueEnd(_ s: [Unicode.Scalar], from i: Int) -> Int {
+        if i + 1 < s.count, s[i] == "$", s[i + 1] == "{", let close = s[i...].firstIndex(of: "}") { return close + 1 }
+        var j = i
+        while j < s.count, !isValueEnd(s[j]) { j += 1 }
+        return j
+    }
+
+    /// Words that follow "bearer" in prose ("missing bearer token") rather than a credential.
+    static let proseAfterBearer: Set<String> = ["token", "tokens", "auth", "authentication", "credential", "credentials",
+                                                "header", "scheme", "realm", "prefix", "is", "was", "missing", "required"]
+
+    /// `Bearer xyz` anywhere: the word after the scheme is the credential. Other schemes are
+    /// masked where they stand in an `Authorization` value, and random-looking values anyway.
+    static func maskSchemes(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        var i = 0
+        while i < s.count {
+            if i == 0 || !isWordScalar(s[i - 1]), matches(s, at: i, "bearer") {
+                let afterWord = i + 6
+                var j = afterWord
+                while j < s.count, s[j] == " " { j += 1 }
+                let end = valueEnd(s, from: j)
+                if j > afterWord, end > j, !proseAfterBearer.contains(string(Array(s[j..<end])).lowercased()) {
+                    out += s[i..<j]
+                    out += replacement(Array(s[j..<end]))
+                    i = end
+                    continue
+                }
+            }
+            out.append(s[i])
+            i += 1
+        }
+        return out
+    }
+
+    static func isSensitiveName(_ name: String) -> Bool {
+        let n = name.lowercased()
+        if sensitiveFragments.contains(where: { n.contains($0) }) { return true }
+        if n == "key" || n.hasSuffix("key") || n.hasSuffix("keys") || n.hasSuffix("_pat") || n == "pat" || n == "auth" || n.hasSuffix("-auth") || n.hasSuffix("_auth") {
+            return true
+        }
+        return n == "sig" || n == "jwt" || n == "dsn"
+    }
+
+    static func isNameScalar(_ c: Unicode.Scalar) -> Bool { isWordScalar(c) || c == "-" || c == "." }
+
+    /// `name=value`, `name: value`, `"name":"value"` where the name says it holds a secret.
+    static func maskAssignments(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        var i = 0
+        while i < s.count {
+            guard s[i] == "=" || s[i] == ":" else { out.append(s[i]); i += 1; continue }
+            // The name ends just before the separator, perhaps behind a closing quote.
+            var nameEnd = i
+            if nameEnd > 0, s[nameEnd - 1] == "\"" || s[nameEnd - 1] == "'" { nameEnd -= 1 }
+            var nameStart = nameEnd
+            while nameStart > 0, isNameScalar(s[nameStart - 1]) { nameStart -= 1 }
+            let name = string(Array(s[nameStart..<nameEnd]))
+            guard !name.isEmpty, isSensitiveName(name), !(s[i] == ":" && i + 2 < s.count && s[i + 1] == "/" && s[i + 2] == "/") else {
+                out.append(s[i]); i += 1; continue
+            }
+            out.append(s[i])
+            var j = i + 1
+            while j < s.count, s[j] == " " { out.append(s[j]); j += 1 }
+            if j < s.count, s[j] == "\"" || s[j] == "'" {
+                let quote = s[j]
+                var k = j + 1
+                while k < s.count, s[k] != quote { k += s[k] == "\\" ? 2 : 1 }
+                k = min(k, s.count)
+                out.append(quote)
+                out += maskValue(Array(s[(j + 1)..<k]))
+                i = k
+                continue
+            }
+            var end = valueEnd(s, from: j)
+            // `Authorization: Bearer xyz` unquoted: the scheme is one word, the credential the next.
+            if schemes.contains(string(Array(s[j..<end])).lowercased()), end < s.count, s[end] == " " {
+                end = valueEnd(s, from: end + 1)
+            }
+            out += maskValue(Array(s[j..<end]))
+            i = end
+        }
+        return out
+    }
+
+    /// A value after a sensitive name: a scheme in front of it stays readable.
+    static func maskValue(_ v: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        if let space = v.firstIndex(of: " "), schemes.contains(string(Array(v[..<space])).lowercased()) {
+            let rest = Array(v[(space + 1)...])
+            return Array(v[...space]) + replacement(rest)
+        }
+        return replacement(v)
+    }
+
+    /// `https://user:password@host` keeps the user and hides the password.
+    static func maskURLPasswords(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        var i = 0
+        while i < s.count {
+            out.append(s[i])
+            guard s[i] == ":", i + 2 < s.count, s[i + 1] == "/", s[i + 2] == "/" else { i += 1; continue }
+            out += [s[i + 1], s[i + 2]]
+            var j = i + 3
+            var colon: Int?
+            var at: Int?
+            while j < s.count, !s[j].properties.isWhitespace, s[j] != "/", s[j] != "\"" {
+                if s[j] == ":", colon == nil { colon = j }
+                if s[j] == "@" { at = j }
+                j += 1
+            }
+            if let colon, let at, colon < at {
+                out += s[(i + 3)...colon]
+                out += replacement(Array(s[(colon + 1)..<at]))
+                i = at
+            } else {
+                i += 3
+            }
+        }
+        return out
+    }
+
+    /// `hbk_` tokens anywhere keep the documented public part.
+    static func maskPublicPrefixTokens(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        var i = 0
+        while i < s.count {
+            if (i == 0 || !isWordScalar(s[i - 1])), matches(s, at: i, "hbk_") {
+                var j = i + 4
+                while j < s.count, isWordScalar(s[j]) || s[j] == "-" { j += 1 }
+                out += replacement(Array(s[i..<j]))
+                i = j
+                continue
+            }
+            out.append(s[i])
+            i += 1
+        }
+        return out
+    }
+
+    static func isRunScalar(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (c.properties.isAlphabetic || c.properties.numericType != nil || "+/=_-.~".unicodeScalars.contains(c))
+    }
+
+    /// Long strings that look generated (base64, hex, base32 keys) wherever they stand.
+    static func maskRandomRuns(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        var i = 0
+        while i < s.count {
+            guard isRunScalar(s[i]) else { out.append(s[i]); i += 1; continue }
+            var j = i
+            while j < s.count, isRunScalar(s[j]) { j += 1 }
+            var end = j
+            while end > i, s[end - 1] == "." { end -= 1 }
+            let run = Array(s[i..<end])
+            if string(Array(run.prefix(4))) == "hbk_" || !looksRandom(run) {
+                out += s[i..<j]
+            } else {
+                out += markScalars
+                out += s[end..<j]
+            }
+            i = j
+        }
+        return out
+    }
+
+    /// Whether a run of token characters looks like a generated secret rather than a word, a path
+    /// or a number.
+    static func looksRandom(_ run: [Unicode.Scalar]) -> Bool {
+        let letters = run.filter { $0.properties.isAlphabetic }
+        let digits = run.filter { $0.properties.numericType != nil }.count
+        let upper = letters.filter { $0.properties.isUppercase }.count
+        let lowerCount = letters.count - upper
+        let hex = run.filter { $0 != "-" }.allSatisfy { $0.properties.isASCIIHexDigit }
+        let core = run.filter { $0 != "-" }
+        if hex, core.count >= 16, digits > 0, letters.count > 0 { return true }
+        guard run.count >= 20 else { return false }
+        if run.contains("/") {
+            // Paths have slashes too; base64 keys mix all three character classes.
+            return upper > 0 && lowerCount > 0 && digits > 0 && entropy(run) >= 4.0
+        }
+        let classes = [upper > 0, lowerCount > 0, digits > 0].filter { $0 }.count
+        guard classes >= 2, digits >= 2 || (upper >= 3 && lowerCount >= 3) else { return false }
+        return entropy(run) >= 3.5
+    }
+
+    static func entropy(_ run: [Unicode.Scalar]) -> Double {
+        var counts: [Unicode.Scalar: Int] = [:]
+        for c in run { counts[c, default: 0] += 1 }
+        let n = Double(run.count)
+        return counts.values.reduce(0.0) { acc, k in
+            let p = Double(k) / n
+            return acc - p * (log(p) / log(2.0))
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import HubdoctorKit
+
+extension Hubdoctor {
+    struct Logs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Classify the auth failures found in caller and service logs, grouped by cause."
+        )
+
+        @Argument(help: "Log files to read; - reads standard input.")
+        var files: [String] = []
+
+        @Option(name: .long, help: "text or json.")
+        var format: OutputFormat = .text
+
+        @Flag(name: .shortAndLong, help: "Show the scan statistics on stderr.")
+        var verbose = false
+
+        func validate() throws {
+            guard !files.isEmpty else { throw ValidationError("name a log file, or - to read standard input") }
+            guard format == .text || format == .json else { throw ValidationError("logs supports --format text or json") }
+        }
+
+        func run() throws {
+            let result = try LogAnalyzer.analyze(LogsOptions(paths: files))
+            for f in result.files where verbose || f.truncatedLines > 0 {
+                Output.error("\(f.name): \(f.lines) lines, \(f.bytes) bytes, \(f.failures) auth failures"
+                             + (f.truncatedLines > 0 ? ", \(f.truncatedLines) lines longer than 64 KiB read in part" : ""))
+            }
+            Output.write(render(result.report, format: format))
+            throw ExitCode(result.report.exitCode)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// `hubdoctor logs` run as a built binary, the way on-call scripts call it.
+@Suite struct LogsCommandTests {
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func jsonReportGroupsSeedExcerptsByCauseWithCountsAndExitsOne() throws {
+        let files = ["core-hub-401.log", "hub-agent-supervisor.log", "routing-mcp.log", "team-hub.log"].map { Repo.path("fixtures/logs/\($0)") }
+        let run = try BuiltBinary.run(["logs", "--format", "json"] + files)
+        #expect(run.status == 1)
+        let doc = try Self.json(run.stdout)
+        #expect(doc["schema"] as? String == "hubdoctor/report@1")
+        let findings = try #require(doc["findings"] as? [[String: Any]])
+        var counts: [String: Int] = [:]
+        for f in findings {
+            let check = try #require(f["check"] as? String)
+            counts[check] = f["count"] as? Int
+            #expect(f["status"] as? String == "fail")
+            #expect(f["cause"] is String)
+            #expect(f["runbook"] is String)
+        }
+        #expect(counts == ["logs.caller-key-missing": 5, "logs.header-shape": 2, "logs.key-drift": 5, "logs.key-not-found": 3,
+                           "logs.key-revoked": 2, "logs.missing-capability": 1, "logs.no-project-or-rootless": 1,
+                           "logs.forbidden-scope": 2, "logs.throttled": 2, "logs.auth-store-down": 1])
+        for secret in LogAnalyzerTests.fixtureSecrets {
+            #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret))
+        }
+    }
+
+    @Test func standardInputIsReadWithDash() throws {
+        let log = try Data(contentsOf: URL(fileURLWithPath: Repo.path("fixtures/logs/routing-mcp.log")))
+        let run = try BuiltBinary.run(["logs", "-", "--format", "json"], stdin: log)
+        #expect(run.status == 1)
+        let findings = try #require(try Self.json(run.stdout)["findings"] as? [[String: Any]])
+        #expect(findings.count == 1)
+        #expect(findings.first?["cause"] as? String == "caller-key-missing")
+        #expect(findings.first?["count"] as? Int == 2)
+    }
+
+    @Test func aCleanLogExitsZeroAndAMissingFileExitsTwo() throws {
+        let clean = try BuiltBinary.run(["logs", Repo.path("fixtures/logs/no-auth-failures.log")])
+        #expect(clean.status == 0)
+        #expect(clean.stdout.contains("No auth failure"))
+        let missing = try BuiltBinary.run(["logs", "/nonexistent/core.log"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent/core.log"))
+        let none = try BuiltBinary.run(["logs"])
+        #expect(none.status == 2)
+    }
+}
