@@ -70,23 +70,18 @@ public enum Doctor {
             fs.first { $0.check.hasPrefix("keys.") && $0.status == .fail } ?? fs.first { $0.check == "keys.match" }
         }
         guard let mine = keyVerdict(current.filter { $0.link == link.name }), let their = keyVerdict(theirs) else { return [] }
-        let title = "Native and Docker modes give the same answer for the keys"
-        let mineText = "\(mode.rawValue) reads \(readings(for: current, link.name))"
-        let theirText = "\(other.rawValue) reads \(otherReadings.caller.whereLabel)"
+        let mineText = "\(mode.rawValue) mode reads \(readings(for: current, link.name))"
+        let theirText = "\(other.rawValue) mode reads \(otherReadings.caller.whereLabel)"
         if mine.status == their.status, mine.cause == their.cause {
-            return [Finding(check: "mode.compare", status: .pass, title: title,
-                            message: "In \(other.rawValue) mode the keys check ends the same way (\(their.status.rawValue)).",
+            return [Finding(check: "mode.compare", status: .pass, title: "Native and Docker modes read the keys alike",
+                            message: "\(mineText); \(theirText); both end the same way (\(their.status.rawValue)).",
                             link: link.name, facts: otherReadings.facts)]
         }
-        let mineVerdict = mine.status == .pass ? "which matches" : "where \(mine.cause?.rawValue ?? mine.status.rawValue)"
-        let theirVerdict = their.status == .pass ? "which matches" : "where \(their.cause?.rawValue ?? their.status.rawValue)"
-        let message = "The modes disagree: \(mineText), \(mineVerdict); \(theirText), \(theirVerdict). Whichever way the services really run decides which of these is the live problem (pass --mode to choose)."
-        let status: Status = their.status == .pass ? .pass : .warn
-        if status == .pass {
-            return [Finding(check: "mode.compare", status: .pass, title: title, message: message, link: link.name, facts: otherReadings.facts)]
-        }
-        return [Finding(check: "mode.compare", status: .warn, cause: their.cause, title: title, message: message,
-                        evidence: their.evidence, link: link.name, facts: otherReadings.facts)]
+        func verdict(_ f: Finding) -> String { f.status == .pass ? "which matches" : "where \(f.cause?.rawValue ?? f.status.rawValue)" }
+        let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). How the services really run decides which one is live (pass --mode to choose)."
+        let cause = their.status == .pass ? mine.cause : their.cause
+        return [Finding(check: "mode.compare", status: .warn, cause: cause, title: "Native and Docker modes read the keys differently",
+                        message: message, evidence: their.evidence, link: link.name, facts: otherReadings.facts)]
     }
 
     private static func readings(for findings: [Finding], _ link: String) -> String {
