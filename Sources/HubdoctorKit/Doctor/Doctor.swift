@@ -55,6 +55,9 @@ public enum Doctor {
                 findings += otherModeFindings(current: findings, mode: mode, options: options, resolver: resolver)
             }
         }
+        if let path = options.configPath {
+            findings = Suppression.apply(try Suppression.load(path: path), to: findings)
+        }
         findings = select(findings, only: options.only, skip: options.skip)
         return Report(command: "check", findings: findings, links: contexts, failOn: options.failOn)
     }
