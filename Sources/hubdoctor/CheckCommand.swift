@@ -77,6 +77,7 @@ extension Hubdoctor {
             options.only = only
             options.skip = skip
             options.noNegative = noNegative
+            options.progress = { Output.error("hubdoctor: " + $0) }
             let report = try await Doctor.check(options)
             Output.write(render(report, format: format, verbose: verbose, failOn: failOn, root: options.root))
             throw ExitCode(report.exitCode)

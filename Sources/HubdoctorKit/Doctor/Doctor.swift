@@ -41,7 +41,39 @@ public enum Doctor {
         KeyChecks.evaluate(r) + URLChecks.evaluate(r)
     }
 
+    /// Failures that can heal by themselves once restarted services come up: `--wait` retries them.
+    public static let healableCauses: Set<Cause> = [.hubUnreachable, .keyRejected, .authStoreDown]
+
     public static func check(_ options: CheckOptions) async throws -> Report {
+        guard let wait = options.wait, wait > 0 else { return try await checkOnce(options) }
+        let start = Date()
+        let deadline = start.addingTimeInterval(wait)
+        var delay = 0.5
+        while true {
+            let report = try await checkOnce(options)
+            let healing = report.findings.filter { $0.status == .fail && $0.cause.map(healableCauses.contains) == true }
+            let elapsed = Date().timeIntervalSince(start)
+            if healing.isEmpty {
+                if elapsed > 0.5 { options.progress?(String(format: "consistent after %.1f s", elapsed)) }
+                return report
+            }
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 {
+                options.progress?(String(format: "still failing after %.1f s: ", elapsed) + describe(healing))
+                return report
+            }
+            let pause = min(delay, remaining)
+            options.progress?(String(format: "waiting (%.0f s left): ", remaining) + describe(healing) + String(format: "; next try in %.1f s", pause))
+            try await Task.sleep(nanoseconds: UInt64(pause * 1_000_000_000))
+            delay = min(delay * 2, 5)
+        }
+    }
+
+    static func describe(_ findings: [Finding]) -> String {
+        findings.map { "\($0.check) \($0.cause?.rawValue ?? "")" }.joined(separator: ", ")
+    }
+
+    static func checkOnce(_ options: CheckOptions) async throws -> Report {
         let resolver = SourceResolver(root: options.root, environment: options.environment)
         let links = try links(options, resolver: resolver)
         var findings: [Finding] = []
