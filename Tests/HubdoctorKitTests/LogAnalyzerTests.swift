@@ -11,6 +11,12 @@ import Testing
         try LogAnalyzer.analyze(LogsOptions(paths: names.map { Repo.path("fixtures/logs/\($0)") })).report
     }
 
+    static func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-logs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
     static func counts(_ report: Report) -> [String: Int] {
         Dictionary(uniqueKeysWithValues: report.findings.map { ($0.check, $0.count ?? -1) })
     }
@@ -109,7 +115,7 @@ import Testing
     }
 
     @Test func aBinaryFileIsRefusedWithItsName() throws {
-        let path = try TempDir.make().appendingPathComponent("app.log.gz").path
+        let path = try Self.tempDir().appendingPathComponent("app.log.gz").path
         try Data([0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x34, 0x30, 0x31, 0x0A]).write(to: URL(fileURLWithPath: path))
         #expect {
             try LogAnalyzer.analyze(LogsOptions(paths: [path]))
@@ -126,7 +132,7 @@ import Testing
     }
 
     @Test func anEndlessLineIsCutAndTheNextLineStillCounts() throws {
-        let url = try TempDir.make().appendingPathComponent("huge.log")
+        let url = try Self.tempDir().appendingPathComponent("huge.log")
         var data = Data(repeating: UInt8(ascii: "x"), count: 3 << 20)
         data.append(contentsOf: Array("\n2026-05-18T06:06:42Z POST http://hub/v1/x 401 (Unauthorized) {\"error\":\"Missing Authorization header\"}\n".utf8))
         try data.write(to: url)
@@ -138,7 +144,7 @@ import Testing
 
     @Test func linesSplitAcrossReadsAreJoined() throws {
         // Enough filler that status lines straddle the 256 KiB read boundary at least once.
-        let url = try TempDir.make().appendingPathComponent("many.log")
+        let url = try Self.tempDir().appendingPathComponent("many.log")
         var text = ""
         var expected = 0
         for i in 0..<20_000 {
@@ -153,13 +159,5 @@ import Testing
         let result = try LogAnalyzer.analyze(LogsOptions(paths: [url.path]))
         #expect(result.files.first?.lines == 20_000)
         #expect(Self.counts(result.report) == ["logs.key-revoked": expected])
-    }
-}
-
-enum TempDir {
-    static func make() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
     }
 }

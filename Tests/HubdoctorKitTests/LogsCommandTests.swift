@@ -9,7 +9,7 @@ import Testing
 
     @Test func jsonReportGroupsSeedExcerptsByCauseWithCountsAndExitsOne() throws {
         let files = ["core-hub-401.log", "hub-agent-supervisor.log", "routing-mcp.log", "team-hub.log"].map { Repo.path("fixtures/logs/\($0)") }
-        let run = try BuiltBinary.run(["logs", "--format", "json"] + files)
+        let run = try Binary.run(["logs", "--format", "json"] + files)
         #expect(run.status == 1)
         let doc = try Self.json(run.stdout)
         #expect(doc["schema"] as? String == "hubdoctor/report@1")
@@ -32,7 +32,7 @@ import Testing
 
     @Test func standardInputIsReadWithDash() throws {
         let log = try Data(contentsOf: URL(fileURLWithPath: Repo.path("fixtures/logs/routing-mcp.log")))
-        let run = try BuiltBinary.run(["logs", "-", "--format", "json"], stdin: log)
+        let run = try Binary.run(["logs", "-", "--format", "json"], stdin: String(decoding: log, as: UTF8.self))
         #expect(run.status == 1)
         let findings = try #require(try Self.json(run.stdout)["findings"] as? [[String: Any]])
         #expect(findings.count == 1)
@@ -41,13 +41,13 @@ import Testing
     }
 
     @Test func aCleanLogExitsZeroAndAMissingFileExitsTwo() throws {
-        let clean = try BuiltBinary.run(["logs", Repo.path("fixtures/logs/no-auth-failures.log")])
+        let clean = try Binary.run(["logs", Repo.path("fixtures/logs/no-auth-failures.log")])
         #expect(clean.status == 0)
         #expect(clean.stdout.contains("No auth failure"))
-        let missing = try BuiltBinary.run(["logs", "/nonexistent/core.log"])
+        let missing = try Binary.run(["logs", "/nonexistent/core.log"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/core.log"))
-        let none = try BuiltBinary.run(["logs"])
+        let none = try Binary.run(["logs"])
         #expect(none.status == 2)
     }
 }
