@@ -1,0 +1,36 @@
+import Foundation
+
+/// Everything `hubdoctor capture` was asked to do, as plain values (the CLI turns flags into this).
+public struct CaptureOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8090
+    /// Stop after this many requests were classified.
+    public var count: Int?
+    /// Stop after this many seconds.
+    public var timeout: Double?
+    /// The expected key comes from this variable of hubdoctor's environment...
+    public var expectKeyEnv: String?
+    /// ...or else from the service side of the first link of `--config`, or of the built-in profile under `root`.
+    public var root = "."
+    public var configPath: String?
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    public var limits = ListenerLimits(maxHeaderBytes: 16 * 1024, maxBodyBytes: 1024 * 1024, idleTimeout: 10, maxConnections: 1024)
+    /// Requests listed one by one in the report; later ones are counted by verdict, so that a
+    /// flood cannot grow the report without bound.
+    public var maxListed = 10_000
+
+    public init() {}
+
+    /// `HOST:PORT`, `[::1]:PORT`, or `:PORT` (loopback).
+    public static func parseListen(_ text: String) throws -> (String, Int) {
+        let bad = HubdoctorError(.usage, "--listen wants HOST:PORT (for example 127.0.0.1:8090 or [::1]:8090), not \(text)")
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw bad
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "127.0.0.1" }
+        guard !host.contains(" ") else { throw bad }
+        return (host, port)
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import HubdoctorKit
+
+extension Hubdoctor {
+    struct Capture: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Listen as a stand-in service and classify the Authorization header each caller really sends.",
+            discussion: """
+            Point the caller's service URL at the listener (or run its smoke test against it). Each request is \
+            answered as the Hub would answer it and printed on stderr as it arrives; the report follows when \
+            --count requests arrived, --timeout passed, or on Ctrl-C.
+            """
+        )
+
+        @Option(name: .long, help: "HOST:PORT to listen on (port 0 picks a free one).")
+        var listen: String = "127.0.0.1:8090"
+
+        @Option(name: .long, help: "Stop after this many requests.")
+        var count: Int?
+
+        @Option(name: .long, help: "Stop after this many seconds.")
+        var timeout: Double?
+
+        @Option(name: .customLong("expect-key-env"), help: "The variable of hubdoctor's environment that holds the expected key.")
+        var expectKeyEnv: String?
+
+        @Option(name: .long, help: "Where the layout lives, for the service key of the built-in profile.")
+        var root: String = "."
+
+        @Option(name: .long, help: "A hubdoctor.yaml; the service key of its first link is expected.")
+        var config: String?
+
+        @Option(name: .long, help: "text or json.")
+        var format: OutputFormat = .text
+
+        @Flag(name: .shortAndLong, help: "No line per request on stderr.")
+        var quiet = false
+
+        func validate() throws {
+            if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+            if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+            guard format == .text || format == .json else { throw ValidationError("capture supports --format text or json") }
+        }
+
+        func run() async throws {
+            var options = CaptureOptions()
+            (options.host, options.port) = try CaptureOptions.parseListen(listen)
+            options.count = count
+            options.timeout = timeout
+            options.expectKeyEnv = expectKeyEnv
+            options.root = root
+            options.configPath = config
+            let quiet = self.quiet
+            let session = try await CaptureSession.start(options) { request in
+                if !quiet { Output.error(request.line) }
+            }
+            let interrupt = StopOnSignal(SIGINT, SIGTERM) { session.requestStop() }
+            var limits: [String] = []
+            if let count { limits.append("after \(count) request\(count == 1 ? "" : "s")") }
+            if let timeout { limits.append("after \(timeout) s") }
+            limits.append("on Ctrl-C")
+            Output.error("capture: listening on \(session.baseURL), expecting \(session.expected.name) from \(session.expected.origin) (\(session.expected.value.fingerprint)); stops " + limits.joined(separator: ", or "))
+            let report = await session.finish()
+            interrupt.cancel()
+            Output.write(render(report, format: format))
+            throw ExitCode(report.exitCode)
+        }
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a call, so that Ctrl-C ends a capture with its report.
+final class StopOnSignal: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(_ signals: Int32..., action: @escaping @Sendable () -> Void) {
+        for sig in signals {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() {
+        sources.forEach { $0.cancel() }
+    }
+}
