@@ -142,7 +142,7 @@ public final class CaptureSession: @unchecked Sendable {
         let stats = listener.stats
         if stats.malformed > 0 || stats.oversized > 0 || stats.rejectedConnections > 0 {
             var parts: [String] = []
-            if stats.malformed > 0 { parts.append("\(stats.malformed) connection(s) sent bytes that are not an HTTP/1.1 request (a client speaking TLS to this plain-HTTP listener, or not HTTP at all); each was answered 400 and closed") }
+            if stats.malformed > 0 { parts.append("\(stats.malformed) connection(s) sent bytes that the HTTP/1.1 parser could not read (a client speaking TLS to this plain-HTTP listener, a header block over the parser's own limit, a request cut off, or not HTTP at all); each was answered 400 or closed") }
             if stats.oversized > 0 { parts.append("\(stats.oversized) request(s) went over the header (\(options.limits.maxHeaderBytes / 1024) KiB) or body limit and were answered 431/413") }
             if stats.rejectedConnections > 0 { parts.append("\(stats.rejectedConnections) connection(s) were closed on arrival: \(options.limits.maxConnections) were already open") }
             findings.append(Finding(check: "capture.malformed", status: .warn, cause: .hubUnreachable,
