@@ -231,7 +231,8 @@ struct LogClassifier {
         while i + 2 < u.count {
             defer { i += 1 }
             guard u[i] == 0x34 || u[i] == 0x35 else { continue }
-            if i > 0, isAlnum(u[i - 1]) || u[i - 1] == 0x2E { continue }
+            // A status code stands apart: `/v1/items/401`, `#4013` and `1.401` are not one.
+            if i > 0, !statusOpeners.contains(u[i - 1]) { continue }
             if i + 3 < u.count, isAlnum(u[i + 3]) || u[i + 3] == 0x2E && i + 4 < u.count && isDigit(u[i + 4]) { continue }
             guard isDigit(u[i + 1]), isDigit(u[i + 2]) else { continue }
             let code = Int(u[i] - 0x30) * 100 + Int(u[i + 1] - 0x30) * 10 + Int(u[i + 2] - 0x30)
@@ -253,6 +254,9 @@ struct LogClassifier {
         }
         return nil
     }
+
+    /// What may stand right before a status code: a space, tab, `=`, `:`, a quote, `|`, `(`, `[` or `,`.
+    static let statusOpeners: Set<UInt8> = [0x20, 0x09, 0x3D, 0x3A, 0x22, 0x27, 0x7C, 0x28, 0x5B, 0x2C]
 
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F }
