@@ -11,15 +11,7 @@ import Testing
     static let key = CaptureSessionTests.key
 
     static func start(count: Int? = nil, timeout: Double = 30, limits: ListenerLimits? = nil, maxListed: Int? = nil) async throws -> CaptureSession {
-        var options = CaptureOptions()
-        options.port = 0
-        options.count = count
-        options.timeout = timeout
-        options.expectKeyEnv = "K"
-        options.environment = ["K": key]
-        if let limits { options.limits = limits }
-        if let maxListed { options.maxListed = maxListed }
-        return try await CaptureSession.start(options)
+        try await CaptureSessionTests.start(count: count, timeout: timeout, limits: limits, maxListed: maxListed)
     }
 
     static func request(_ auth: String?, path: String = "/v1/webhooks", close: Bool = true) -> String {

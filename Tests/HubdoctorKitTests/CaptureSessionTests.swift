@@ -6,7 +6,7 @@ import Testing
 @Suite struct CaptureSessionTests {
     static let key = "hk_Z8q2Lw5Rt9Vx3Mn7Pb4Jc6Yd"
 
-    static func start(count: Int? = nil, timeout: Double? = 30, limits: ListenerLimits? = nil) async throws -> CaptureSession {
+    static func start(count: Int? = nil, timeout: Double? = 30, limits: ListenerLimits? = nil, maxListed: Int? = nil) async throws -> CaptureSession {
         var options = CaptureOptions()
         options.port = 0
         options.count = count
@@ -14,6 +14,7 @@ import Testing
         options.expectKeyEnv = "CAPTURE_TEST_KEY"
         options.environment = ["CAPTURE_TEST_KEY": key]
         if let limits { options.limits = limits }
+        if let maxListed { options.maxListed = maxListed }
         return try await CaptureSession.start(options)
     }
 

@@ -88,28 +88,35 @@ public enum LogMasker {
     static let proseAfterBearer: Set<String> = ["token", "tokens", "auth", "authentication", "credential", "credentials",
                                                 "header", "scheme", "realm", "prefix", "is", "was", "missing", "required"]
 
+    /// Copies `s`, replacing each span that `match` claims at a position: `match(i)` returns
+    /// where the span ends and what stands in its place, or nil to copy `s[i]` as it is.
+    static func rewrite(_ s: [Unicode.Scalar], _ match: (Int) -> (end: Int, with: [Unicode.Scalar])?) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(s.count)
+        var i = 0
+        while i < s.count {
+            if let m = match(i), m.end > i {
+                out += m.with
+                i = m.end
+            } else {
+                out.append(s[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
     /// `Bearer xyz` anywhere: the word after the scheme is the credential. Other schemes are
     /// masked where they stand in an `Authorization` value, and random-looking values anyway.
     static func maskSchemes(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var out: [Unicode.Scalar] = []
-        var i = 0
-        while i < s.count {
-            if i == 0 || !isWordScalar(s[i - 1]), matches(s, at: i, "bearer") {
-                let afterWord = i + 6
-                var j = afterWord
-                while j < s.count, s[j] == " " { j += 1 }
-                let end = valueEnd(s, from: j)
-                if j > afterWord, end > j, !proseAfterBearer.contains(string(Array(s[j..<end])).lowercased()) {
-                    out += s[i..<j]
-                    out += replacement(Array(s[j..<end]))
-                    i = end
-                    continue
-                }
-            }
-            out.append(s[i])
-            i += 1
+        rewrite(s) { i in
+            guard i == 0 || !isWordScalar(s[i - 1]), matches(s, at: i, "bearer") else { return nil }
+            var j = i + 6
+            while j < s.count, s[j] == " " { j += 1 }
+            let end = valueEnd(s, from: j)
+            guard j > i + 6, end > j, !proseAfterBearer.contains(string(Array(s[j..<end])).lowercased()) else { return nil }
+            return (end, Array(s[i..<j]) + replacement(Array(s[j..<end])))
         }
-        return out
     }
 
     static func isSensitiveName(_ name: String) -> Bool {
@@ -125,41 +132,29 @@ public enum LogMasker {
 
     /// `name=value`, `name: value`, `"name":"value"` where the name says it holds a secret.
     static func maskAssignments(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var out: [Unicode.Scalar] = []
-        var i = 0
-        while i < s.count {
-            guard s[i] == "=" || s[i] == ":" else { out.append(s[i]); i += 1; continue }
+        rewrite(s) { i in
+            guard s[i] == "=" || s[i] == ":", !(s[i] == ":" && i + 2 < s.count && s[i + 1] == "/" && s[i + 2] == "/") else { return nil }
             // The name ends just before the separator, perhaps behind a closing quote.
             var nameEnd = i
             if nameEnd > 0, s[nameEnd - 1] == "\"" || s[nameEnd - 1] == "'" { nameEnd -= 1 }
             var nameStart = nameEnd
             while nameStart > 0, isNameScalar(s[nameStart - 1]) { nameStart -= 1 }
-            let name = string(Array(s[nameStart..<nameEnd]))
-            guard !name.isEmpty, isSensitiveName(name), !(s[i] == ":" && i + 2 < s.count && s[i + 1] == "/" && s[i + 2] == "/") else {
-                out.append(s[i]); i += 1; continue
-            }
-            out.append(s[i])
+            guard nameStart < nameEnd, isSensitiveName(string(Array(s[nameStart..<nameEnd]))) else { return nil }
             var j = i + 1
-            while j < s.count, s[j] == " " { out.append(s[j]); j += 1 }
+            while j < s.count, s[j] == " " { j += 1 }
             if j < s.count, s[j] == "\"" || s[j] == "'" {
-                let quote = s[j]
                 var k = j + 1
-                while k < s.count, s[k] != quote { k += s[k] == "\\" ? 2 : 1 }
+                while k < s.count, s[k] != s[j] { k += s[k] == "\\" ? 2 : 1 }
                 k = min(k, s.count)
-                out.append(quote)
-                out += maskValue(Array(s[(j + 1)..<k]))
-                i = k
-                continue
+                return (k, Array(s[i...j]) + maskValue(Array(s[(j + 1)..<k])))
             }
             var end = valueEnd(s, from: j)
             // `Authorization: Bearer xyz` unquoted: the scheme is one word, the credential the next.
             if schemes.contains(string(Array(s[j..<end])).lowercased()), end < s.count, s[end] == " " {
                 end = valueEnd(s, from: end + 1)
             }
-            out += maskValue(Array(s[j..<end]))
-            i = end
+            return (end, Array(s[i..<j]) + maskValue(Array(s[j..<end])))
         }
-        return out
     }
 
     /// A value after a sensitive name: a scheme in front of it stays readable.
@@ -173,12 +168,8 @@ public enum LogMasker {
 
     /// `https://user:password@host` keeps the user and hides the password.
     static func maskURLPasswords(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var out: [Unicode.Scalar] = []
-        var i = 0
-        while i < s.count {
-            out.append(s[i])
-            guard s[i] == ":", i + 2 < s.count, s[i + 1] == "/", s[i + 2] == "/" else { i += 1; continue }
-            out += [s[i + 1], s[i + 2]]
+        rewrite(s) { i in
+            guard s[i] == ":", i + 2 < s.count, s[i + 1] == "/", s[i + 2] == "/" else { return nil }
             var j = i + 3
             var colon: Int?
             var at: Int?
@@ -187,33 +178,19 @@ public enum LogMasker {
                 if s[j] == "@" { at = j }
                 j += 1
             }
-            if let colon, let at, colon < at {
-                out += s[(i + 3)...colon]
-                out += replacement(Array(s[(colon + 1)..<at]))
-                i = at
-            } else {
-                i += 3
-            }
+            guard let colon, let at, colon < at else { return nil }
+            return (at, Array(s[i...colon]) + replacement(Array(s[(colon + 1)..<at])))
         }
-        return out
     }
 
     /// `hbk_` tokens anywhere keep the documented public part.
     static func maskPublicPrefixTokens(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var out: [Unicode.Scalar] = []
-        var i = 0
-        while i < s.count {
-            if (i == 0 || !isWordScalar(s[i - 1])), matches(s, at: i, "hbk_") {
-                var j = i + 4
-                while j < s.count, isWordScalar(s[j]) || s[j] == "-" { j += 1 }
-                out += replacement(Array(s[i..<j]))
-                i = j
-                continue
-            }
-            out.append(s[i])
-            i += 1
+        rewrite(s) { i in
+            guard i == 0 || !isWordScalar(s[i - 1]), matches(s, at: i, "hbk_") else { return nil }
+            var j = i + 4
+            while j < s.count, isWordScalar(s[j]) || s[j] == "-" { j += 1 }
+            return (j, replacement(Array(s[i..<j])))
         }
-        return out
     }
 
     static func isRunScalar(_ c: Unicode.Scalar) -> Bool {
@@ -222,24 +199,16 @@ public enum LogMasker {
 
     /// Long strings that look generated (base64, hex, base32 keys) wherever they stand.
     static func maskRandomRuns(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var out: [Unicode.Scalar] = []
-        var i = 0
-        while i < s.count {
-            guard isRunScalar(s[i]) else { out.append(s[i]); i += 1; continue }
+        rewrite(s) { i in
+            guard isRunScalar(s[i]), i == 0 || !isRunScalar(s[i - 1]) else { return nil }
             var j = i
             while j < s.count, isRunScalar(s[j]) { j += 1 }
             var end = j
             while end > i, s[end - 1] == "." { end -= 1 }
             let run = Array(s[i..<end])
-            if string(Array(run.prefix(4))) == "hbk_" || !looksRandom(run) {
-                out += s[i..<j]
-            } else {
-                out += markScalars
-                out += s[end..<j]
-            }
-            i = j
+            let masked = string(Array(run.prefix(4))) != "hbk_" && looksRandom(run)
+            return (j, masked ? markScalars + s[end..<j] : Array(s[i..<j]))
         }
-        return out
     }
 
     /// Whether a run of token characters looks like a generated secret rather than a word, a path
@@ -255,20 +224,10 @@ public enum LogMasker {
         guard run.count >= 20 else { return false }
         if run.contains("/") {
             // Paths have slashes too; base64 keys mix all three character classes.
-            return upper > 0 && lowerCount > 0 && digits > 0 && entropy(run) >= 4.0
+            return upper > 0 && lowerCount > 0 && digits > 0 && KeyAnalysis.entropyBitsPerChar(run) >= 4.0
         }
         let classes = [upper > 0, lowerCount > 0, digits > 0].filter { $0 }.count
         guard classes >= 2, digits >= 2 || (upper >= 3 && lowerCount >= 3) else { return false }
-        return entropy(run) >= 3.5
-    }
-
-    static func entropy(_ run: [Unicode.Scalar]) -> Double {
-        var counts: [Unicode.Scalar: Int] = [:]
-        for c in run { counts[c, default: 0] += 1 }
-        let n = Double(run.count)
-        return counts.values.reduce(0.0) { acc, k in
-            let p = Double(k) / n
-            return acc - p * (log(p) / log(2.0))
-        }
+        return KeyAnalysis.entropyBitsPerChar(run) >= 3.5
     }
 }
