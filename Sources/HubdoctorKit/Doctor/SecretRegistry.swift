@@ -27,7 +27,7 @@ public final class SecretRegistry: @unchecked Sendable {
         let all = secrets.sorted { $0.count > $1.count }
         lock.unlock()
         var out = text
-        for s in all where out.contains(s) {
+        for s in all where out.hasBytes(s) {
             out = out.replacingOccurrences(of: s, with: "‹redacted›")
         }
         return out

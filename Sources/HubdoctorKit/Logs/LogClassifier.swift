@@ -111,7 +111,7 @@ struct LogClassifier {
             [LogEvent(kind: kind, signal: signal, line: line, text: text, time: LogTimestamp.parse(text),
                       retryAfter: Self.retryAfter(in: text, lower: l))]
         }
-        if let r = l.range(of: "auth fail") {
+        if let r = l.byteRange(of: "auth fail") {
             let role = Self.roleTag(l[..<r.lowerBound])
             let reason = Self.word(after: ["reason=", "reason: ", "reason\":\"", "reason\": \""], in: l)
             let prefix = role.isEmpty ? "auth fail" : "\(role) auth fail"
@@ -120,15 +120,15 @@ struct LogClassifier {
             }
             return event(kind, "\(prefix) reason=\(reason)")
         }
-        if l.contains("mcp http 401") {
+        if l.hasBytes("mcp http 401") {
             return event(.callerKeyMissing, "mcp http 401: unauthorized (the MCP client's 401)")
         }
         let has4001 = Self.containsNumber("4001", in: l)
-        if let (reason, kind) = Self.closeReasons.first(where: { l.contains($0.0) }),
-           has4001 || l.contains("auth_error") || l.contains("close") || l.contains("reason") {
+        if let (reason, kind) = Self.closeReasons.first(where: { l.hasBytes($0.0) }),
+           has4001 || l.hasBytes("auth_error") || l.hasBytes("close") || l.hasBytes("reason") {
             return event(kind, "WebSocket close 4001 \(reason)")
         }
-        if has4001, l.contains("close") {
+        if has4001, l.hasBytes("close") {
             return event(.keyNotFound, "WebSocket close 4001 without a reason (a hub older than the reason strings)")
         }
         if let (code, after) = Self.httpStatus(in: l) {
@@ -149,7 +149,7 @@ struct LogClassifier {
     }
 
     static func hasOwnSignal(_ l: String) -> Bool {
-        l.contains("auth fail") || l.contains("mcp http 401") || containsNumber("4001", in: l)
+        l.hasBytes("auth fail") || l.hasBytes("mcp http 401") || containsNumber("4001", in: l)
     }
 
     static let authFailReasons: [String: LogFailureKind] = [
@@ -182,16 +182,16 @@ struct LogClassifier {
     /// The error body of an answer. The Hub's two header messages are distinctive wherever they
     /// stand; the generic ones count only inside a JSON `"error"` body.
     static func body(in l: String) -> (kind: BodyKind, standalone: Bool)? {
-        if l.contains("missing authorization header") { return (.missingHeader, true) }
-        if l.contains("invalid authorization header format") { return (.headerFormat, true) }
-        let json = l.contains("\"error\"") || l.contains("\"message\"")
+        if l.hasBytes("missing authorization header") { return (.missingHeader, true) }
+        if l.hasBytes("invalid authorization header format") { return (.headerFormat, true) }
+        let json = l.hasBytes("\"error\"") || l.hasBytes("\"message\"")
         guard json else { return nil }
-        if l.contains("invalid api key") || l.contains("invalid key") || l.contains("invalid token") || l.contains("api key mismatch") {
+        if l.hasBytes("invalid api key") || l.hasBytes("invalid key") || l.hasBytes("invalid token") || l.hasBytes("api key mismatch") {
             return (.invalidKey, true)
         }
-        if l.contains("too many requests") { return (.tooMany, true) }
-        if l.contains("service unavailable") { return (.unavailable, true) }
-        if l.contains("forbidden") { return (.forbidden, true) }
+        if l.hasBytes("too many requests") { return (.tooMany, true) }
+        if l.hasBytes("service unavailable") { return (.unavailable, true) }
+        if l.hasBytes("forbidden") { return (.forbidden, true) }
         return (.generic, false)
     }
 
@@ -245,8 +245,8 @@ struct LogClassifier {
             let phraseFollows = phrases.contains { trimmedAfter.hasPrefix($0) }
             let leadMarks = statusLeads.contains { lead.hasSuffix($0) }
             let afterURL = previousToken.hasPrefix("http://") || previousToken.hasPrefix("https://")
-                || (previousToken.hasPrefix("/") && previousToken.count > 1) || previousToken.hasSuffix("\"") && previousToken.contains("/")
-            let chiStyle = lead.hasSuffix("-") && trimmedAfter.first?.isNumber == true && trimmedAfter.contains("b in ")
+                || (previousToken.hasPrefix("/") && previousToken.count > 1) || previousToken.hasSuffix("\"") && previousToken.hasBytes("/")
+            let chiStyle = lead.hasSuffix("-") && trimmedAfter.first?.isNumber == true && trimmedAfter.hasBytes("b in ")
             if phraseFollows || leadMarks || afterURL || chiStyle {
                 let offset = l.utf8.index(l.utf8.startIndex, offsetBy: i + 3)
                 return (code, offset)
@@ -263,7 +263,7 @@ struct LogClassifier {
 
     static func containsNumber(_ number: String, in l: String) -> Bool {
         var search = l[...]
-        while let r = search.range(of: number) {
+        while let r = search.byteRange(of: number) {
             let before = r.lowerBound == l.startIndex ? nil : l[l.index(before: r.lowerBound)]
             let after = r.upperBound == l.endIndex ? nil : l[r.upperBound]
             if !(before?.isNumber ?? false), !(after?.isNumber ?? false) { return true }
@@ -274,11 +274,11 @@ struct LogClassifier {
 
     /// `Retry-After: 900` (or `retry_after=900`, `"retry-after":"900"`) as the log wrote it.
     static func retryAfter(in text: String, lower l: String) -> String? {
-        guard let r = l.range(of: "retry-after") ?? l.range(of: "retry_after") ?? l.range(of: "retryafter") else { return nil }
+        guard let r = l.byteRange(of: "retry-after") ?? l.byteRange(of: "retry_after") ?? l.byteRange(of: "retryafter") else { return nil }
         let rest = text[r.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "=" || $0 == "\"" || $0 == "'" }
         if rest.first?.isNumber == true { return String(rest.prefix { $0.isNumber }) }
         // An HTTP date: `Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`.
-        if let gmt = rest.range(of: "GMT") { return String(rest[..<gmt.upperBound]) }
+        if let gmt = rest.byteRange(of: "GMT") { return String(rest[..<gmt.upperBound]) }
         return nil
     }
 
@@ -303,7 +303,7 @@ struct LogClassifier {
 
     static func word(after markers: [String], in l: String) -> String? {
         for m in markers {
-            guard let r = l.range(of: m) else { continue }
+            guard let r = l.byteRange(of: m) else { continue }
             let w = l[r.upperBound...].prefix { $0.isLetter || $0 == "_" }
             if !w.isEmpty { return String(w) }
         }

@@ -121,7 +121,7 @@ public enum LogMasker {
 
     static func isSensitiveName(_ name: String) -> Bool {
         let n = name.lowercased()
-        if sensitiveFragments.contains(where: { n.contains($0) }) { return true }
+        if sensitiveFragments.contains(where: { n.hasBytes($0) }) { return true }
         if n == "key" || n.hasSuffix("key") || n.hasSuffix("keys") || n.hasSuffix("_pat") || n == "pat" || n == "auth" || n.hasSuffix("-auth") || n.hasSuffix("_auth") {
             return true
         }

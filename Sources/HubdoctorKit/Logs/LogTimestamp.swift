@@ -28,7 +28,7 @@ public struct LogTimestamp: Sendable, Equatable {
     /// `"time":1716012402000`, `"ts":1716012402.5` or `"timestamp":"2026-05-18T06:06:42Z"`.
     static func jsonField(_ line: String) -> LogTimestamp? {
         for key in ["\"time\":", "\"timestamp\":", "\"ts\":", "\"@timestamp\":"] {
-            guard let r = line.range(of: key) else { continue }
+            guard let r = line.byteRange(of: key) else { continue }
             var rest = line[r.upperBound...].drop { $0 == " " }
             if rest.first == "\"" {
                 rest = rest.dropFirst()
