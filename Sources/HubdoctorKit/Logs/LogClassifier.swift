@@ -212,19 +212,21 @@ struct LogClassifier {
         return LogEvent(kind: kind, signal: signal, line: line, text: text, time: time, retryAfter: retryAfter)
     }
 
-    static let reasonPhrases: [Int: [String]] = [
+    static let reasonPhrases: [Int: [[UInt8]]] = [
         401: ["unauthorized", "(unauthorized)"], 403: ["forbidden", "(forbidden)"],
         429: ["too many requests", "(too many requests)"], 503: ["service unavailable", "(service unavailable)"],
-    ]
+    ].mapValues { $0.map { Array($0.utf8) } }
     /// What stands before a status code in the log formats hubdoctor knows: `status=`,
     /// `"statusCode":`, `HTTP/1.1 `, nginx's `HTTP/1.1" `, Gin's `| `, `-> `, `returned `.
-    static let statusLeads = ["status", "status:", "status=", "\"status\":", "statuscode", "statuscode:", "statuscode=",
-                              "\"statuscode\":", "status_code", "status_code=", "status_code:", "code=", "code:",
-                              "http/1.1", "http/1.0", "http/2", "http/2.0", "http/1.1\"", "http/1.0\"", "http/2.0\"",
-                              "http", "|", "->", "→", "=>", "returned", "responded", "response", "got"]
+    static let statusLeads: [[UInt8]] = [
+        "status", "status:", "status=", "\"status\":", "statuscode", "statuscode:", "statuscode=", "\"statuscode\":",
+        "status_code", "status_code=", "status_code:", "code=", "code:", "http/1.1", "http/1.0", "http/2", "http/2.0",
+        "http/1.1\"", "http/1.0\"", "http/2.0\"", "http", "|", "->", "→", "=>", "returned", "responded", "response", "got",
+    ].map { Array($0.utf8) }
 
     /// Finds a 401, 403, 429 or 503 that a known log format marks as an HTTP status, and where
-    /// the text after it starts.
+    /// the text after it starts. Works on the bytes: most candidate lines hold numbers that are
+    /// not statuses, and this runs for each of them.
     static func httpStatus(in l: String) -> (Int, String.Index)? {
         let u = Array(l.utf8)
         var i = 0
@@ -237,22 +239,32 @@ struct LogClassifier {
             guard isDigit(u[i + 1]), isDigit(u[i + 2]) else { continue }
             let code = Int(u[i] - 0x30) * 100 + Int(u[i + 1] - 0x30) * 10 + Int(u[i + 2] - 0x30)
             guard let phrases = reasonPhrases[code] else { continue }
-            let after = String(decoding: u[(i + 3)...], as: UTF8.self)
-            let trimmedAfter = after.drop { $0 == " " || $0 == ":" }
-            let before = String(decoding: u[max(0, i - 24)..<i], as: UTF8.self)
-            let lead = before.trimmingTrailingSpaces
-            let previousToken = lead.split(separator: " ").last.map(String.init) ?? ""
-            let phraseFollows = phrases.contains { trimmedAfter.hasPrefix($0) }
-            let leadMarks = statusLeads.contains { lead.hasSuffix($0) }
-            let afterURL = previousToken.hasPrefix("http://") || previousToken.hasPrefix("https://")
-                || (previousToken.hasPrefix("/") && previousToken.count > 1) || previousToken.hasSuffix("\"") && previousToken.hasBytes("/")
-            let chiStyle = lead.hasSuffix("-") && trimmedAfter.first?.isNumber == true && trimmedAfter.hasBytes("b in ")
+            var after = i + 3
+            while after < u.count, u[after] == 0x20 || u[after] == 0x3A { after += 1 }
+            var leadEnd = i
+            while leadEnd > 0, u[leadEnd - 1] == 0x20 { leadEnd -= 1 }
+            var tokenStart = leadEnd
+            while tokenStart > 0, u[tokenStart - 1] != 0x20 { tokenStart -= 1 }
+            let token = u[tokenStart..<leadEnd]
+            let phraseFollows = phrases.contains { starts(u, at: after, with: $0) }
+            let leadMarks = statusLeads.contains { ends(u, before: leadEnd, with: $0) }
+            let afterURL = token.starts(with: Array("http://".utf8)) || token.starts(with: Array("https://".utf8))
+                || (token.first == 0x2F && token.count > 1) || (token.last == 0x22 && token.contains(0x2F))
+            let chiStyle = leadEnd > 0 && u[leadEnd - 1] == 0x2D && after < u.count && isDigit(u[after])
+                && Substring(l.utf8.dropFirst(after)).hasBytes("b in ")
             if phraseFollows || leadMarks || afterURL || chiStyle {
-                let offset = l.utf8.index(l.utf8.startIndex, offsetBy: i + 3)
-                return (code, offset)
+                return (code, l.utf8.index(l.utf8.startIndex, offsetBy: i + 3))
             }
         }
         return nil
+    }
+
+    static func starts(_ u: [UInt8], at i: Int, with p: [UInt8]) -> Bool {
+        i + p.count <= u.count && u[i..<(i + p.count)].elementsEqual(p)
+    }
+
+    static func ends(_ u: [UInt8], before end: Int, with p: [UInt8]) -> Bool {
+        end >= p.count && u[(end - p.count)..<end].elementsEqual(p)
     }
 
     /// What may stand right before a status code: a space, tab, `=`, `:`, a quote, `|`, `(`, `[` or `,`.
@@ -308,13 +320,5 @@ struct LogClassifier {
             if !w.isEmpty { return String(w) }
         }
         return nil
-    }
-}
-
-extension String {
-    var trimmingTrailingSpaces: String {
-        var s = Substring(self)
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }

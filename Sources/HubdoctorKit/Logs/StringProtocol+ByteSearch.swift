@@ -9,35 +9,32 @@ import Darwin
 /// matching needs bytes only, as every needle is ASCII.
 extension StringProtocol {
     func byteRange(of needle: String) -> Range<Index>? {
-        let n = Array(needle.utf8)
-        guard !n.isEmpty else { return nil }
-        let offset: Int?? = utf8.withContiguousStorageIfAvailable { hay -> Int? in
-            guard let base = hay.baseAddress, hay.count >= n.count else { return nil }
-            return n.withUnsafeBufferPointer { np -> Int? in
-                // memchr for the first byte, memcmp for the rest (Glibc's module hides memmem).
-                let last = hay.count - n.count
-                var i = 0
-                while i <= last {
-                    guard let hit = memchr(base + i, Int32(np[0]), last - i + 1) else { return nil }
-                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(base + at, np.baseAddress!, n.count) == 0 { return at }
-                    i = at + 1
-                }
-                return nil
-            }
-        }
-        let found: Int?
-        if let offset {
-            found = offset
-        } else {
-            // Bridged or non-contiguous text: a plain scan.
-            let hay = Array(utf8)
-            found = hay.count < n.count ? nil : (0...(hay.count - n.count)).first { hay[$0..<($0 + n.count)].elementsEqual(n) }
-        }
+        var needle = needle
+        var hay = String(self)
+        // Native strings are contiguous UTF-8 already; these only copy bridged ones.
+        needle.makeContiguousUTF8()
+        hay.makeContiguousUTF8()
+        let found: Int? = hay.utf8.withContiguousStorageIfAvailable { h in
+            needle.utf8.withContiguousStorageIfAvailable { n in Self.firstOffset(of: n, in: h) } ?? nil
+        } ?? nil
         guard let found else { return nil }
         let start = utf8.index(utf8.startIndex, offsetBy: found)
-        return start..<utf8.index(start, offsetBy: n.count)
+        return start..<utf8.index(start, offsetBy: needle.utf8.count)
     }
 
     func hasBytes(_ needle: String) -> Bool { byteRange(of: needle) != nil }
+
+    /// memchr for the first byte, memcmp for the rest (Glibc's module does not export memmem).
+    static func firstOffset(of n: UnsafeBufferPointer<UInt8>, in h: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let nb = n.baseAddress, let hb = h.baseAddress, !n.isEmpty, h.count >= n.count else { return nil }
+        let last = h.count - n.count
+        var i = 0
+        while i <= last {
+            guard let hit = memchr(hb + i, Int32(nb[0]), last - i + 1) else { return nil }
+            let at = hb.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(hb + at, nb, n.count) == 0 { return at }
+            i = at + 1
+        }
+        return nil
+    }
 }
