@@ -102,7 +102,8 @@ public enum Doctor {
         let otherReadings = read(link, options: options, resolver: resolver)
         let theirs = KeyChecks.evaluate(otherReadings)
         func keyVerdict(_ fs: [Finding]) -> Finding? {
-            fs.first { $0.check.hasPrefix("keys.") && $0.status == .fail } ?? fs.first { $0.check == "keys.match" }
+            fs.first { ($0.check.hasPrefix("source.") || $0.check.hasPrefix("keys.")) && $0.status == .fail }
+                ?? fs.first { $0.check == "keys.match" }
         }
         guard let mine = keyVerdict(current.filter { $0.link == link.name }), let their = keyVerdict(theirs) else { return [] }
         let mineText = "\(mode.rawValue) mode reads \(readings(for: current, link.name))"
@@ -112,7 +113,13 @@ public enum Doctor {
                             message: "\(mineText); \(theirText); both end the same way (\(their.status.rawValue)).",
                             link: link.name, facts: otherReadings.facts)]
         }
-        func verdict(_ f: Finding) -> String { f.status == .pass ? "which matches" : "where \(f.cause?.rawValue ?? f.status.rawValue)" }
+        func verdict(_ f: Finding) -> String {
+            switch f.status {
+            case .pass: return "which matches"
+            case .skip: return "where the keys cannot be compared"
+            default: return "where \(f.cause?.rawValue ?? f.status.rawValue)"
+            }
+        }
         let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). How the services really run decides which one is live (pass --mode to choose)."
         let cause = their.status == .pass ? mine.cause : their.cause
         return [Finding(check: "mode.compare", status: .warn, cause: cause, title: "Native and Docker modes read the keys differently",
