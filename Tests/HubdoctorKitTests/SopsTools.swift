@@ -20,7 +20,7 @@ enum SopsTools {
     /// A fresh age identity in `layout`: the key file and its public recipient.
     static func makeKey(in layout: TemporaryLayout, name: String = "age-key.txt") throws -> (file: String, recipient: String) {
         let file = layout.path(name)
-        let r = try runProgram(ageKeygen!, ["-o", file])
+        let r = try Binary.run(["-o", file], executable: URL(fileURLWithPath: ageKeygen!))
         try #require(r.status == 0, "age-keygen failed: \(r.stderr)")
         let text = try String(contentsOfFile: file, encoding: .utf8)
         let recipient = try #require(text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }?.dropFirst("# public key: ".count))
@@ -40,14 +40,14 @@ enum SopsTools {
         if relative.hasSuffix(".yaml") || relative.hasSuffix(".json") { args += ["--encrypted-regex", "^(data|stringData|token|password)$"] }
         if let inputType { args += ["--input-type", inputType, "--output-type", inputType] }
         args += ["--in-place", layout.path(relative)]
-        let r = try runProgram(sops!, args, environment: environment(keyFile: nil, home: layout.root), cwd: layout.root)
+        let r = try Binary.run(args, environment: ["HOME": layout.root], currentDirectory: layout.root, executable: URL(fileURLWithPath: sops!))
         try #require(r.status == 0, "sops encrypt failed: \(r.stderr)")
     }
 
     /// Decrypts a committed fixture with the throwaway key into plain text.
     static func decryptFixture(_ path: String) throws -> String {
-        let env = environment(keyFile: Repo.path("fixtures/keys/throwaway-age-key.txt"), home: NSTemporaryDirectory())
-        let r = try runProgram(sops!, ["decrypt", path], environment: env)
+        let r = try Binary.run(["decrypt", path], environment: ["SOPS_AGE_KEY_FILE": Repo.path("fixtures/keys/throwaway-age-key.txt")],
+                               executable: URL(fileURLWithPath: sops!))
         try #require(r.status == 0, "sops decrypt of the fixture failed: \(r.stderr)")
         return r.stdout
     }
