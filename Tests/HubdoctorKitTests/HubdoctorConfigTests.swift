@@ -80,6 +80,7 @@ import Testing
         ("version: 1\nlinks:\n  - caller: {key: {environment: X}}\n", ":3:5", "needs a `service:`"),
         ("version: 1\nlinks: [\n", ":3:1", "invalid YAML"),
         ("links: []\n", ":1:1", "needs `version: 1`"),
+        ("version: 1\nlinks: []\n", ":2:8", "links must be a non-empty list"),
         ("version: 1\nlinks:\n  - {name: a, caller: {key: {environment: X}}, service: {key: {environment: Y}}}\n  - {name: a, caller: {key: {environment: X}}, service: {key: {environment: Y}}}\n", ":4:12", "two links are named a"),
     ])
     func aConfigErrorNamesFileLineAndColumn(_ text: String, _ location: String, _ words: String) throws {
@@ -116,5 +117,20 @@ import Testing
         #expect(report.finding("keys.caller.present", link: "c-to-b")?.cause == .callerKeyMissing)
         #expect(report.finding("keys.caller.present", link: "c-to-b")?.evidence.first?.source == "c.env:1")
         #expect(report.exitCode == 1)
+    }
+}
+
+@Suite struct SuppressionOnlyConfigTests {
+    @Test func aConfigWithoutLinksKeepsTheBuiltInProfileUnderRoot() async throws {
+        let layout = TemporaryLayout()
+        layout.write("hubdoctor.yaml", "version: 1\nsuppressions:\n  - check: keys.dialect\n    reason: legacy line\n    expires: 2099-12-31\n")
+        var options = CheckOptions()
+        options.root = Repo.layout("healthy")
+        options.configPath = layout.path("hubdoctor.yaml")
+        options.offline = true
+        options.environment = [:]
+        let report = try await Doctor.check(options)
+        #expect(report.links.map(\.name) == ["core-to-hub"])
+        #expect(report.finding("keys.match")?.status == .pass)
     }
 }

@@ -5,7 +5,8 @@ public enum Doctor {
     /// The links to check: those of `--config`, or the built-in HiveCFM profile in the chosen mode.
     public static func links(_ options: CheckOptions, resolver: SourceResolver) throws -> [LinkSpec] {
         if let path = options.configPath {
-            return try HubdoctorConfig.load(path: path).links
+            let links = try HubdoctorConfig.load(path: path).links
+            if !links.isEmpty { return links }
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: resolver.root, isDirectory: &isDir), isDir.boolValue else {
@@ -94,7 +95,7 @@ public enum Doctor {
     static func checkOnce(_ options: CheckOptions) async throws -> Report {
         let config = try options.configPath.map { try HubdoctorConfig.load(path: $0) }
         let resolver = resolver(options, config: config)
-        let links = try config?.links ?? links(options, resolver: resolver)
+        let links = try links(options, resolver: resolver)
         var findings: [Finding] = []
         var contexts: [Report.LinkContext] = []
         for link in links {
@@ -102,7 +103,7 @@ public enum Doctor {
             contexts.append(Report.LinkContext(name: link.name, mode: link.mode?.rawValue, modeReason: link.modeReason,
                                                url: readings.effectiveURL.map(Redact.url)))
             findings += offlineFindings(readings)
-            if options.mode == .auto, options.configPath == nil, let mode = link.mode {
+            if options.mode == .auto, config?.links.isEmpty ?? true, let mode = link.mode {
                 findings += otherModeFindings(current: findings, mode: mode, options: options, resolver: resolver)
             }
         }

@@ -5,12 +5,15 @@ import Yams
 ///
 /// Paths in the file are relative to the folder that holds it (like Compose and kustomize), so
 /// the same config works from any working directory; an optional top-level `root:` moves that
-/// base (itself relative to the config's folder). `-` means standard input. Every mistake is a
-/// `HubdoctorError` that names `file:line:col`.
+/// base (itself relative to the config's folder). `-` means standard input. A config without
+/// `links:` keeps the built-in HiveCFM profile (it may carry only `suppressions:`). Every mistake
+/// is a `HubdoctorError` that names `file:line:col`.
 public struct HubdoctorConfig: Sendable {
     public var path: String
-    /// The folder that relative paths in the config are resolved against.
-    public var root: String
+    /// The folder that relative paths in the config are resolved against; nil for a config
+    /// without links or `root:` (only suppressions), where `--root` and the built-in profile apply.
+    public var root: String?
+    /// Empty when the config only carries suppressions for the built-in profile.
     public var links: [LinkSpec]
 
     public static func load(path: String, resolver: SourceResolver? = nil) throws -> HubdoctorConfig {
@@ -63,7 +66,8 @@ struct ConfigReader {
     }
 
     func config(_ top: Node, path: String) throws -> HubdoctorConfig {
-        let top = try mapping(top, "the config", allowed: ["version", "root", "links"])
+        // `suppressions:` is read by `Suppression.load`.
+        let top = try mapping(top, "the config", allowed: ["version", "root", "links", "suppressions"])
         guard let version = top.child("version") else { throw error(top, "the config needs `version: 1`") }
         guard version.text == "1" else { throw error(version, "unsupported config version `\(version.text ?? version.kindName)`: this hubdoctor reads version 1") }
         var base = folder
@@ -74,7 +78,9 @@ struct ConfigReader {
                 throw error(rootNode, "root \(base) is not a directory")
             }
         }
-        guard let linksNode = top.child("links") else { throw error(top, "the config needs `links:`, a list of caller→service links") }
+        guard let linksNode = top.child("links") else {
+            return HubdoctorConfig(path: path, root: top.child("root") == nil ? nil : base, links: [])
+        }
         guard case .sequence(let items) = linksNode, !items.isEmpty else {
             throw error(linksNode, "links must be a non-empty list")
         }
