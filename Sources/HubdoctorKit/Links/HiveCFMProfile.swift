@@ -82,11 +82,9 @@ public enum HiveCFMProfile {
             restartBoth: recreate("\(hub) \(core)"))
     }
 
-    static let composeFileNames = ["docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml"]
-
     /// `--mode auto`: which mode the layout is most likely run in, and why.
     public static func detectMode(resolver: SourceResolver) -> (RunMode, String) {
-        let composeFile = composeFileNames.first { SourceFile.exists(resolver.absolute($0)) }
+        let composeFile = ComposeProject.find(resolver: resolver)
         let localFiles = nextFiles().filter { $0.contains(".local") && SourceFile.exists(resolver.absolute($0)) }
         if let local = localFiles.first {
             return (.native, "\(local) exists, and only `next dev` on the host reads it")
