@@ -154,7 +154,11 @@ extension ProbeClassifier {
             }
             return .fail(.forbiddenScope, "GET \(e.path) answers \(said): \(service) accepts \(target.keyLabel) as valid, but its role or scope does not allow this request. Use a key of an account that may use this route (Team Hub: a user-role token whose access lists cover it).")
         default:
-            if let v = common(e, r) { return v }
+            if var v = common(e, r) {
+                // The caller's own requests fail right now: that is an error, not a warning.
+                if v.cause == .throttled { v.status = .fail }
+                return v
+            }
             return .warn(.hubUnreachable, "GET \(e.path) with the key answers \(said): neither accepted nor refused.")
         }
     }
