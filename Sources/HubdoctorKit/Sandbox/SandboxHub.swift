@@ -12,18 +12,21 @@ public final class SandboxHub: Sendable {
     static let keptEntries = 10_000
 
     public let options: SandboxOptions
-    private let listener: HTTPListener
+    private let listener: HTTPListener?
+    private let blackhole: BlackholePort?
     private let journal: SandboxJournal
+    public let port: Int
 
-    private init(options: SandboxOptions, listener: HTTPListener, journal: SandboxJournal) {
+    private init(options: SandboxOptions, listener: HTTPListener?, blackhole: BlackholePort?, journal: SandboxJournal) {
         self.options = options
         self.listener = listener
+        self.blackhole = blackhole
         self.journal = journal
+        self.port = listener?.port ?? blackhole?.port ?? options.port
     }
 
-    public var baseURL: String { listener.baseURL }
-    public var port: Int { listener.port }
-    public var address: String { listener.address }
+    public var address: String { listener?.address ?? "127.0.0.1:\(port)" }
+    public var baseURL: String { "http://\(address)" }
 
     /// Every request so far, oldest first.
     public var entries: [SandboxLogEntry] { journal.entries }
@@ -31,6 +34,12 @@ public final class SandboxHub: Sendable {
     /// Starts serving; `log` is called once per request (from any thread).
     public static func start(_ options: SandboxOptions, log: (@Sendable (SandboxLogEntry) -> Void)? = nil) async throws -> SandboxHub {
         let journal = SandboxJournal(limit: keptEntries, sink: log)
+        if options.faults.contains(.blackhole) {
+            guard ["127.0.0.1", "localhost"].contains(options.host) else {
+                throw HubdoctorError(.usage, "the blackhole fault needs an IPv4 loopback address (127.0.0.1)")
+            }
+            return SandboxHub(options: options, listener: nil, blackhole: try BlackholePort(port: options.port), journal: journal)
+        }
         let routes = SandboxRoutes(options: options)
         let listener = try await HTTPListener.start(host: options.host, port: options.port) { request in
             if options.faults.contains(.hanging) {
@@ -45,10 +54,11 @@ public final class SandboxHub: Sendable {
             journal.record(routes.entry(for: request, status: response.status))
             return response
         }
-        return SandboxHub(options: options, listener: listener, journal: journal)
+        return SandboxHub(options: options, listener: listener, blackhole: nil, journal: journal)
     }
 
     public func stop() async {
-        await listener.stop(grace: 0.5)
+        await listener?.stop(grace: 0.5)
+        blackhole?.close()
     }
 }
