@@ -45,7 +45,8 @@ extension Hubdoctor {
 
         func run() async throws {
             var options = CaptureOptions()
-            (options.host, options.port) = try CaptureOptions.parseListen(listen)
+            let address = try ListenAddress.parse(listen)
+            (options.host, options.port) = (address.host, address.port)
             options.count = count
             options.timeout = timeout
             options.expectKeyEnv = expectKeyEnv

@@ -44,24 +44,30 @@ import Testing
 
         var stderr: String { lock.lock(); defer { lock.unlock() }; return errText }
 
-        /// The base URL from the "listening on" line.
-        func baseURL(within seconds: Double = 20) throws -> String {
+        /// The base URL from the "listening on" line. Polls with `Task.sleep`, never blocking
+        /// one of the few cooperative threads that in-process servers of other tests need.
+        func baseURL(within seconds: Double = 20) async throws -> String {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
                 if let r = stderr.range(of: #"listening on (http://[0-9.:\[\]]+)"#, options: .regularExpression) {
                     return String(stderr[r].dropFirst("listening on ".count))
                 }
                 if !process.isRunning { break }
-                usleep(20_000)
+                try await Task.sleep(nanoseconds: 20_000_000)
             }
             throw HubdoctorError(.internal, "capture did not announce its address: \(stderr)")
         }
 
-        func finish(within seconds: Double = 30) -> (status: Int32, stdout: String, stderr: String) {
+        func finish(within seconds: Double = 30) async -> (status: Int32, stdout: String, stderr: String) {
             let deadline = Date().addingTimeInterval(seconds)
-            while process.isRunning, Date() < deadline { usleep(20_000) }
+            while process.isRunning, Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
             if process.isRunning { process.terminate() }
-            process.waitUntilExit()
+            while process.isRunning { try? await Task.sleep(nanoseconds: 20_000_000) }
+            // The pipes close with the process: the readers are done or about to be.
+            return collected()
+        }
+
+        private func collected() -> (status: Int32, stdout: String, stderr: String) {
             outDone.wait()
             errDone.wait()
             lock.lock(); defer { lock.unlock() }
@@ -72,12 +78,12 @@ import Testing
     @Test func theFourClientsOfTheIssueGetTheirVerdictsFromTheBinary() async throws {
         let running = try Running(["capture", "--listen", "127.0.0.1:0", "--count", "4", "--timeout", "60",
                                    "--expect-key-env", "HUB_KEY", "--format", "json"], environment: ["HUB_KEY": Self.key])
-        let url = try running.baseURL()
+        let url = try await running.baseURL()
         let clients = [TokenClient(baseURL: url, token: ""), TokenClient(baseURL: url, token: Self.key, template: "{token}"),
                        TokenClient(baseURL: url, token: nil), TokenClient(baseURL: url, token: Self.key)]
         var statuses: [Int] = []
         for client in clients { statuses.append(try await client.post("/v1/feedback-records").status) }
-        let (status, stdout, stderr) = running.finish()
+        let (status, stdout, stderr) = await running.finish()
         #expect(statuses == [401, 401, 401, 200])
         #expect(status == 1)
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
@@ -98,10 +104,10 @@ import Testing
 
     @Test func ctrlCEndsTheCaptureWithItsReport() async throws {
         let running = try Running(["capture", "--listen", "127.0.0.1:0", "--expect-key-env", "HUB_KEY"], environment: ["HUB_KEY": Self.key])
-        let url = try running.baseURL()
+        let url = try await running.baseURL()
         _ = try await TokenClient(baseURL: url, token: "").post("/v1/webhooks")
         kill(running.process.processIdentifier, SIGINT)
-        let (status, stdout, _) = running.finish()
+        let (status, stdout, _) = await running.finish()
         #expect(status == 1)
         #expect(stdout.contains("#1 POST /v1/webhooks"))
         #expect(stdout.contains("[caller-key-missing]"))

@@ -40,7 +40,7 @@ import Testing
         half.shutdown()
         let good = try RawSocket(port: port)
         good.send(Self.request(nil))
-        #expect(await good.readAll().contains(HubAuthMiddleware.missingHeader))
+        #expect(await good.readAll().contains(SandboxHub.missingHeader))
         good.shutdown()
         let report = await session.finish()
         #expect(report.findings.first { $0.check == "capture.request" }?.cause == .callerKeyMissing)
@@ -91,7 +91,7 @@ import Testing
         }
         let good = try RawSocket(port: port)
         good.send(Self.request(Self.key))
-        #expect(await good.readAll().contains(HubAuthMiddleware.invalidFormat))
+        #expect(await good.readAll().contains(SandboxHub.invalidFormat))
         good.shutdown()
         let report = await session.finish()
         #expect(report.findings.first?.cause == .headerShape)

@@ -33,7 +33,7 @@ import Testing
         #expect(finding.cause == .callerKeyMissing)
         #expect(finding.evidence.first?.present == false)
         #expect(answer.status == 401)
-        #expect(answer.body == HubAuthMiddleware.missingHeader)
+        #expect(answer.body == SandboxHub.missingHeader)
     }
 
     @Test func rawKeyClientIsReportedAsHeaderShape() async throws {
@@ -42,7 +42,7 @@ import Testing
         #expect(finding.message.contains("without the `Bearer ` scheme"))
         #expect(finding.evidence.first?.fingerprint == Fingerprint.of(Self.key))
         #expect(answer.status == 401)
-        #expect(answer.body == HubAuthMiddleware.invalidFormat)
+        #expect(answer.body == SandboxHub.invalidFormat)
     }
 
     @Test func undefinedTokenClientIsReportedAsPlaceholderKey() async throws {
@@ -50,7 +50,7 @@ import Testing
         #expect(finding.cause == .placeholderKey)
         #expect(finding.message.contains("Bearer undefined"))
         #expect(answer.status == 401)
-        #expect(answer.body == HubAuthMiddleware.invalidKey)
+        #expect(answer.body == SandboxHub.invalidKey)
     }
 
     @Test func rightKeyClientPassesAndGets200() async throws {

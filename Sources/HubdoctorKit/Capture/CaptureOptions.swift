@@ -20,17 +20,4 @@ public struct CaptureOptions: Sendable {
     public var maxListed = 10_000
 
     public init() {}
-
-    /// `HOST:PORT`, `[::1]:PORT`, or `:PORT` (loopback).
-    public static func parseListen(_ text: String) throws -> (String, Int) {
-        let bad = HubdoctorError(.usage, "--listen wants HOST:PORT (for example 127.0.0.1:8090 or [::1]:8090), not \(text)")
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw bad
-        }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if host.isEmpty { host = "127.0.0.1" }
-        guard !host.contains(" ") else { throw bad }
-        return (host, port)
-    }
 }

@@ -11,22 +11,10 @@ struct SandboxRoutes: Sendable {
     }
 
     /// The Hub's `middleware.Auth(cfg.APIKey)`: the header must be `Bearer <key>`, exactly.
+    /// During a rotation the sandbox still accepts the old key.
     func authenticate(_ request: ListenerRequest) -> Verdict {
-        guard let header = request.header("Authorization"), !header.isEmpty else {
-            return .refused(.json(401, SandboxHub.missingHeader))
-        }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0] == "Bearer" else {
-            return .refused(.json(401, SandboxHub.invalidFormat))
-        }
-        let token = Array(parts[1].utf8)
-        let accepted = [options.key, options.oldKey].compactMap { $0 }.contains { Self.constantTimeEqual($0.bytes, token) }
-        return accepted ? .accepted : .refused(.json(401, SandboxHub.invalidKey))
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        let keys = [options.key, options.oldKey].compactMap { $0 }
+        return HubAuthMiddleware.refusal(request, accepting: keys).map(Verdict.refused) ?? .accepted
     }
 
     func answer(_ request: ListenerRequest) -> ListenerResponse {
