@@ -133,3 +133,43 @@ import Testing
         #expect(report.findings.compactMap(\.cause) == [.headerShape, .keyDrift, .headerShape, .keyWhitespace, .headerShape])
     }
 }
+
+/// The seed incident replayed: capture stands in for gitea-mcp with the static token of the
+/// SOPS-encrypted Secret that `hubdoctor.yaml` names, and the routing pod's MCP client calls it.
+@Suite struct CaptureGiteaMCPTests {
+    static func environment() -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["SOPS_AGE_KEY_FILE"] = Repo.path("fixtures/keys/throwaway-age-key.txt")
+        env["SOPS_AGE_KEY"] = ""
+        return env
+    }
+
+    @Test(.enabled(if: SopsTools.runnable, SopsTools.skipMessage))
+    func theRoutingPodsEmptyTokenIsCallerKeyMissingAndItsRealTokenPasses() async throws {
+        try SopsTools.require()
+        let config = Repo.layout("gitea-mcp-healthy") + "/hubdoctor.yaml"
+        var options = CaptureOptions()
+        options.port = 0
+        options.count = 2
+        options.configPath = config
+        options.environment = Self.environment()
+        let session = try await CaptureSession.start(options)
+        #expect(session.expected.name == "GITEA_MCP_STATIC_TOKEN")
+        // The caller's token as the routing pod gets it from routing-secrets.
+        var check = CheckOptions()
+        check.configPath = config
+        check.environment = options.environment
+        let resolver = SourceResolver(root: ".", environment: options.environment)
+        let link = try #require(try Doctor.links(check, resolver: resolver).first)
+        let token = try #require(resolver.read(link.caller.key).usableValue).text
+        // mcpclient.New(url, token): Authorization only when the token is non-empty.
+        let incident = try await TokenClient(baseURL: session.baseURL, token: "").post("/mcp")
+        let fixed = try await TokenClient(baseURL: session.baseURL, token: token).post("/mcp")
+        let report = await session.finish()
+        #expect(report.findings.map(\.cause) == [.callerKeyMissing, nil])
+        #expect(incident.status == 401)
+        #expect(fixed.status == 200)
+        let rendered = JSONReporter.render(report)
+        #expect(!rendered.contains(token) && !rendered.contains(String(token.prefix(8))))
+    }
+}
