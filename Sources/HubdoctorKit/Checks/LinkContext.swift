@@ -29,6 +29,10 @@ public struct LinkReadings: Sendable {
             f["\(prefix).source"] = reading.origin?.label ?? f["\(prefix).file"]
             f["\(prefix).line"] = reading.origin?.line.map(String.init) ?? ""
             f["\(prefix).files"] = (reading.considered.isEmpty ? side.key.files : reading.considered.map(\.display)).joined(separator: " ")
+            f["\(prefix).kind"] = side.key.kind
+            if case .env(_, _, let dialect) = side.key { f["\(prefix).dialect"] = dialect.rawValue }
+            if let s = side.key.secretName { f["\(prefix).secret"] = s }
+            if let c = side.composeService { f["\(prefix).compose_service"] = c }
             if let r = side.restart { f["\(prefix).restart"] = r }
             if let p = side.process { f["\(prefix).pid"] = String(p) }
         }

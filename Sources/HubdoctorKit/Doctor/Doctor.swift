@@ -55,7 +55,10 @@ public enum Doctor {
                 findings += otherModeFindings(current: findings, mode: mode, options: options, resolver: resolver)
             }
         }
+        let (catalog, problems) = RunbookCatalog.load(extraDirs: options.runbookDirs, environment: options.environment)
+        findings += problems.map(\.finding)
         findings = select(findings, only: options.only, skip: options.skip)
+        findings = Runbooks.remediate(findings, catalog: catalog)
         return Report(command: "check", findings: findings, links: contexts, failOn: options.failOn)
     }
 

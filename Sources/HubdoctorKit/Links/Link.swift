@@ -27,14 +27,18 @@ public struct SideSpec: Sendable {
     public var process: Int32?
     /// The command that restarts this side in the link's mode.
     public var restart: String?
+    /// Its Docker Compose service name, when it runs under Compose (for `logs`/`exec` steps).
+    public var composeService: String?
 
-    public init(role: Role, name: String, key: KeySource, readers: [Dialect] = [], process: Int32? = nil, restart: String? = nil) {
+    public init(role: Role, name: String, key: KeySource, readers: [Dialect] = [], process: Int32? = nil, restart: String? = nil,
+                composeService: String? = nil) {
         self.role = role
         self.name = name
         self.key = key
         self.readers = readers
         self.process = process
         self.restart = restart
+        self.composeService = composeService
     }
 }
 

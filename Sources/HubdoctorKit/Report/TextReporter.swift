@@ -64,6 +64,9 @@ public struct TextReporter {
         if !f.remediation.isEmpty {
             out += "      " + style.bold("Fix" + (f.runbook.map { " (runbook \($0))" } ?? "") + ":") + "\n"
             for (i, step) in f.remediation.enumerated() {
+                if step.phase == .verify, i > 0, f.remediation[i - 1].phase != .verify {
+                    out += "      " + style.bold("Then verify:") + "\n"
+                }
                 out += indent("\(i + 1). \(step.text)", 8)
                 if let run = step.run { out += indent("$ " + run, 11) }
             }
