@@ -126,9 +126,9 @@ causes:
           differ on purpose ({{service.var}} for {{service.name}}, {{caller.var}} for
           {{caller.name}}); the secret is the same.
       - text: >-
-          Under `next dev`, .env.local wins over .env: if both define {{caller.var}}, give both the
-          same value or delete the stale line, or the next person to read .env is misled.
-        when: {mode: native}
+          {{caller.location}} wins over {{caller.shadowed}} (under `next dev` the first file that
+          defines a variable wins, and .env.local comes before .env). Give the losing line the
+          same value or delete it, or the next person who reads it is misled.
       - text: Or let hubdoctor write it for you; this shows a redacted diff and changes nothing until you add --apply
         run: 'hubdoctor fix --root {{root}} --mode {{mode}}'
       - text: >-
@@ -145,7 +145,7 @@ causes:
       - text: >-
           Stop `make run` ({{service.name}}) and `pnpm dev` ({{caller.name}}) with Ctrl-C in their
           terminals, then start both again; a running process keeps the key it started with.
-        run: 'cd {{root}} && {{restart}}'
+        run: 'cd {{root}} && { {{restart}}; }'
         when: {mode: native}
       - text: Restart {{service.name}} and {{caller.name}} together, so that neither keeps the old key
         run: '{{restart|""}}'
@@ -201,9 +201,8 @@ causes:
           Give {{caller.var}} at {{caller.location}} the same value as {{service.var}} in
           {{service.location}}.
       - text: >-
-          In native mode an empty `{{caller.var}}=` line in .env.local hides a good value in .env:
-          fill it or delete it.
-        when: {mode: native}
+          The empty definition at {{caller.location}} wins over {{caller.shadowed}}: fill it, or
+          delete it so that the other one applies.
       - text: Or let hubdoctor copy the service's key across (redacted dry run; add --apply to write)
         run: 'hubdoctor fix --root {{root}} --mode {{mode}}'
       - text: Recreate {{caller.name}}'s container so that its process starts with the key
@@ -289,7 +288,7 @@ causes:
       it; `localhost` inside Core's container is that container, not the Hub. Native: the Hub
       listens on http://localhost:8090. Docker: Core reaches it at http://hivecfm-hub-api:8080.
     fix:
-      - text: Set {{url.var}}={{expected_url}} in {{caller.file}} for {{mode}} mode.
+      - text: Set {{url.var}}={{expected_url}} where {{caller.name}} reads it in {{mode}} mode (it is now defined at {{url.location|caller.file}}).
       - text: >-
           Keep both modes working: put the native URL in .env.local (only `next dev` on the host
           reads it, and it wins there) and the Docker URL in .env.
@@ -303,7 +302,17 @@ causes:
         when: {mode: docker}
       - text: "Restart {{caller.name}}: {{caller.restart}}."
         when: {mode: native}
-    verify: *verify-core-to-hub
+    verify:
+      - text: Run hubdoctor again; the URL check should pass
+        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+      - text: The Hub's health endpoint answers 200 at the URL for this mode
+        run: 'curl -si {{expected_health_url}}'
+        when: {mode: native}
+      - text: From inside {{caller.name}}'s container, the Hub answers at the Docker URL (prints the status)
+        run: >-
+          cd {{root}} && docker compose exec -T {{caller.compose_service}} node -e
+          'fetch(process.argv[1]).then(r=>console.log(r.status))' {{expected_health_url}}
+        when: {mode: docker}
     prevent:
       - text: Run hubdoctor with --mode auto in CI; it reads the layout in both modes and says when they disagree.
     links:
@@ -454,9 +463,6 @@ causes:
           placeholder too.
       - text: If neither side holds a real key, generate one and write it to both sides (a redacted dry run; add --apply to write)
         run: 'hubdoctor rotate --root {{root}} --mode {{mode}}'
-      - text: >-
-          A `${NAME}` left as is means the reader had no NAME to expand when it read the line:
-          define NAME earlier in the same file, or write the value itself.
       - text: Recreate the container so that it starts with the real key
         run: 'cd {{root}} && docker compose up -d --force-recreate {{side.compose_service}}'
         when: {mode: docker}
@@ -543,8 +549,9 @@ causes:
         run: 'hubdoctor env --dialect godotenv {{service.path}} && hubdoctor env --dialect compose {{service.path}}'
     fix:
       - text: >-
-          Write the key in the one form every reader delivers unchanged: unquoted, only letters,
-          digits, `-`, `_` and `.`, no `$`, no `#`, no spaces.
+          Rewrite the lines that define the key, {{caller.location}} and {{service.location}}, in
+          the one form every reader delivers unchanged: unquoted, only letters, digits, `-`, `_`
+          and `.`, no `$`, no `#`, no spaces.
       - text: If the key contains `$`, `#` or quotes, replace it with a new key for both sides (a redacted dry run; add --apply to write)
         run: 'hubdoctor rotate --root {{root}} --mode {{mode}}'
     verify: *verify-format
@@ -579,7 +586,7 @@ causes:
         run: 'cd {{root}} && docker compose up -d --force-recreate {{service.compose_service}} {{caller.compose_service}}'
         when: {mode: docker}
       - text: Stop `make run` ({{service.name}}) and `pnpm dev` ({{caller.name}}), then start both again
-        run: 'cd {{root}} && {{restart}}'
+        run: 'cd {{root}} && { {{restart}}; }'
         when: {mode: native}
       - text: Restart {{service.name}} and {{caller.name}} together
         run: '{{restart|""}}'
@@ -744,7 +751,7 @@ causes:
         when: {mode: docker}
       - text: "Start {{service.name}} if it is down: {{service.restart}}."
         when: {mode: native}
-      - text: If {{url.var}} suits another mode, set it to {{expected_url}} in {{caller.file}}
+      - text: If {{url.var}} suits another mode, set it to {{expected_url}} (it is now defined at {{url.location|caller.file}})
       - text: If the service speaks TLS, use https:// in {{url.var}}; if it does not, use http://
     verify:
       - text: The health endpoint answers
@@ -760,7 +767,7 @@ causes:
       loopback. Anyone on the path can read it, and proxies may log it. Inside one Compose
       network or on loopback this is acceptable; across a real network it is not.
     fix:
-      - text: Serve {{service.name}} over TLS (directly or behind a proxy that terminates it) and change {{url.var}} to https:// in {{caller.file}}
+      - text: Serve {{service.name}} over TLS (directly or behind a proxy that terminates it) and change {{url.var}} to https:// at {{url.location|caller.file}}
       - text: If the key has already crossed an untrusted network in clear text, treat it as leaked and rotate it
         run: 'hubdoctor rotate --root {{root}} --mode {{mode}}'
     verify:

@@ -165,7 +165,8 @@ public struct RunbookParser {
             // from the program (`"Bearer "+process.env.X`); a word there is a key or a placeholder.
             let rest = source[r.upperBound...].drop { $0 == " " }
             if let next = rest.first, next.isLetter || next.isNumber || "-._~+/<{".contains(next) {
-                problem(node, "a command names the key as a shell variable (`Bearer $\(Self.keyEnvExample)`), never holds one: found `Bearer \(next)…`")
+                let offset = source.unicodeScalars.distance(from: source.unicodeScalars.startIndex, to: r.lowerBound.samePosition(in: source.unicodeScalars) ?? source.unicodeScalars.startIndex)
+                problem(at: offsetMark(node, offset), "a command must name the key as a shell variable (`Bearer $\(Self.keyEnvExample)`), never hold one: what follows `Bearer ` here is written out")
             }
             search = r.upperBound
         }
@@ -448,13 +449,30 @@ public struct RunbookParser {
             let where_ = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
             self.problem(at: Position(mark), "invalid YAML: \(problem)\(where_)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            self.problem(at: Position(context.mark), "a field appears twice in one mapping: \(duplicates.joined(separator: ", "))")
+            // Yams marks the first occurrence; the mistake is usually the second one.
+            let first = Position(context.mark)
+            let second = duplicates.first.flatMap { secondOccurrence(of: $0, after: first) }
+            self.problem(at: second ?? first, "`\(duplicates.joined(separator: "`, `"))` appears twice in one mapping (first at \(first.line):\(first.column))")
         case .reader(let problem, let offset, _, _):
             let mark = offset.map(markForOffset)
             self.problem(at: mark, "cannot be read: \(problem)")
         default:
             self.problem(at: nil, "invalid YAML: \(error.localizedDescription)")
         }
+    }
+
+    /// The next line that starts the same key at the same column.
+    func secondOccurrence(of key: String, after first: Position) -> Position? {
+        let prefix = Array((key + ":").unicodeScalars)
+        for index in first.line..<lines.count {
+            let line = lines[index]
+            let start = first.column - 1
+            if line.count >= start + prefix.count, Array(line[start..<(start + prefix.count)]) == prefix,
+               line[..<start].allSatisfy({ $0 == " " || $0 == "-" }) {
+                return Position(line: index + 1, column: first.column)
+            }
+        }
+        return nil
     }
 
     func markForOffset(_ offset: Int) -> Position {

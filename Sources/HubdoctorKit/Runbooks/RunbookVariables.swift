@@ -25,6 +25,7 @@ public enum RunbookVariables {
         ("location", "file:line, or the file when the line is unknown", false),
         ("source", "where the value came from, as a label", false),
         ("files", "every file considered, in the reader's order, separated by spaces", true),
+        ("shadowed", "definitions in other files that lost to this one (file:line, ...)", false),
         ("kind", "the kind of source: env, secret, yaml, process, environment, literal", false),
         ("dialect", "the .env reader that reads its file: next, dotenv, godotenv, compose (env sources only)", false),
         ("secret", "the Kubernetes Secret's metadata.name (secret sources only)", false),
@@ -58,9 +59,14 @@ public enum RunbookVariables {
             Variable("key_env", "a shell variable name for the key, for commands (`$API_KEY`)"),
             Variable("url", "the service URL the caller uses (credentials removed)"),
             Variable("url.var", "the variable that holds that URL"),
+            Variable("url.file", "the file that defines that URL"),
+            Variable("url.line", "its line"),
+            Variable("url.location", "file:line of the URL's definition"),
             Variable("expected_url", "the URL the caller should use in this mode"),
             Variable("health_url", "the service's public health URL"),
             Variable("protected_url", "a protected URL of the service"),
+            Variable("expected_health_url", "the health URL at the URL this mode expects"),
+            Variable("expected_protected_url", "a protected URL at the URL this mode expects"),
             Variable("check", "the check id of the finding"),
             Variable("cause", "the finding's cause id"),
             Variable("runbook", "the runbook's id"),
@@ -100,6 +106,9 @@ public enum RunbookVariables {
         if let cause = finding.cause { v["cause"] = cause.rawValue }
         if let runbook = finding.runbook { v["runbook"] = runbook }
         if let count = finding.count { v["count"] = String(count) }
+        if let file = v["url.file"] {
+            v["url.location"] = v["url.line"].map { "\(file):\($0)" } ?? file
+        }
         for prefix in ["caller", "service"] {
             if let file = v["\(prefix).file"] {
                 v["\(prefix).location"] = v["\(prefix).line"].map { "\(file):\($0)" } ?? file

@@ -160,7 +160,10 @@ public struct StepTemplate: Sendable, Equatable, CustomStringConvertible {
                     i += 2
                     break
                 }
-                throw SyntaxError(offset: start, message: "expected `|` or `}}` in `{{ }}`")
+                guard i < scalars.count else {
+                    throw SyntaxError(offset: start, message: "`{{` is never closed with `}}`")
+                }
+                throw SyntaxError(offset: start, message: "`{{` is not closed: expected `|` or `}}` after the name, found `\(scalars[i])`")
             }
             if alternatives.dropLast().contains(where: { if case .literal = $0 { return true }; return false }) {
                 throw SyntaxError(offset: start, message: "a quoted text ends the alternatives: put it last")
