@@ -125,8 +125,10 @@ public enum Doctor {
         }
         let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). How the services really run decides which one is live (pass --mode to choose)."
         let cause = their.status == .pass ? mine.cause : their.cause
+        // The runbook steps are filled from these facts: they must come from the mode the cause was found in.
+        let facts = their.status == .pass ? mine.facts : otherReadings.facts
         return [Finding(check: "mode.compare", status: .warn, cause: cause, title: "Native and Docker modes read the keys differently",
-                        message: message, evidence: their.evidence, link: link.name, facts: otherReadings.facts)]
+                        message: message, evidence: their.evidence, link: link.name, facts: facts)]
     }
 
     private static func readings(for findings: [Finding], _ link: String) -> String {
