@@ -877,6 +877,9 @@ symptoms:
     causes: [key-revoked]
   - log: '[supervisor] auth fail reason=missing_capability'
     causes: [missing-capability]
+  - log: '[supervisor] auth fail reason=deleted'
+    means: kept for keys whose record is deleted; treat it as not found (a new key is needed).
+    causes: [key-not-found]
   - log: '[agent] auth fail reason=invalid_api_key hash=<8 hex digits>'
     means: an agent presented a key the store does not accept (unknown or revoked).
     causes: [key-not-found, key-revoked]
