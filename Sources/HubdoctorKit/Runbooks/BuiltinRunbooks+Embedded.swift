@@ -355,7 +355,7 @@ causes:
           for its own upstream (an API token) next to the one it compares incoming Bearer tokens
           with. The caller's value must equal the second, here {{other.var}} in Secret
           {{other.secret|other.file}}.
-      - text: Fingerprint the value the cluster holds (prints 12 hex digits, never the value)
+      - text: Fingerprint the value the cluster holds (prints 12 hex digits, never the value; add -n and the namespace)
         run: "kubectl get secret {{side.secret}} -o jsonpath='{.data.{{side.var}}}' | base64 -d | sha256sum | cut -c1-12"
     fix: &fix-secret
       - text: >-
@@ -393,7 +393,7 @@ causes:
       The server's {{side.var}} in Secret {{side.secret}} ({{side.file}}) is empty or missing.
       Depending on the server it refuses to start, or it starts and can match no client at all.
     confirm:
-      - text: Fingerprint the value the cluster holds (prints 12 hex digits, never the value)
+      - text: Fingerprint the value the cluster holds (prints 12 hex digits, never the value; add -n and the namespace)
         run: "kubectl get secret {{side.secret}} -o jsonpath='{.data.{{side.var}}}' | base64 -d | sha256sum | cut -c1-12"
     fix: *fix-secret
     verify: *verify-secret
@@ -419,7 +419,7 @@ causes:
       was updated, but environment variables taken from a Secret are set once, when the container
       starts, and are never reloaded.
     confirm:
-      - text: Compare the fingerprints of the Secret and of the running pod
+      - text: Compare the fingerprints of the Secret and of the running pod (add -n and the namespace to both commands)
         run: "kubectl get secret {{side.secret}} -o jsonpath='{.data.{{side.var}}}' | base64 -d | sha256sum | cut -c1-12; kubectl exec deploy/{{side.name}} -- printenv {{side.var}} | tr -d '\\n' | sha256sum | cut -c1-12"
     fix:
       - text: >-
