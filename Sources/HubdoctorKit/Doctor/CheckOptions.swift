@@ -12,10 +12,14 @@ public struct CheckOptions: Sendable {
     public var callerPID: Int32?
     public var servicePID: Int32?
     public var wait: Double?
+    /// How long one `sops decrypt` may run before it is stopped.
+    public var sopsTimeout: Double = 30
     public var failOn: FailThreshold = .error
     public var only: [String] = []
     public var skip: [String] = []
     public var noNegative = false
+    /// Protected paths to probe instead of each link's own (the benchmark's knob).
+    public var probePaths: [String] = []
     /// hubdoctor's own environment (for `{environment: NAME}` sources and `HUBDOCTOR_RUNBOOKS`).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     /// Where progress lines go (stderr in the CLI); never part of the report.
