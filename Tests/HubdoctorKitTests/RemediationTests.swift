@@ -31,7 +31,7 @@ struct RemediationExpectation: Sendable, CustomTestStringConvertible {
         .init(layout: "no-hub-folder", mode: .native, names: ["hivecfm-hub/.env: no such file", "--root points at"]),
         .init(layout: "docker-caller-empty", mode: .docker, names: ["HIVECFM_HUB_API_KEY at hivecfm-core/.env:3",
                                                                     "docker compose up -d --force-recreate hivecfm-core", "docker compose exec -T hivecfm-core"]),
-        .init(layout: "docker-drift", mode: .docker, names: ["docker compose restart hivecfm-hub-api hivecfm-core",
+        .init(layout: "docker-drift", mode: .docker, names: ["Re-create both containers in one command",
                                                              "docker compose up -d --force-recreate hivecfm-hub-api hivecfm-core", "--mode docker"]),
     ]
 }
@@ -154,6 +154,23 @@ struct RemediationExpectation: Sendable, CustomTestStringConvertible {
             #expect(text.contains(name), "\(name) not in:\n\(text)")
         }
         #expect(!text.contains("pnpm dev") && !text.contains("docker compose"))
+    }
+
+    /// The same incident through its real config: the restart command written in the config and
+    /// the --config flag come back in the steps.
+    @Test func theGiteaMcpIncidentConfigGetsItsOwnRestartAndConfigInTheSteps() async throws {
+        var o = CheckOptions()
+        o.configPath = Repo.layout("gitea-mcp-incident") + "/hubdoctor.yaml"
+        o.offline = true
+        o.environment = [:]
+        let report = try await Doctor.check(o)
+        let missing = try #require(report.findings.first { $0.cause == .callerKeyMissing })
+        #expect(missing.runbook == "k8s-secret-token")
+        let runs = missing.remediation.compactMap(\.run)
+        #expect(runs.contains("kubectl -n routing rollout restart deployment/routing"), "\(runs)")
+        #expect(!runs.contains { $0.contains("deployment/{{") || $0.hasPrefix("kubectl rollout restart") }, "the assumed name is not offered when the config names the restart")
+        #expect(runs.contains("hubdoctor check --config " + Repo.layout("gitea-mcp-incident") + "/hubdoctor.yaml"))
+        for key in Repo.fixtureKeys { #expect(!Self.allText(missing).contains(key)) }
     }
 
     @Test func passAndSkipFindingsAreLeftAlone() {

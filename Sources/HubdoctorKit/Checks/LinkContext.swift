@@ -37,7 +37,7 @@ public struct LinkReadings: Sendable {
             f["\(prefix).kind"] = side.key.kind
             if case .env(_, _, let dialect) = side.key { f["\(prefix).dialect"] = dialect.rawValue }
             if let s = side.key.secretName { f["\(prefix).secret"] = s }
-            if let c = side.composeService { f["\(prefix).compose_service"] = c }
+            if let c = side.composeService ?? side.key.composeServiceName { f["\(prefix).compose_service"] = c }
             if let r = side.restart { f["\(prefix).restart"] = r }
             if let p = side.process { f["\(prefix).pid"] = String(p) }
         }

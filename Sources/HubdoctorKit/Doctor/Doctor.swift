@@ -127,6 +127,11 @@ public enum Doctor {
             findings = Suppression.apply(try Suppression.load(path: path), to: findings)
         }
         findings = select(findings, only: options.only, skip: options.skip)
+        if let path = options.configPath {
+            // Steps that re-run hubdoctor must name the same config.
+            let config = URL(fileURLWithPath: path).standardizedFileURL.path
+            for i in findings.indices where !findings[i].facts.isEmpty { findings[i].facts["config"] = config }
+        }
         findings = Runbooks.remediate(findings, catalog: catalog)
         return Report(command: "check", findings: findings, links: contexts, failOn: options.failOn)
     }

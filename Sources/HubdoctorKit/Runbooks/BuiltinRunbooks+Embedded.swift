@@ -35,10 +35,10 @@ causes:
           ~/.config/sops/age/keys.txt or point SOPS_AGE_KEY_FILE at it; for a cloud KMS, log in
           with credentials that may use the key.
       - text: Run hubdoctor again once sops can decrypt the file
-        run: 'hubdoctor check --root {{root}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     verify:
       - text: The source check for {{side.file|evidence.file}} passes and the keys are compared
-        run: 'hubdoctor check --root {{root}} --only source --only keys'
+        run: 'hubdoctor check {{hubdoctor_flags}} --only source --only keys'
     prevent:
       - text: >-
           Keep each secret in its SOPS-encrypted file as the one source of truth, and build the
@@ -67,7 +67,7 @@ causes:
         when: {check: runbook.load}
     verify:
       - text: Run hubdoctor again; the source checks should pass
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
       - text: The runbook lints clean
         run: 'hubdoctor runbook lint {{evidence.file}}'
         when: {check: runbook.load}
@@ -130,17 +130,12 @@ causes:
           defines a variable wins, and .env.local comes before .env). Give the losing line the
           same value or delete it, or the next person who reads it is misled.
       - text: Or let hubdoctor write it for you; this shows a redacted diff and changes nothing until you add --apply
-        run: 'hubdoctor fix --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor fix {{hubdoctor_flags}}'
       - text: >-
-          Restart both services in the same command: a running process keeps the key it started
-          with, and restarting one side at a time leaves a window where they disagree.
+          Re-create both containers in one command. A running container keeps the environment it
+          was created with (`docker compose restart` keeps it too), and changing one side at a
+          time leaves a window where the two disagree.
         run: 'cd {{root}} && {{restart}}'
-        when: {mode: docker}
-      - text: >-
-          If the containers get the key through env_file or environment in the Compose file
-          (rather than reading a mounted .env themselves), `restart` reuses the old environment:
-          recreate them instead.
-        run: 'cd {{root}} && docker compose up -d --force-recreate {{service.compose_service}} {{caller.compose_service}}'
         when: {mode: docker}
       - text: >-
           Stop `make run` ({{service.name}}) and `pnpm dev` ({{caller.name}}) with Ctrl-C in their
@@ -152,7 +147,7 @@ causes:
         unless: {mode: [native, docker]}
     verify: &verify-core-to-hub
       - text: Run hubdoctor again; every key check should pass
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
       - text: "The health endpoint answers 200 without credentials (it is public: this proves the service is up)"
         run: 'curl -si {{health_url}}'
         when: {mode: native}
@@ -178,7 +173,7 @@ causes:
           Treat the key as one secret with two names: change {{service.file}} and
           {{caller.file}} in the same change, never one of them alone.
       - text: When rotating, write both files first, then restart both services in one window (hubdoctor rotate does both writes).
-        run: 'hubdoctor rotate --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor rotate {{hubdoctor_flags}}'
     links: &links-hub-401
       - title: RFC 6750, the Bearer token scheme
         url: https://www.rfc-editor.org/rfc/rfc6750#section-2.1
@@ -204,7 +199,7 @@ causes:
           The empty definition at {{caller.location}} wins over {{caller.shadowed}}: fill it, or
           delete it so that the other one applies.
       - text: Or let hubdoctor copy the service's key across (redacted dry run; add --apply to write)
-        run: 'hubdoctor fix --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor fix {{hubdoctor_flags}}'
       - text: Recreate {{caller.name}}'s container so that its process starts with the key
         run: 'cd {{root}} && docker compose up -d --force-recreate {{caller.compose_service}}'
         when: {mode: docker}
@@ -263,7 +258,7 @@ causes:
       - text: >-
           See the shape of what {{caller.name}} really sends (never the value): run a capture
           listener, point {{url.var}} at it for one request, then put the URL back
-        run: 'hubdoctor capture --root {{root}} --listen 127.0.0.1:18090 --count 1'
+        run: 'hubdoctor capture {{hubdoctor_layout_flags}} --listen 127.0.0.1:18090 --count 1'
     fix:
       - text: >-
           If the value of {{caller.var}} at {{caller.location}} starts with `Bearer `, remove that
@@ -304,7 +299,7 @@ causes:
         when: {mode: native}
     verify:
       - text: Run hubdoctor again; the URL check should pass
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
       - text: The Hub's health endpoint answers 200 at the URL for this mode
         run: 'curl -si {{expected_health_url}}'
         when: {mode: native}
@@ -368,13 +363,21 @@ causes:
           Roll the pods: environment variables from envFrom or secretKeyRef are read only when a
           container starts, so a changed Secret does not reach running pods. Bump a
           secrets-revision annotation in the pod template (the change is then in Git), or restart
-          the deployment (its name is assumed to be {{side.name}}; adjust)
+          the deployment
+        run: '{{side.restart}}'
+      - text: >-
+          Roll the pods: environment variables from envFrom or secretKeyRef are read only when a
+          container starts, so a changed Secret does not reach running pods. Bump a
+          secrets-revision annotation in the pod template (the change is then in Git), or restart
+          the deployment (its name is assumed to be {{side.name}}; add -n and the namespace)
         run: 'kubectl rollout restart deployment/{{side.name}} && kubectl rollout status deployment/{{side.name}}'
+        unless: {side.restart: '*'}
     verify: &verify-secret
-      - text: The running pod holds the value (compare the fingerprint with hubdoctor's)
+      - text: The running pod holds the value (compare the fingerprint with hubdoctor's; add -n and the namespace)
         run: 'kubectl exec deploy/{{side.name}} -- printenv {{side.var}} | tr -d "\n" | sha256sum | cut -c1-12'
       - text: Repeat the call that failed; the server no longer answers 401
       - text: Run hubdoctor against the configuration again
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent: &prevent-secret
       - text: >-
           Keep every token in the SOPS-encrypted file and generate the Secret from it; never only
@@ -422,10 +425,14 @@ causes:
       - text: Compare the fingerprints of the Secret and of the running pod (add -n and the namespace to both commands)
         run: "kubectl get secret {{side.secret}} -o jsonpath='{.data.{{side.var}}}' | base64 -d | sha256sum | cut -c1-12; kubectl exec deploy/{{side.name}} -- printenv {{side.var}} | tr -d '\\n' | sha256sum | cut -c1-12"
     fix:
+      - text: Roll the pods; bump the secrets-revision annotation in the pod template (the change is then in Git), or restart the deployment
+        run: '{{side.restart}}'
       - text: >-
           Roll the pods: bump the secrets-revision annotation in the pod template (the change is
-          then in Git), or restart the deployment (its name is assumed to be {{side.name}}; adjust)
+          then in Git), or restart the deployment (its name is assumed to be {{side.name}}; add -n
+          and the namespace)
         run: 'kubectl rollout restart deployment/{{side.name}} && kubectl rollout status deployment/{{side.name}}'
+        unless: {side.restart: '*'}
     verify: *verify-secret
     prevent: *prevent-secret
     links: *links-secret
@@ -462,7 +469,7 @@ causes:
           {{other.name}} holds as {{other.var}} ({{other.location}}), unless that one is a
           placeholder too.
       - text: If neither side holds a real key, generate one and write it to both sides (a redacted dry run; add --apply to write)
-        run: 'hubdoctor rotate --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor rotate {{hubdoctor_flags}}'
       - text: Recreate the container so that it starts with the real key
         run: 'cd {{root}} && docker compose up -d --force-recreate {{side.compose_service}}'
         when: {mode: docker}
@@ -473,9 +480,7 @@ causes:
         unless: {mode: [native, docker]}
     verify: &verify-format
       - text: Run hubdoctor again; the format and match checks should pass
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
-      - text: Run hubdoctor again with the same flags; the format and match checks should pass
-        unless: {mode: [native, docker]}
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent:
       - text: >-
           Keep example files (.env.example) apart from real ones, and make services refuse to start
@@ -501,7 +506,7 @@ causes:
           CRLF line endings, convert it to LF (this rewrites the file in place):
         run: "sed -i 's/\\r$//' {{side.path}}"
       - text: Or let hubdoctor rewrite the value without the stray characters (a redacted dry run; add --apply to write)
-        run: 'hubdoctor fix --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor fix {{hubdoctor_flags}}'
       - text: Recreate the container so that it starts with the cleaned key
         run: 'cd {{root}} && docker compose up -d --force-recreate {{side.compose_service}}'
         when: {mode: docker}
@@ -526,7 +531,7 @@ causes:
           only letters, digits, `-`, `_` and `.`; otherwise use one pair of plain double quotes
           around the whole value.
       - text: Or let hubdoctor rewrite it (a redacted dry run; add --apply to write)
-        run: 'hubdoctor fix --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor fix {{hubdoctor_flags}}'
       - text: Recreate the container so that it starts with the corrected key
         run: 'cd {{root}} && docker compose up -d --force-recreate {{side.compose_service}}'
         when: {mode: docker}
@@ -553,7 +558,7 @@ causes:
           the one form every reader delivers unchanged: unquoted, only letters, digits, `-`, `_`
           and `.`, no `$`, no `#`, no spaces.
       - text: If the key contains `$`, `#` or quotes, replace it with a new key for both sides (a redacted dry run; add --apply to write)
-        run: 'hubdoctor rotate --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor rotate {{hubdoctor_flags}}'
     verify: *verify-format
     prevent:
       - text: Check env files in CI with `hubdoctor env`, which shows where readers disagree before a deploy does.
@@ -580,7 +585,7 @@ causes:
       with the old configuration.
     confirm:
       - text: Put the old key in a shell variable (paste it at the prompt), then let hubdoctor prove which key is accepted
-        run: 'read -rs OLD_{{key_env}} && export OLD_{{key_env}} && hubdoctor verify-rotation --root {{root}} --old-key-env OLD_{{key_env}}'
+        run: 'read -rs OLD_{{key_env}} && export OLD_{{key_env}} && hubdoctor verify-rotation {{hubdoctor_flags}} --old-key-env OLD_{{key_env}}'
     fix:
       - text: Recreate both containers in one command, so that neither keeps the old key
         run: 'cd {{root}} && docker compose up -d --force-recreate {{service.compose_service}} {{caller.compose_service}}'
@@ -597,12 +602,12 @@ causes:
         when: {mode: docker}
     verify:
       - text: The new key works and the old one is refused
-        run: 'hubdoctor verify-rotation --root {{root}} --old-key-env OLD_{{key_env}} --wait 30'
+        run: 'hubdoctor verify-rotation {{hubdoctor_flags}} --old-key-env OLD_{{key_env}} --wait 30'
     prevent:
       - text: >-
           Rotate with one tool in one window: generate, write both sides, restart both, verify. A
           rotation done by hand on one side at a time leaves a gap where the sides disagree.
-        run: 'hubdoctor rotate --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor rotate {{hubdoctor_flags}}'
 
 """#),
         File(name: "service-auth.yaml", text: #"""
@@ -670,7 +675,7 @@ causes:
       - text: The protected path answers 401 without a key
         run: 'curl -si {{protected_url}}'
       - text: Run hubdoctor again
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent:
       - text: Keep a test that calls each protected route without a header and expects 401; hubdoctor's probes do the same against a running service.
 
@@ -704,7 +709,7 @@ causes:
         unless: {mode: [native, docker]}
     verify:
       - text: Run hubdoctor again, with the service's pid if it runs natively
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent:
       - text: Keep the key in exactly one place per service; never export it in a shell profile.
 
@@ -757,7 +762,7 @@ causes:
       - text: The health endpoint answers
         run: 'curl -si {{health_url}}'
       - text: Run hubdoctor again
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent:
       - text: Give the service a Compose healthcheck on its public health path, and make the caller wait for it (depends_on with condition service_healthy).
 
@@ -769,10 +774,10 @@ causes:
     fix:
       - text: Serve {{service.name}} over TLS (directly or behind a proxy that terminates it) and change {{url.var}} to https:// at {{url.location|caller.file}}
       - text: If the key has already crossed an untrusted network in clear text, treat it as leaked and rotate it
-        run: 'hubdoctor rotate --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor rotate {{hubdoctor_flags}}'
     verify:
       - text: Run hubdoctor again; the transport check should pass
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent:
       - text: Refuse http:// service URLs outside loopback in the caller's configuration checks.
     links:
@@ -795,7 +800,7 @@ causes:
       - text: The protected path answers 401 (without a key) instead of a redirect
         run: 'curl -si {{protected_url}}'
       - text: Run hubdoctor again
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent:
       - text: Configure callers with the canonical URL (scheme, host, port) of each service, never an alias that redirects.
 
@@ -850,7 +855,7 @@ causes:
         unless: {mode: [native, docker]}
     verify:
       - text: Run hubdoctor again with the new process id; the process and key checks should pass
-        run: 'hubdoctor check --root {{root}} --mode {{mode}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent:
       - text: After changing a key, restart (or recreate) both sides in the same window, and prove it with `hubdoctor check --caller-pid/--service-pid` or `hubdoctor verify-rotation`.
     links:
@@ -927,7 +932,7 @@ causes:
     verify:
       - text: The service logs an authenticated connection for the client, and no `auth fail` line
       - text: Run hubdoctor again
-        run: 'hubdoctor check --root {{root}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent:
       - text: Log every refusal with its reason and a short key hash; a refusal that logs nothing looks exactly like a network blip.
     links:
@@ -953,7 +958,7 @@ causes:
     verify:
       - text: The service logs an authenticated connection and no `reason=revoked`
       - text: Run hubdoctor again
-        run: 'hubdoctor check --root {{root}}'
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent:
       - text: When you revoke a key, update every client that holds it in the same change; keep a list of which client holds which key (by name and hash prefix).
 
@@ -1057,7 +1062,7 @@ causes:
       - text: >-
           Fix the key first: the 429 hides the 401 underneath, and every further failure only
           prolongs the block. Run hubdoctor's key checks.
-        run: 'hubdoctor check --root {{root}} --only keys'
+        run: 'hubdoctor check {{hubdoctor_flags}} --only keys'
       - text: Then wait for Retry-After ({{http.retry_after}} s) before the next attempt
       - text: >-
           An operator can lift the block early by deleting that client's keys in Redis (named

@@ -191,7 +191,7 @@ public struct RunbookParser {
             let values = strings(valueNode, "`\(what).\(name)`")
             if values.isEmpty { problem(valueNode, "`\(what).\(name)` lists no value") }
             if let domain = RunbookVariables.domains[name] {
-                for v in values where !domain.contains(v) {
+                for v in values where !domain.contains(v) && v != StepCondition.anyValue {
                     problem(valueNode, "`\(name)` is never `\(v)`: it is one of \(domain.joined(separator: ", "))" + Self.suggestion(v, domain))
                 }
             }

@@ -26,7 +26,7 @@ public enum RunbookVariables {
         ("source", "where the value came from, as a label", false),
         ("files", "every file considered, in the reader's order, separated by spaces", true),
         ("shadowed", "definitions in other files that lost to this one (file:line, ...)", false),
-        ("kind", "the kind of source: env, secret, yaml, process, environment, literal", false),
+        ("kind", "the kind of source: env, secret, yaml, compose, process, environment, literal", false),
         ("dialect", "the .env reader that reads its file: next, dotenv, godotenv, compose (env sources only)", false),
         ("secret", "the Kubernetes Secret's metadata.name (secret sources only)", false),
         ("compose_service", "its Docker Compose service name (docker mode)", false),
@@ -53,6 +53,9 @@ public enum RunbookVariables {
         var all: [Variable] = [
             Variable("link", "the caller→service link's name"),
             Variable("root", "the layout root, absolute"),
+            Variable("config", "the hubdoctor.yaml given with --config, absolute"),
+            Variable("hubdoctor_flags", "the flags that reach the same link again: --config FILE, or --root DIR --mode MODE (check, fix, rotate, verify-rotation)", raw: true),
+            Variable("hubdoctor_layout_flags", "the same without --mode (capture)", raw: true),
             Variable("mode", "the run mode assumed: native or docker"),
             Variable("mode_reason", "why that mode was assumed"),
             Variable("restart", "one command that restarts both sides in this mode", raw: true),
@@ -106,6 +109,8 @@ public enum RunbookVariables {
         if let cause = finding.cause { v["cause"] = cause.rawValue }
         if let runbook = finding.runbook { v["runbook"] = runbook }
         if let count = finding.count { v["count"] = String(count) }
+        v["hubdoctor_flags"] = flags(v, withMode: true)
+        v["hubdoctor_layout_flags"] = flags(v, withMode: false)
         if let file = v["url.file"] {
             v["url.location"] = v["url.line"].map { "\(file):\($0)" } ?? file
         }
@@ -140,6 +145,15 @@ public enum RunbookVariables {
             v["evidence.detail"] = e.detail
         }
         return v.filter { !$0.value.isEmpty }
+    }
+
+    /// The flags that make another hubdoctor command read the same links as this finding's.
+    static func flags(_ v: [String: String], withMode: Bool) -> String? {
+        let quoting = ShellQuoting()
+        if let config = v["config"] { return "--config " + quoting.quote(config) }
+        guard let root = v["root"] else { return nil }
+        let mode = withMode ? v["mode"].map { " --mode \($0)" } ?? "" : ""
+        return "--root " + quoting.quote(root) + mode
     }
 
     /// `keys.caller.format`, `source.service`: the side a check id names, if any.
