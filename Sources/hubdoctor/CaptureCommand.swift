@@ -34,6 +34,8 @@ extension Hubdoctor {
         @Option(name: .long, help: "text or json.")
         var format: OutputFormat = .text
 
+        @OptionGroup var runbookOptions: RunbookOptions
+
         @Flag(name: .shortAndLong, help: "No line per request on stderr.")
         var quiet = false
 
@@ -52,6 +54,7 @@ extension Hubdoctor {
             options.expectKeyEnv = expectKeyEnv
             options.root = root
             options.configPath = config
+            options.runbookDirs = runbookOptions.runbooks
             let quiet = self.quiet
             let session = try await CaptureSession.start(options) { request in
                 if !quiet { Output.error(request.line) }

@@ -13,6 +13,8 @@ extension Hubdoctor {
         @Option(name: .long, help: "text or json.")
         var format: OutputFormat = .text
 
+        @OptionGroup var runbookOptions: RunbookOptions
+
         @Flag(name: .shortAndLong, help: "Show the scan statistics on stderr.")
         var verbose = false
 
@@ -22,7 +24,9 @@ extension Hubdoctor {
         }
 
         func run() throws {
-            let result = try LogAnalyzer.analyze(LogsOptions(paths: files))
+            var options = LogsOptions(paths: files)
+            options.runbookDirs = runbookOptions.runbooks
+            let result = try LogAnalyzer.analyze(options)
             for f in result.files where verbose || f.truncatedLines > 0 {
                 Output.error("\(f.name): \(f.lines) lines, \(f.bytes) bytes, \(f.failures) auth failures"
                              + (f.truncatedLines > 0 ? ", \(f.truncatedLines) lines longer than 64 KiB read in part" : ""))

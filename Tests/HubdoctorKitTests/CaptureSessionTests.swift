@@ -104,6 +104,21 @@ import Testing
         #expect(report.findings.first?.status == .pass)
     }
 
+    @Test func withALayoutTheRunbookStepsNameTheCallersOwnFiles() async throws {
+        var options = CaptureOptions()
+        options.port = 0
+        options.count = 1
+        options.root = Repo.layout("drift-env-local")
+        let session = try await CaptureSession.start(options)
+        _ = try await TokenClient(baseURL: session.baseURL, token: "").post("/v1/feedback-records")
+        let report = await session.finish()
+        let finding = try #require(report.findings.first)
+        #expect(finding.cause == .callerKeyMissing)
+        #expect(finding.link == "core-to-hub")
+        #expect(finding.runbook == "hub-401")
+        #expect(finding.remediation.contains { $0.text.contains("hivecfm-core/.env.local:2") })
+    }
+
     @Test func aMissingExpectedKeyIsAToolError() async throws {
         var options = CaptureOptions()
         options.port = 0

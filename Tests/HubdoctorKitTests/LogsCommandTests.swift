@@ -40,6 +40,27 @@ import Testing
         #expect(findings.first?["count"] as? Int == 2)
     }
 
+    @Test func anOperatorsRunbookGivesTheGroupItsSteps() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-runbooks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try """
+        id: team-hub-auth
+        title: Team Hub answers 403 (platform team)
+        causes:
+          - cause: forbidden-scope
+            why: Tokens of the CI user only reach the builds collection.
+            fix:
+              - text: Ask the platform team for a token of the deploy user
+                run: open https://wiki.example.com/team-hub-tokens
+        """.write(to: dir.appendingPathComponent("team-hub-auth.yaml"), atomically: true, encoding: .utf8)
+        let run = try Binary.run(["logs", Repo.path("fixtures/logs/team-hub.log"), "--runbooks", dir.path, "--format", "json"])
+        #expect(run.status == 1, "\(run.stderr)")
+        let findings = try #require(try Self.json(run.stdout)["findings"] as? [[String: Any]])
+        let forbidden = try #require(findings.first { $0["cause"] as? String == "forbidden-scope" })
+        let steps = try #require(forbidden["remediation"] as? [[String: Any]])
+        #expect(steps.contains { $0["text"] as? String == "Ask the platform team for a token of the deploy user" })
+    }
+
     @Test func aCleanLogExitsZeroAndAMissingFileExitsTwo() throws {
         let clean = try Binary.run(["logs", Repo.path("fixtures/logs/no-auth-failures.log")])
         #expect(clean.status == 0)

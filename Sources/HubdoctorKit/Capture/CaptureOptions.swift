@@ -18,6 +18,8 @@ public struct CaptureOptions: Sendable {
     /// Requests listed one by one in the report; later ones are counted by verdict, so that a
     /// flood cannot grow the report without bound.
     public var maxListed = 10_000
+    /// `--runbooks`: operators' runbooks, besides the built-in ones and `HUBDOCTOR_RUNBOOKS`.
+    public var runbookDirs: [String] = []
 
     public init() {}
 }

@@ -24,6 +24,8 @@ public struct CapturedRequest: Sendable {
 public final class CaptureSession: @unchecked Sendable {
     public let options: CaptureOptions
     public let expected: ExpectedKey
+    private let catalog: RunbookCatalog
+    private let runbookProblems: [RunbookProblem]
     private let listener: HTTPListener
     private let state: State
     private let stopSignal: AsyncStream<Void>.Continuation
@@ -65,6 +67,7 @@ public final class CaptureSession: @unchecked Sendable {
                  stopSignal: AsyncStream<Void>.Continuation, stopped: AsyncStream<Void>) {
         self.options = options
         self.expected = expected
+        (catalog, runbookProblems) = RunbookCatalog.load(extraDirs: options.runbookDirs, environment: options.environment)
         self.listener = listener
         self.state = state
         self.stopSignal = stopSignal
@@ -159,19 +162,25 @@ public final class CaptureSession: @unchecked Sendable {
                                                   RemediationStep(text: "From inside a container, listen on an address the container can reach.", run: "hubdoctor capture --listen 0.0.0.0:8090 --count 1")],
                                     facts: ["listen": listener.address]))
         }
-        return Report(command: "capture", findings: findings)
+        // With the link's facts the runbooks name the caller's own files; without them (a key
+        // from --expect-key-env) the general steps stand in.
+        let remediated = (findings + runbookProblems.map(\.finding)).map { Runbooks.remediate($0, fallback: $0.remediation, catalog: catalog) }
+        return Report(command: "capture", findings: remediated)
     }
 
     func finding(_ r: CapturedRequest) -> Finding {
         let v = r.verdict
         let expectedEvidence = Evidence.key(source: expected.origin, var: expected.name, value: expected.value, detail: "expected")
-        var facts = ["method": r.method, "path": r.path, "client": r.client, "received_at": Self.iso(r.receivedAt),
-                     "answer": String(r.answer), "key_env": expected.name]
-        if let ua = r.userAgent { facts["user_agent"] = ua }
+        var facts = expected.facts
+        facts["key_env"] = facts["key_env"] ?? expected.name
+        for (k, v) in ["method": r.method, "path": r.path, "client": r.client, "received_at": Self.iso(r.receivedAt),
+                       "answer": String(r.answer)] { facts["request.\(k)"] = v }
+        if let ua = r.userAgent { facts["request.user_agent"] = ua }
         return Finding(check: "capture.request", status: v.status, cause: v.cause,
                        title: "#\(r.index) \(r.method) \(r.path) from \(r.client) carries `Bearer <expected key>`",
                        message: v.message, evidence: [v.received, expectedEvidence],
-                       remediation: Self.remediation(v.cause, expected: expected), facts: facts)
+                       remediation: Self.remediation(v.cause, expected: expected),
+                       link: expected.facts["link"], facts: facts)
     }
 
     static func remediation(_ cause: Cause?, expected: ExpectedKey) -> [RemediationStep] {

@@ -4,11 +4,15 @@ public struct ExpectedKey: Sendable {
     /// `environment API_KEY`, `hivecfm-hub/.env:3`.
     public var origin: String
     public var name: String
+    /// The facts of the link the key was read for (files, variables, restart commands), so that
+    /// runbook steps name the caller's own files; empty for `--expect-key-env`.
+    public var facts: [String: String]
 
-    public init(value: SecretValue, origin: String, name: String) {
+    public init(value: SecretValue, origin: String, name: String, facts: [String: String] = [:]) {
         self.value = value
         self.origin = origin
         self.name = name
+        self.facts = facts
     }
 
     /// From `--expect-key-env`, else the service key of the first link of `--config` or of the
@@ -32,13 +36,14 @@ public struct ExpectedKey: Sendable {
             guard let link = try Doctor.links(check, resolver: resolver).first else {
                 throw HubdoctorError(.config, "the configuration has no link, so there is no service key to expect; pass --expect-key-env")
             }
-            let reading = resolver.read(link.service.key)
+            let readings = Doctor.read(link, options: check, resolver: resolver)
+            let reading = readings.service
             guard let value = reading.usableValue else {
                 let why = reading.problems.map(\.description).joined(separator: "; ")
                 throw HubdoctorError(.config, "cannot read \(link.service.name)'s key \(link.service.key.variableName) from \(reading.whereLabel)"
                                      + (why.isEmpty ? ": it is absent or empty" : ": \(why)") + "; pass --expect-key-env instead")
             }
-            key = ExpectedKey(value: value, origin: reading.whereLabel, name: link.service.key.variableName)
+            key = ExpectedKey(value: value, origin: reading.whereLabel, name: link.service.key.variableName, facts: readings.facts)
         }
         SecretRegistry.shared.register(key.value)
         return key

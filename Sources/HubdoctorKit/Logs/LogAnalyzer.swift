@@ -5,6 +5,9 @@ public struct LogsOptions: Sendable {
     public var paths: [String]
     /// Sample lines longer than this are cut (after masking).
     public var sampleLength = 400
+    /// `--runbooks`: operators' runbooks, besides the built-in ones and `HUBDOCTOR_RUNBOOKS`.
+    public var runbookDirs: [String] = []
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -37,10 +40,12 @@ public enum LogAnalyzer {
         }
         let findings = groups.findings(files: options.paths.map(displayName))
         let scanned = stats.map { "\($0.name) (\($0.lines) lines)" }.joined(separator: ", ")
-        let all = findings.isEmpty
+        var all = findings.isEmpty
             ? [Finding(check: "logs.scan", status: .pass, title: "No auth failure in the logs",
                        message: "Read \(scanned): no line matched an auth failure hubdoctor recognizes.")]
             : findings
+        let (catalog, problems) = RunbookCatalog.load(extraDirs: options.runbookDirs, environment: options.environment)
+        all = (all + problems.map(\.finding)).map { Runbooks.remediate($0, fallback: $0.remediation, catalog: catalog) }
         return Result(report: Report(command: "logs", findings: all), files: stats)
     }
 
