@@ -48,11 +48,11 @@ import Testing
         /// one of the few cooperative threads that in-process servers of other tests need.
         func baseURL(within seconds: Double = 20) async throws -> String {
             let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
+            while true {
                 if let r = stderr.range(of: #"listening on (http://[0-9.:\[\]]+)"#, options: .regularExpression) {
                     return String(stderr[r].dropFirst("listening on ".count))
                 }
-                if !process.isRunning { break }
+                if !process.isRunning || Date() >= deadline { break }
                 try await Task.sleep(nanoseconds: 20_000_000)
             }
             throw HubdoctorError(.internal, "capture did not announce its address: \(stderr)")
@@ -113,10 +113,10 @@ import Testing
         #expect(stdout.contains("[caller-key-missing]"))
     }
 
-    @Test func badUsageExitsTwo() throws {
-        #expect(try Binary.run(["capture", "--listen", "nonsense"]).status == 2)
-        #expect(try Binary.run(["capture", "--listen", "127.0.0.1:0", "--count", "0"]).status == 2)
-        let unset = try Binary.run(["capture", "--listen", "127.0.0.1:0", "--expect-key-env", "SURELY_UNSET_VAR_XYZ", "--timeout", "1"])
+    @Test func badUsageExitsTwo() async throws {
+        #expect(try await Binary.launch(["capture", "--listen", "nonsense"]).status == 2)
+        #expect(try await Binary.launch(["capture", "--listen", "127.0.0.1:0", "--count", "0"]).status == 2)
+        let unset = try await Binary.launch(["capture", "--listen", "127.0.0.1:0", "--expect-key-env", "SURELY_UNSET_VAR_XYZ", "--timeout", "1"])
         #expect(unset.status == 2)
         #expect(unset.stderr.contains("SURELY_UNSET_VAR_XYZ is not set"))
     }

@@ -7,9 +7,9 @@ import Testing
         try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test func jsonReportGroupsSeedExcerptsByCauseWithCountsAndExitsOne() throws {
+    @Test func jsonReportGroupsSeedExcerptsByCauseWithCountsAndExitsOne() async throws {
         let files = ["core-hub-401.log", "hub-agent-supervisor.log", "routing-mcp.log", "team-hub.log"].map { Repo.path("fixtures/logs/\($0)") }
-        let run = try Binary.run(["logs", "--format", "json"] + files)
+        let run = try await Binary.launch(["logs", "--format", "json"] + files)
         #expect(run.status == 1)
         let doc = try Self.json(run.stdout)
         #expect(doc["schema"] as? String == "hubdoctor/report@1")
@@ -30,9 +30,9 @@ import Testing
         }
     }
 
-    @Test func standardInputIsReadWithDash() throws {
+    @Test func standardInputIsReadWithDash() async throws {
         let log = try Data(contentsOf: URL(fileURLWithPath: Repo.path("fixtures/logs/routing-mcp.log")))
-        let run = try Binary.run(["logs", "-", "--format", "json"], stdin: String(decoding: log, as: UTF8.self))
+        let run = try await Binary.launch(["logs", "-", "--format", "json"], stdin: String(decoding: log, as: UTF8.self))
         #expect(run.status == 1)
         let findings = try #require(try Self.json(run.stdout)["findings"] as? [[String: Any]])
         #expect(findings.count == 1)
@@ -40,7 +40,7 @@ import Testing
         #expect(findings.first?["count"] as? Int == 2)
     }
 
-    @Test func anOperatorsRunbookGivesTheGroupItsSteps() throws {
+    @Test func anOperatorsRunbookGivesTheGroupItsSteps() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-runbooks-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try """
@@ -53,7 +53,7 @@ import Testing
               - text: Ask the platform team for a token of the deploy user
                 run: open https://wiki.example.com/team-hub-tokens
         """.write(to: dir.appendingPathComponent("team-hub-auth.yaml"), atomically: true, encoding: .utf8)
-        let run = try Binary.run(["logs", Repo.path("fixtures/logs/team-hub.log"), "--runbooks", dir.path, "--format", "json"])
+        let run = try await Binary.launch(["logs", Repo.path("fixtures/logs/team-hub.log"), "--runbooks", dir.path, "--format", "json"])
         #expect(run.status == 1, "\(run.stderr)")
         let findings = try #require(try Self.json(run.stdout)["findings"] as? [[String: Any]])
         let forbidden = try #require(findings.first { $0["cause"] as? String == "forbidden-scope" })
@@ -61,14 +61,14 @@ import Testing
         #expect(steps.contains { $0["text"] as? String == "Ask the platform team for a token of the deploy user" })
     }
 
-    @Test func aCleanLogExitsZeroAndAMissingFileExitsTwo() throws {
-        let clean = try Binary.run(["logs", Repo.path("fixtures/logs/no-auth-failures.log")])
+    @Test func aCleanLogExitsZeroAndAMissingFileExitsTwo() async throws {
+        let clean = try await Binary.launch(["logs", Repo.path("fixtures/logs/no-auth-failures.log")])
         #expect(clean.status == 0)
         #expect(clean.stdout.contains("No auth failure"))
-        let missing = try Binary.run(["logs", "/nonexistent/core.log"])
+        let missing = try await Binary.launch(["logs", "/nonexistent/core.log"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/core.log"))
-        let none = try Binary.run(["logs"])
+        let none = try await Binary.launch(["logs"])
         #expect(none.status == 2)
     }
 }
