@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func theFourClientsOfTheIssueGetTheirVerdictsFromTheBinary() async throws {
-        let running = try Running(["capture", "--listen", "127.0.0.1:0", "--count", "4", "--timeout", "60",
+        let running = try Running(["capture", "--listen", CaptureSessionTests.host + ":0", "--count", "4", "--timeout", "60",
                                    "--expect-key-env", "HUB_KEY", "--format", "json"], environment: ["HUB_KEY": Self.key])
         let url = try await running.baseURL()
         let clients = [TokenClient(baseURL: url, token: ""), TokenClient(baseURL: url, token: Self.key, template: "{token}"),
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func ctrlCEndsTheCaptureWithItsReport() async throws {
-        let running = try Running(["capture", "--listen", "127.0.0.1:0", "--expect-key-env", "HUB_KEY"], environment: ["HUB_KEY": Self.key])
+        let running = try Running(["capture", "--listen", CaptureSessionTests.host + ":0", "--expect-key-env", "HUB_KEY"], environment: ["HUB_KEY": Self.key])
         let url = try await running.baseURL()
         _ = try await TokenClient(baseURL: url, token: "").post("/v1/webhooks")
         kill(running.process.processIdentifier, SIGINT)

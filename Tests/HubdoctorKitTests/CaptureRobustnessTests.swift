@@ -23,22 +23,22 @@ import Testing
     @Test func garbageTLSAndHalfRequestsAreCountedAndTheListenerKeepsClassifying() async throws {
         let session = try await Self.start(count: 1)
         let port = Self.port(session)
-        let garbage = try RawSocket(port: port)
+        let garbage = try RawSocket(port: port, host: CaptureSessionTests.host)
         garbage.send("THIS IS NOT HTTP\r\n\r\n")
         #expect(await garbage.readAll().hasPrefix("HTTP/1.1 400"))
         garbage.shutdown()
         // A TLS ClientHello sent to the plain-HTTP listener (a caller configured with https://).
-        let tls = try RawSocket(port: port)
+        let tls = try RawSocket(port: port, host: CaptureSessionTests.host)
         tls.send("\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}\u{00}\u{01}\u{fc}\u{03}\u{03}")
         _ = await tls.readAll()
         tls.shutdown()
         // A request cut off in its headers: the client gave up or crashed mid-write.
-        let half = try RawSocket(port: port)
+        let half = try RawSocket(port: port, host: CaptureSessionTests.host)
         half.send("GET /v1/webhooks HTTP/1.1\r\nHost: hub\r\nAuthoriz")
         Glibc.shutdown(half.fd, Int32(SHUT_WR))
         _ = await half.readAll()
         half.shutdown()
-        let good = try RawSocket(port: port)
+        let good = try RawSocket(port: port, host: CaptureSessionTests.host)
         good.send(Self.request(nil))
         #expect(await good.readAll().contains(SandboxHub.missingHeader))
         good.shutdown()
@@ -53,8 +53,8 @@ import Testing
         let limits = ListenerLimits(idleTimeout: 0.5, maxConnections: 64)
         let session = try await Self.start(count: 1, limits: limits)
         let port = Self.port(session)
-        let silent = try (0..<40).map { _ in try RawSocket(port: port) }
-        let good = try RawSocket(port: port)
+        let silent = try (0..<40).map { _ in try RawSocket(port: port, host: CaptureSessionTests.host) }
+        let good = try RawSocket(port: port, host: CaptureSessionTests.host)
         good.send(Self.request("Bearer " + Self.key))
         #expect(await good.readAll().hasPrefix("HTTP/1.1 200"))
         good.shutdown()
@@ -68,7 +68,7 @@ import Testing
 
     @Test func aSlowClientTricklingItsRequestIsStillClassified() async throws {
         let session = try await Self.start(count: 1)
-        let slow = try RawSocket(port: Self.port(session))
+        let slow = try RawSocket(port: Self.port(session), host: CaptureSessionTests.host)
         for byte in Self.request("Bearer undefined") {
             slow.send(String(byte))
             try await Task.sleep(nanoseconds: 2_000_000)
@@ -84,12 +84,12 @@ import Testing
         let port = Self.port(session)
         // Over the listener's 16 KiB limit: 431. Over the HTTP parser's own limit: 400 as malformed.
         for (size, status) in [(40_000, "431"), (200_000, "400")] {
-            let huge = try RawSocket(port: port)
+            let huge = try RawSocket(port: port, host: CaptureSessionTests.host)
             huge.send("GET /v1/webhooks HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer \(String(repeating: "A", count: size))\r\n\r\n")
             #expect(await huge.readAll().hasPrefix("HTTP/1.1 \(status)"))
             huge.shutdown()
         }
-        let good = try RawSocket(port: port)
+        let good = try RawSocket(port: port, host: CaptureSessionTests.host)
         good.send(Self.request(Self.key))
         #expect(await good.readAll().contains(SandboxHub.invalidFormat))
         good.shutdown()
@@ -106,7 +106,7 @@ import Testing
         let port = Self.port(session)
         let shapes: [String?] = [nil, "Bearer " + Self.key, Self.key, "Bearer undefined"]
         // All connections open before any request: the listener holds 200 at once.
-        let sockets = try (0..<clients).map { _ in try RawSocket(port: port) }
+        let sockets = try (0..<clients).map { _ in try RawSocket(port: port, host: CaptureSessionTests.host) }
         let statuses = await withTaskGroup(of: [Int].self) { group in
             for (i, socket) in sockets.enumerated() {
                 var batch: [String] = []
@@ -134,7 +134,7 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for i in 0..<10 {
                 group.addTask {
-                    guard let s = try? RawSocket(port: port) else { return }
+                    guard let s = try? RawSocket(port: port, host: CaptureSessionTests.host) else { return }
                     _ = await KeepAliveExchange.run(s, requests: (0..<30).map { j in Self.request(i % 2 == 0 ? nil : "Bearer x\(j)yz", close: j == 29) })
                     s.shutdown()
                 }

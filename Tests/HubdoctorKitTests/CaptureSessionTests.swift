@@ -5,9 +5,13 @@ import Testing
 /// `capture` against real clients on loopback: the listener, the classifier and the Hub's answers.
 @Suite struct CaptureSessionTests {
     static let key = "hk_Z8q2Lw5Rt9Vx3Mn7Pb4Jc6Yd"
+    /// Captures bind a loopback address of their own: other tests probe 127.0.0.1 ports they
+    /// believe closed, and a capture given the same port there would count their requests.
+    static let host = "127.0.0.3"
 
     static func start(count: Int? = nil, timeout: Double? = 30, limits: ListenerLimits? = nil, maxListed: Int? = nil) async throws -> CaptureSession {
         var options = CaptureOptions()
+        options.host = CaptureSessionTests.host
         options.port = 0
         options.count = count
         options.timeout = timeout
@@ -93,6 +97,7 @@ import Testing
 
     @Test func theExpectedKeyComesFromTheProfileUnderRoot() async throws {
         var options = CaptureOptions()
+        options.host = CaptureSessionTests.host
         options.port = 0
         options.count = 1
         options.root = Repo.layout("healthy")
@@ -106,6 +111,7 @@ import Testing
 
     @Test func withALayoutTheRunbookStepsNameTheCallersOwnFiles() async throws {
         var options = CaptureOptions()
+        options.host = CaptureSessionTests.host
         options.port = 0
         options.count = 1
         options.root = Repo.layout("drift-env-local")
@@ -121,6 +127,7 @@ import Testing
 
     @Test func aMissingExpectedKeyIsAToolError() async throws {
         var options = CaptureOptions()
+        options.host = CaptureSessionTests.host
         options.port = 0
         options.expectKeyEnv = "NOT_SET_ANYWHERE"
         options.environment = [:]
@@ -164,6 +171,7 @@ import Testing
         try SopsTools.require()
         let config = Repo.layout("gitea-mcp-healthy") + "/hubdoctor.yaml"
         var options = CaptureOptions()
+        options.host = CaptureSessionTests.host
         options.port = 0
         options.count = 2
         options.configPath = config
