@@ -29,7 +29,9 @@ struct TokenClient {
     func post(_ path: String, json: String = #"{"text":"hello"}"#) async throws -> Answer {
         var request = URLRequest(url: URL(string: baseURL + path)!)
         request.httpMethod = "POST"
-        request.timeoutInterval = 10
+        // Generous: in a parallel test run, long synchronous tests can hold the cooperative threads
+        // that the in-process listener answers on for many seconds.
+        request.timeoutInterval = 90
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
         request.httpBody = Data(json.utf8)
