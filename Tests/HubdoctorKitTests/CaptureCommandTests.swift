@@ -46,7 +46,7 @@ import Testing
 
         /// The base URL from the "listening on" line. Polls with `Task.sleep`, never blocking
         /// one of the few cooperative threads that in-process servers of other tests need.
-        func baseURL(within seconds: Double = 20) async throws -> String {
+        func baseURL(within seconds: Double = 120) async throws -> String {
             let deadline = Date().addingTimeInterval(seconds)
             while true {
                 if let r = stderr.range(of: #"listening on (http://[0-9.:\[\]]+)"#, options: .regularExpression) {
@@ -58,7 +58,7 @@ import Testing
             throw HubdoctorError(.internal, "capture did not announce its address: \(stderr)")
         }
 
-        func finish(within seconds: Double = 30) async -> (status: Int32, stdout: String, stderr: String) {
+        func finish(within seconds: Double = 120) async -> (status: Int32, stdout: String, stderr: String) {
             let deadline = Date().addingTimeInterval(seconds)
             while process.isRunning, Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
             if process.isRunning { process.terminate() }
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func theFourClientsOfTheIssueGetTheirVerdictsFromTheBinary() async throws {
-        let running = try Running(["capture", "--listen", CaptureSessionTests.host + ":0", "--count", "4", "--timeout", "60",
+        let running = try Running(["capture", "--listen", CaptureSessionTests.host + ":0", "--count", "4", "--timeout", "120",
                                    "--expect-key-env", "HUB_KEY", "--format", "json"], environment: ["HUB_KEY": Self.key])
         let url = try await running.baseURL()
         let clients = [TokenClient(baseURL: url, token: ""), TokenClient(baseURL: url, token: Self.key, template: "{token}"),

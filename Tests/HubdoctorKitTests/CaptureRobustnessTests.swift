@@ -10,7 +10,7 @@ import Testing
 @Suite struct CaptureRobustnessTests {
     static let key = CaptureSessionTests.key
 
-    static func start(count: Int? = nil, timeout: Double = 30, limits: ListenerLimits? = nil, maxListed: Int? = nil) async throws -> CaptureSession {
+    static func start(count: Int? = nil, timeout: Double = 120, limits: ListenerLimits? = nil, maxListed: Int? = nil) async throws -> CaptureSession {
         try await CaptureSessionTests.start(count: count, timeout: timeout, limits: limits, maxListed: maxListed)
     }
 
@@ -102,7 +102,7 @@ import Testing
 
     @Test func manyClientsAtOnceAreAllAccountedFor() async throws {
         let clients = 200, perClient = 5
-        let session = try await Self.start(count: clients * perClient, timeout: 60)
+        let session = try await Self.start(count: clients * perClient)
         let port = Self.port(session)
         let shapes: [String?] = [nil, "Bearer " + Self.key, Self.key, "Bearer undefined"]
         // All connections open before any request: the listener holds 200 at once.

@@ -9,7 +9,7 @@ import Testing
     /// believe closed, and a capture given the same port there would count their requests.
     static let host = "127.0.0.3"
 
-    static func start(count: Int? = nil, timeout: Double? = 30, limits: ListenerLimits? = nil, maxListed: Int? = nil) async throws -> CaptureSession {
+    static func start(count: Int? = nil, timeout: Double? = 120, limits: ListenerLimits? = nil, maxListed: Int? = nil) async throws -> CaptureSession {
         var options = CaptureOptions()
         options.host = CaptureSessionTests.host
         options.port = 0
