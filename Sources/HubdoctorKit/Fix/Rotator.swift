@@ -1,0 +1,105 @@
+import Foundation
+
+/// `hubdoctor rotate`: one new key on both sides of every link, all files or none.
+///
+/// The old key is needed once more, by `verify-rotation`, to prove that the restarted service
+/// refuses it, and must not be printed. `rotate --apply` therefore writes the service's old key
+/// (exactly as its reader delivered it) to a file next to the service's env file, mode 0600, named
+/// after the run, and prints a command that loads it into a variable for `verify-rotation` without
+/// echoing it: `OLD_API_KEY="$(cat FILE)" hubdoctor verify-rotation --old-key-env OLD_API_KEY`.
+public enum Rotator {
+    public static func run(_ options: FixOptions) throws -> ChangeReport {
+        let session = try ChangeSession(command: "rotate", options: options)
+        // A dry run draws a key too, to prove that every file can take it; it is thrown away, and
+        // the diff shows `‹new key›`, since `--apply` draws another.
+        let key = KeyGenerator.generate()
+        SecretRegistry.shared.register(key)
+        var changes: [ChangeReport.LinkChange] = []
+        var allPlans: [FileChangePlan] = []
+        var sideFiles: [SideFile] = []
+        var checks: [LinkSpec] = []
+        for link in session.links {
+            let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
+            var change = ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned, problems: [],
+                                                 blockers: [], summary: nil, files: [], manual: [], verified: [], restart: session.restart(link), next: [])
+            for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] where ManualKeySteps.isEditable(side.key) {
+                let unreadable = reading.problems.filter { !Fixer.isMissingFile($0) }
+                if !unreadable.isEmpty {
+                    change.blockers.append("\(side.name)'s key source cannot be read, so hubdoctor will not rewrite it: " + unreadable.map(\.description).joined(separator: "; "))
+                }
+            }
+            if !change.blockers.isEmpty {
+                change.verdict = .blocked
+                changes.append(change)
+                continue
+            }
+            var targets: [KeyTarget] = []
+            for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] {
+                if ManualKeySteps.isEditable(side.key) {
+                    targets += try KeyWritePlanner.targets(side: side, reading: reading, value: key, resolver: session.resolver)
+                } else {
+                    let valueFile = Fixer.valueFilePath(side, session)
+                    if options.apply, let valueFile {
+                        sideFiles.append(SideFile(path: valueFile, display: session.display(valueFile), bytes: ManualKeySteps.jsonString(key)))
+                    }
+                    change.manual += ManualKeySteps.steps(for: side, valueFile: options.apply ? valueFile : nil, resolver: session.resolver,
+                                                          workingDirectory: options.workingDirectory)
+                }
+            }
+            let plans = try KeyWritePlanner.plan(targets)
+            change.summary = "Write one new key (\(KeyGenerator.byteCount) random bytes, URL-safe base64: \(key.length) characters) into "
+                + "\(link.service.name)'s \(link.service.key.variableName) and \(link.caller.name)'s \(link.caller.key.variableName), in every file each reads in this mode."
+            change.files = session.fileChanges(plans, label: options.apply ? nil : { _ in "‹new key›" })
+            if let old = readings.service.usableValue, let oldKeyFile = oldKeyPath(link, plans, session) {
+                if options.apply {
+                    sideFiles.append(SideFile(path: oldKeyFile, display: session.display(oldKeyFile), bytes: old.bytes))
+                }
+                change.next = nextSteps(oldKeyFile: options.apply ? oldKeyFile : nil, old: old, variable: "OLD_" + (readings.facts["key_env"] ?? "KEY"), session: session)
+            } else {
+                change.next = [RemediationStep(text: "\(link.service.name) has no old key, so `verify-rotation` can only check that the new key works",
+                                               run: session.commandLine("verify-rotation"))]
+            }
+            allPlans += plans
+            if ManualKeySteps.isEditable(link.caller.key), ManualKeySteps.isEditable(link.service.key) { checks.append(link) }
+            changes.append(change)
+        }
+        var report = ChangeReport(command: "rotate", applied: false, links: changes, interrupted: session.interrupted)
+        guard options.apply, !allPlans.isEmpty || !sideFiles.isEmpty else { return report }
+        var verified: [String: [String]] = [:]
+        let backups = try session.write(allPlans, sideFiles: sideFiles) {
+            for link in checks {
+                verified[link.name, default: []].append(try session.verifyLink(link, role: .service, value: key))
+                verified[link.name, default: []].append(try session.verifyLink(link, role: .caller, value: key))
+                verified[link.name, default: []].append(try session.verifyMatch(link))
+            }
+        }
+        report.applied = true
+        report.newKey = key
+        for i in report.links.indices where report.links[i].verdict == .planned {
+            report.links[i].verdict = .applied
+            report.links[i].verified = verified[report.links[i].name] ?? []
+            for j in report.links[i].files.indices { report.links[i].files[j].backup = backups[report.links[i].files[j].display].map(session.display) }
+        }
+        return report
+    }
+
+    /// Next to the service's env file that wins (the one whose key the running service holds).
+    static func oldKeyPath(_ link: LinkSpec, _ plans: [FileChangePlan], _ session: ChangeSession) -> String? {
+        guard case .env(let files, _, _) = link.service.key else { return nil }
+        let servicePaths = Set(files.map(session.resolver.absolute))
+        let base = plans.first { servicePaths.contains($0.write.path) }?.write.path ?? files.first.map(session.resolver.absolute)
+        return base.map { $0 + ".hubdoctor-old-key-" + session.id }
+    }
+
+    static func nextSteps(oldKeyFile: String?, old: SecretValue, variable: String, session: ChangeSession) -> [RemediationStep] {
+        guard let oldKeyFile else {
+            return [RemediationStep(text: "With --apply, the service's old key (\(old.fingerprint)) is kept in a file only you can read (mode 0600) for `verify-rotation`, and the command that uses it is printed here")]
+        }
+        let path = ShellWord.path(oldKeyFile, workingDirectory: session.options.workingDirectory)
+        return [
+            RemediationStep(text: "After the restart, prove that the service accepts the new key and refuses the old one (\(old.fingerprint)); the old key is read from its 0600 file into a variable for this one command, never echoed",
+                            run: "\(variable)=\"$(cat \(path))\" " + session.commandLine("verify-rotation", "--old-key-env \(variable)")),
+            RemediationStep(text: "Once that passes, delete the old key (and the backups listed above, which hold it too)", run: "rm \(path)"),
+        ]
+    }
+}
