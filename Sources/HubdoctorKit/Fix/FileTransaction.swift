@@ -183,8 +183,11 @@ public final class FileTransaction {
             try writeJournal(state: .committed)
             try faults.reach(.afterCommit, display: writes.last?.display ?? "")
         } catch {
+            let replaced = committed.count
             try restoreCommitted(after: error)
-            throw error
+            guard replaced > 0, var e = error as? HubdoctorError else { throw error }
+            e.message += "; the \(replaced == 1 ? "file" : "\(replaced) files") already replaced \(replaced == 1 ? "was" : "were") restored from backup, so nothing changed"
+            throw e
         }
     }
 

@@ -91,7 +91,8 @@ public struct InterruptedRun: Sendable {
             for e in journal.files { PosixFile.remove(e.temp) }
             PosixFile.remove(journalPath)
             syncFolders([journalPath])
-            return ["\(id) had written every file; deleted its journal"]
+            let kept = journal.sideFiles.filter(PosixFile.exists).map(Self.name)
+            return ["\(id) had written every file; deleted its journal" + (kept.isEmpty ? "" : " (kept \(kept.joined(separator: ", ")), which that run wrote for you)")]
         }
         let statuses = journal.files.map(status)
         let conflicts = zip(journal.files, statuses).filter { $0.1 == .changedSince }.map(\.0.display)

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+@testable import HubdoctorKit
+
+/// A drifted layout and exactly what `fix --apply` must change in it: each edit is an exact byte
+/// substitution (the value span), so that every other byte is compared as well.
+struct DriftCase: CustomTestStringConvertible, Sendable {
+    struct Edit: Sendable {
+        var file: String
+        var old: String
+        var new: String
+    }
+
+    var layout: String
+    var edits: [Edit]
+    /// Every key the layout holds, as the readers deliver them: none may appear in any output.
+    var keys: [String]
+    var testDescription: String { layout }
+
+    static let all: [DriftCase] = [
+        DriftCase(layout: "drift-env-local", edits: [
+            Edit(file: "hivecfm-core/.env.local", old: "=hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr\n", new: "=hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd\n"),
+            Edit(file: "hivecfm-core/.env", old: "\"hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr\"", new: "\"hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd\""),
+        ], keys: ["hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr", "hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd"]),
+        DriftCase(layout: "drift-crlf", edits: [
+            Edit(file: "hivecfm-core/.env", old: "=hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs #", new: "=hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd #"),
+        ], keys: ["hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs", "hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd"]),
+        DriftCase(layout: "drift-quoted-export", edits: [
+            Edit(file: "hivecfm-core/.env", old: "'hk_8Nc3Vb6Mx1Zq4Wr7Ty2Ku9Pe' #", new: "\"hk_4\\$Tz9#Wn7Lp3Yb6Qe8Rc5Vd\" #"),
+        ], keys: ["hk_8Nc3Vb6Mx1Zq4Wr7Ty2Ku9Pe", "hk_4$Tz9#Wn7Lp3Yb6Qe8Rc5Vd"]),
+        DriftCase(layout: "caller-key-empty", edits: [
+            Edit(file: "hivecfm-core/.env", old: "HIVECFM_HUB_API_KEY= # ask", new: "HIVECFM_HUB_API_KEY= hk_6Wd1Rs8Nq3Vx5Tk9Lb2Mf7Jc # ask"),
+        ], keys: ["hk_6Wd1Rs8Nq3Vx5Tk9Lb2Mf7Jc"]),
+        DriftCase(layout: "caller-key-absent", edits: [
+            Edit(file: "hivecfm-core/.env", old: "NODE_ENV=production", new: "NODE_ENV=production\nHIVECFM_HUB_API_KEY=hk_5Pz8Tc2Wm6Xr9Qb3Nv7Ld1Ks"),
+        ], keys: ["hk_5Pz8Tc2Wm6Xr9Qb3Nv7Ld1Ks"]),
+        DriftCase(layout: "drift-whitespace", edits: [
+            Edit(file: "hivecfm-core/.env", old: "Pd \"", new: "Pd\""),
+        ], keys: ["hk_1Jv7Qs4Xn9Rb2Wt6Mc8Lz3Pd"]),
+    ]
+}
+
+@Suite(.serialized) struct FixCommandTests {
+    @Test(arguments: DriftCase.all)
+    func fixApplyMakesCheckPassAndChangesOnlyTheValue(_ c: DriftCase) throws {
+        let layout = try LayoutCopy(c.layout)
+        let before = try layout.snapshot()
+        #expect(try ToolProcess.run(["check", "--offline", "--root", layout.root]).status == 1)
+
+        let dry = try ToolProcess.run(["fix", "--root", layout.root])
+        #expect(dry.status == 1, "\(dry.output)")
+        #expect(dry.stdout.contains("‹sha256:"))
+        #expect(dry.stdout.contains("Dry run: nothing was written"))
+        #expect(try layout.snapshot() == before, "the dry run changed a file")
+        expectNoSecrets(dry.output, c.keys)
+
+        let applied = try ToolProcess.run(["fix", "--root", layout.root, "--apply"])
+        #expect(applied.status == 0, "\(applied.output)")
+        expectNoSecrets(applied.output, c.keys)
+        var expected = before
+        for e in c.edits {
+            let original = String(decoding: before[e.file]!, as: UTF8.self)
+            #expect(original.components(separatedBy: e.old).count == 2, "the fixture must hold the old span exactly once")
+            expected[e.file] = Array(original.replacingOccurrences(of: e.old, with: e.new).utf8)
+        }
+        let after = try layout.snapshot()
+        for (file, bytes) in expected {
+            #expect(after[file] == bytes, "\(file) is not byte for byte what was expected")
+        }
+        // Besides the edited files, only backups appeared: each 0600 and holding the old version.
+        for file in after.keys where expected[file] == nil {
+            let original = try #require(c.edits.first { file.hasPrefix($0.file + ".hubdoctor-bak-") }, "unexpected file \(file)")
+            #expect(after[file] == before[original.file])
+            #expect(try layout.mode(file) == 0o600)
+        }
+        #expect(try layout.workFiles().isEmpty)
+
+        let check = try ToolProcess.run(["check", "--offline", "--root", layout.root])
+        #expect(check.status == 0, "\(check.stdout)")
+        let again = try ToolProcess.run(["fix", "--root", layout.root])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("Nothing to fix"))
+    }
+
+    @Test func fixFromCallerWritesTheCallersKeyIntoTheHubKeepingCRLF() throws {
+        let layout = try LayoutCopy("drift-crlf")
+        let r = try ToolProcess.run(["fix", "--root", layout.root, "--from", "caller", "--apply"])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(try layout.bytes("hivecfm-hub/.env") == Array("# Hub in Docker\r\nPORT=8080\r\nAPI_KEY=hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs\r\n".utf8))
+        #expect(try ToolProcess.run(["check", "--offline", "--root", layout.root]).status == 0)
+        expectNoSecrets(r.output, ["hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs", "hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd"])
+    }
+
+    @Test func fixWillNotCopyAPlaceholderAndPointsToRotate() throws {
+        let layout = try LayoutCopy("drift-crlf")
+        try layout.write("hivecfm-hub/.env", Array("API_KEY=changeme\r\n".utf8))
+        let before = try layout.snapshot()
+        let r = try ToolProcess.run(["fix", "--root", layout.root, "--apply"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("placeholder-key"))
+        #expect(r.stdout.contains("hubdoctor fix --from caller"))
+        #expect(try layout.snapshot() == before)
+    }
+
+    @Test func fixInDockerModeWritesOnlyTheFileComposeReads() throws {
+        let layout = try LayoutCopy("drift-env-local")
+        let local = try layout.bytes("hivecfm-core/.env.local")
+        let r = try ToolProcess.run(["fix", "--root", layout.root, "--mode", "docker", "--apply"])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(try layout.bytes("hivecfm-core/.env.local") == local)
+        #expect(try ToolProcess.run(["check", "--offline", "--mode", "docker", "--only", "keys", "--root", layout.root]).status == 0)
+        #expect(r.stdout.contains("docker compose restart hivecfm-hub-api hivecfm-core"))
+    }
+
+    @Test func aSymbolicLinkStaysALinkAndItsTargetIsEdited() throws {
+        let layout = try LayoutCopy("drift-crlf")
+        try FileManager.default.moveItem(atPath: layout.path("hivecfm-core/.env"), toPath: layout.path("shared-core.env"))
+        try FileManager.default.createSymbolicLink(atPath: layout.path("hivecfm-core/.env"), withDestinationPath: "../shared-core.env")
+        let r = try ToolProcess.run(["fix", "--root", layout.root, "--apply"])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: layout.path("hivecfm-core/.env")) == "../shared-core.env")
+        #expect(String(decoding: try layout.bytes("shared-core.env"), as: UTF8.self).contains("hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd # from the wiki"))
+    }
+}
