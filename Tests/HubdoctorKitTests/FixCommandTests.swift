@@ -17,8 +17,23 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
     var keys: [String]
     var testDescription: String { layout }
 
+    static let hubKey = "hk_5Jx9Qm2Rv8Tz4Wn7Lp3Yb6Ck"
+    static func core(_ layout: String, _ old: String, _ new: String, file: String = "hivecfm-core/.env") -> DriftCase {
+        DriftCase(layout: layout, edits: [Edit(file: file, old: old, new: new)], keys: Repo.fixtureKeys + ["hk_5Jx9Qm2Rv8z4Wn7Lp3Yb6Ck"])
+    }
+
     static let all: [DriftCase] = [
-        DriftCase(layout: "drift-env-local", edits: [
+        core("drift", "=hk_Vq3Ws8Nd2Kp7Hx4Tb9Mz6Rf\n", "=\(hubKey)\n"),
+        core("drift-env-local", "=hk_Vq3Ws8Nd2Kp7Hx4Tb9Mz6Rf\n", "=\(hubKey)\n", file: "hivecfm-core/.env.local"),
+        core("caller-absent", "8090\n", "8090\nHIVECFM_HUB_API_KEY=\(hubKey)\n"),
+        core("caller-empty", "HIVECFM_HUB_API_KEY=\n", "HIVECFM_HUB_API_KEY=\(hubKey)\n"),
+        core("quoted", "'\"\(hubKey)\"'", "'\(hubKey)'"),
+        core("whitespace", "\"\(hubKey) \"", "\"\(hubKey)\""),
+        // godotenv expands `$T` (an unset variable) to nothing: that is the key the native Hub holds.
+        core("dialect", "=hk_5Jx9Qm2Rv8$Tz4Wn7Lp3Yb6Ck\n", "=hk_5Jx9Qm2Rv8z4Wn7Lp3Yb6Ck\n"),
+        core("url-docker-localhost", "URL=http://localhost:8090", "URL=http://hivecfm-hub-api:8080"),
+        core("url-native-docker-host", "URL=http://hivecfm-hub-api:8080", "URL=http://localhost:8090"),
+        DriftCase(layout: "drift-env-local-stale-env", edits: [
             Edit(file: "hivecfm-core/.env.local", old: "=hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr\n", new: "=hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd\n"),
             Edit(file: "hivecfm-core/.env", old: "\"hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr\"", new: "\"hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd\""),
         ], keys: ["hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr", "hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd"]),
@@ -45,18 +60,18 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
     func fixApplyMakesCheckPassAndChangesOnlyTheValue(_ c: DriftCase) throws {
         let layout = try LayoutCopy(c.layout)
         let before = try layout.snapshot()
-        #expect(try ToolProcess.run(["check", "--offline", "--root", layout.root]).status == 1)
+        #expect(try Binary.run(["check", "--offline", "--root", layout.root]).status == 1)
 
-        let dry = try ToolProcess.run(["fix", "--root", layout.root])
-        #expect(dry.status == 1, "\(dry.output)")
-        #expect(dry.stdout.contains("‹sha256:"))
+        let dry = try Binary.run(["fix", "--root", layout.root])
+        #expect(dry.status == 1, "\(dry.all)")
+        #expect(dry.stdout.contains("--- a/") && dry.stdout.contains("+++ b/"))
         #expect(dry.stdout.contains("Dry run: nothing was written"))
         #expect(try layout.snapshot() == before, "the dry run changed a file")
-        expectNoSecrets(dry.output, c.keys)
+        expectNoSecrets(dry.all, c.keys)
 
-        let applied = try ToolProcess.run(["fix", "--root", layout.root, "--apply"])
-        #expect(applied.status == 0, "\(applied.output)")
-        expectNoSecrets(applied.output, c.keys)
+        let applied = try Binary.run(["fix", "--root", layout.root, "--apply"])
+        #expect(applied.status == 0, "\(applied.all)")
+        expectNoSecrets(applied.all, c.keys)
         var expected = before
         for e in c.edits {
             let original = String(decoding: before[e.file]!, as: UTF8.self)
@@ -75,27 +90,27 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
         }
         #expect(try layout.workFiles().isEmpty)
 
-        let check = try ToolProcess.run(["check", "--offline", "--root", layout.root])
+        let check = try Binary.run(["check", "--offline", "--root", layout.root])
         #expect(check.status == 0, "\(check.stdout)")
-        let again = try ToolProcess.run(["fix", "--root", layout.root])
+        let again = try Binary.run(["fix", "--root", layout.root])
         #expect(again.status == 0)
         #expect(again.stdout.contains("Nothing to fix"))
     }
 
     @Test func fixFromCallerWritesTheCallersKeyIntoTheHubKeepingCRLF() throws {
         let layout = try LayoutCopy("drift-crlf")
-        let r = try ToolProcess.run(["fix", "--root", layout.root, "--from", "caller", "--apply"])
-        #expect(r.status == 0, "\(r.output)")
+        let r = try Binary.run(["fix", "--root", layout.root, "--from", "caller", "--apply"])
+        #expect(r.status == 0, "\(r.all)")
         #expect(try layout.bytes("hivecfm-hub/.env") == Array("# Hub in Docker\r\nPORT=8080\r\nAPI_KEY=hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs\r\n".utf8))
-        #expect(try ToolProcess.run(["check", "--offline", "--root", layout.root]).status == 0)
-        expectNoSecrets(r.output, ["hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs", "hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd"])
+        #expect(try Binary.run(["check", "--offline", "--root", layout.root]).status == 0)
+        expectNoSecrets(r.all, ["hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs", "hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd"])
     }
 
     @Test func fixWillNotCopyAPlaceholderAndPointsToRotate() throws {
         let layout = try LayoutCopy("drift-crlf")
         try layout.write("hivecfm-hub/.env", Array("API_KEY=changeme\r\n".utf8))
         let before = try layout.snapshot()
-        let r = try ToolProcess.run(["fix", "--root", layout.root, "--apply"])
+        let r = try Binary.run(["fix", "--root", layout.root, "--apply"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("placeholder-key"))
         #expect(r.stdout.contains("hubdoctor fix --from caller"))
@@ -103,12 +118,12 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
     }
 
     @Test func fixInDockerModeWritesOnlyTheFileComposeReads() throws {
-        let layout = try LayoutCopy("drift-env-local")
+        let layout = try LayoutCopy("drift-env-local-stale-env")
         let local = try layout.bytes("hivecfm-core/.env.local")
-        let r = try ToolProcess.run(["fix", "--root", layout.root, "--mode", "docker", "--apply"])
-        #expect(r.status == 0, "\(r.output)")
+        let r = try Binary.run(["fix", "--root", layout.root, "--mode", "docker", "--apply"])
+        #expect(r.status == 0, "\(r.all)")
         #expect(try layout.bytes("hivecfm-core/.env.local") == local)
-        #expect(try ToolProcess.run(["check", "--offline", "--mode", "docker", "--only", "keys", "--root", layout.root]).status == 0)
+        #expect(try Binary.run(["check", "--offline", "--mode", "docker", "--only", "keys", "--root", layout.root]).status == 0)
         #expect(r.stdout.contains("docker compose restart hivecfm-hub-api hivecfm-core"))
     }
 
@@ -116,8 +131,8 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
         let layout = try LayoutCopy("drift-crlf")
         try FileManager.default.moveItem(atPath: layout.path("hivecfm-core/.env"), toPath: layout.path("shared-core.env"))
         try FileManager.default.createSymbolicLink(atPath: layout.path("hivecfm-core/.env"), withDestinationPath: "../shared-core.env")
-        let r = try ToolProcess.run(["fix", "--root", layout.root, "--apply"])
-        #expect(r.status == 0, "\(r.output)")
+        let r = try Binary.run(["fix", "--root", layout.root, "--apply"])
+        #expect(r.status == 0, "\(r.all)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: layout.path("hivecfm-core/.env")) == "../shared-core.env")
         #expect(String(decoding: try layout.bytes("shared-core.env"), as: UTF8.self).contains("hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd # from the wiki"))
     }

@@ -13,29 +13,29 @@ import Testing
     }
 
     @Test func theDryRunChangesNothingAndShowsNoKey() throws {
-        let layout = try LayoutCopy("drift-env-local")
+        let layout = try LayoutCopy("drift-env-local-stale-env")
         let before = try layout.snapshot()
-        let r = try ToolProcess.run(["rotate", "--root", layout.root])
-        #expect(r.status == 0, "\(r.output)")
+        let r = try Binary.run(["rotate", "--root", layout.root])
+        #expect(r.status == 0, "\(r.all)")
         #expect(r.stdout.contains("‹new key›"))
         #expect(try layout.snapshot() == before)
-        expectNoSecrets(r.output, Self.oldKeys)
+        expectNoSecrets(r.all, Self.oldKeys)
     }
 
     @Test func applyWritesOneStrongKeyToEveryFileAndKeepsTheOldKeyIn0600() throws {
-        let layout = try LayoutCopy("drift-env-local")
+        let layout = try LayoutCopy("drift-env-local-stale-env")
         let before = try layout.snapshot()
-        let r = try ToolProcess.run(["rotate", "--root", layout.root, "--apply"])
-        #expect(r.status == 0, "\(r.output)")
+        let r = try Binary.run(["rotate", "--root", layout.root, "--apply"])
+        #expect(r.status == 0, "\(r.all)")
         let key = try Self.currentKey(layout)
         #expect(key.range(of: #"^[A-Za-z0-9_-]{43}$"#, options: .regularExpression) != nil, "not 32 bytes of URL-safe base64")
-        expectNoSecrets(r.output, Self.oldKeys + [key])
+        expectNoSecrets(r.all, Self.oldKeys + [key])
         for file in Self.files {
             let original = String(decoding: before[file]!, as: UTF8.self)
             let old = Self.oldKeys.first { original.contains($0) }!
             #expect(try layout.bytes(file) == Array(original.replacingOccurrences(of: old, with: key).utf8), "\(file)")
         }
-        #expect(try ToolProcess.run(["check", "--offline", "--root", layout.root]).status == 0)
+        #expect(try Binary.run(["check", "--offline", "--root", layout.root]).status == 0)
 
         let oldKeyFile = try #require(try layout.snapshot().keys.first { $0.contains(".hubdoctor-old-key-") })
         #expect(try layout.bytes(oldKeyFile) == Array(Self.oldKeys[0].utf8))
@@ -47,16 +47,16 @@ import Testing
 
     @Test func twoRotationsDrawDifferentKeys() throws {
         let layout = try LayoutCopy("drift-crlf")
-        #expect(try ToolProcess.run(["rotate", "--root", layout.root, "--apply"]).status == 0)
+        #expect(try Binary.run(["rotate", "--root", layout.root, "--apply"]).status == 0)
         let first = try Self.currentKey(layout)
-        #expect(try ToolProcess.run(["rotate", "--root", layout.root, "--apply"]).status == 0)
+        #expect(try Binary.run(["rotate", "--root", layout.root, "--apply"]).status == 0)
         #expect(try Self.currentKey(layout) != first)
     }
 
     @Test func revealIsRefusedWhenStandardOutputIsNotATerminal() throws {
         let layout = try LayoutCopy("drift-crlf")
         let before = try layout.snapshot()
-        let r = try ToolProcess.run(["rotate", "--root", layout.root, "--apply", "--reveal"])
+        let r = try Binary.run(["rotate", "--root", layout.root, "--apply", "--reveal"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("terminal"))
         #expect(try layout.snapshot() == before)

@@ -16,10 +16,10 @@ import Testing
 
     @Test(arguments: killPoints)
     func rotateKilledAtAnyStepLeavesEachFileWhollyOldOrWhollyNew(_ point: String) throws {
-        let layout = try LayoutCopy("drift-env-local")
+        let layout = try LayoutCopy("drift-env-local-stale-env")
         let before = try layout.snapshot()
-        let killed = try ToolProcess.run(["rotate", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": point])
-        #expect(killed.signaled && killed.status == SIGKILL, "it was not killed at \(point): \(killed.output)")
+        let killed = try Binary.run(["rotate", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": point])
+        #expect(killed.signaled && killed.status == SIGKILL, "it was not killed at \(point): \(killed.all)")
 
         var newKeys = Set<String>()
         var states: [String] = []
@@ -37,36 +37,36 @@ import Testing
         #expect(newKeys.count <= 1, "two files hold different new keys")
         if point == "after-first-rename" { #expect(states.filter { $0 == "new" }.count == 1) }
 
-        let report = try ToolProcess.run(["fix", "--root", layout.root])
+        let report = try Binary.run(["fix", "--root", layout.root])
         #expect(report.stdout.contains("An earlier run did not finish"), "\(report.stdout)")
-        let recovered = try ToolProcess.run(["rotate", "--root", layout.root, "--apply"])
-        #expect(recovered.status == 0, "\(recovered.output)")
+        let recovered = try Binary.run(["rotate", "--root", layout.root, "--apply"])
+        #expect(recovered.status == 0, "\(recovered.all)")
         #expect(try layout.workFiles().isEmpty)
-        #expect(try ToolProcess.run(["check", "--offline", "--root", layout.root]).status == 0)
-        expectNoSecrets(killed.output + report.output + recovered.output, Array(Self.keyFiles.values) + Array(newKeys))
+        #expect(try Binary.run(["check", "--offline", "--root", layout.root]).status == 0)
+        expectNoSecrets(killed.all + report.all + recovered.all, Array(Self.keyFiles.values) + Array(newKeys))
     }
 
     @Test(arguments: ["after-temp-write", "before-rename", "after-first-rename", "after-commit"])
     func fixKilledAtAnyStepIsPutRightByTheNextFix(_ point: String) throws {
-        let layout = try LayoutCopy("drift-env-local")
+        let layout = try LayoutCopy("drift-env-local-stale-env")
         let before = try layout.snapshot()
-        let killed = try ToolProcess.run(["fix", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": point])
+        let killed = try Binary.run(["fix", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": point])
         #expect(killed.signaled && killed.status == SIGKILL)
         for file in ["hivecfm-core/.env.local", "hivecfm-core/.env"] {
             let now = String(decoding: try layout.bytes(file), as: UTF8.self)
             let original = String(decoding: before[file]!, as: UTF8.self)
             #expect(now == original || now == original.replacingOccurrences(of: Self.keyFiles[file]!, with: Self.keyFiles["hivecfm-hub/.env"]!))
         }
-        let fixed = try ToolProcess.run(["fix", "--root", layout.root, "--apply"])
-        #expect(fixed.status == 0, "\(fixed.output)")
+        let fixed = try Binary.run(["fix", "--root", layout.root, "--apply"])
+        #expect(fixed.status == 0, "\(fixed.all)")
         #expect(try layout.workFiles().isEmpty)
-        #expect(try ToolProcess.run(["check", "--offline", "--root", layout.root]).status == 0)
+        #expect(try Binary.run(["check", "--offline", "--root", layout.root]).status == 0)
     }
 
     @Test func aFailedSecondRenameRestoresEveryFileAlreadyWritten() throws {
-        let layout = try LayoutCopy("drift-env-local")
+        let layout = try LayoutCopy("drift-env-local-stale-env")
         let before = try layout.snapshot()
-        let r = try ToolProcess.run(["rotate", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": "fail:after-rename@2"])
+        let r = try Binary.run(["rotate", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": "fail:after-rename@2"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("restored from backup, so nothing changed"), "\(r.stderr)")
         #expect(try layout.snapshot() == before)
@@ -75,7 +75,7 @@ import Testing
     @Test func aFileEditedWhileHubdoctorWorksIsNotOverwritten() throws {
         let layout = try LayoutCopy("drift-crlf")
         let edited = Array("# Core in Docker\r\nHIVECFM_HUB_API_KEY=edited-by-hand\r\n".utf8)
-        let r = try ToolProcess.run(["fix", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": "stop:before-rename"]) { process in
+        let r = try Binary.run(["fix", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": "stop:before-rename"]) { process in
             // Wait until it has stopped itself just before the rename, edit the file, let it go on.
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, !Self.isStopped(process.processIdentifier) { usleep(20_000) }
@@ -95,21 +95,21 @@ import Testing
     }
 
     @Test func aReadOnlyFileIsReportedAndNothingChanges() throws {
-        let layout = try LayoutCopy("drift-env-local")
+        let layout = try LayoutCopy("drift-env-local-stale-env")
         chmod(layout.path("hivecfm-core/.env"), 0o444)
         let before = try layout.snapshot()
-        let r = try ToolProcess.run(["fix", "--root", layout.root, "--apply"])
+        let r = try Binary.run(["fix", "--root", layout.root, "--apply"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("hivecfm-core/.env: error: is read-only (mode 0444)"), "\(r.stderr)")
         #expect(try layout.snapshot() == before)
     }
 
     @Test func aReadOnlyFolderIsReportedAndNothingChanges() throws {
-        let layout = try LayoutCopy("drift-env-local")
+        let layout = try LayoutCopy("drift-env-local-stale-env")
         chmod(layout.path("hivecfm-hub"), 0o555)
         defer { chmod(layout.path("hivecfm-hub"), 0o755) }
         let before = try layout.snapshot()
-        let r = try ToolProcess.run(["rotate", "--root", layout.root, "--apply"])
+        let r = try Binary.run(["rotate", "--root", layout.root, "--apply"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("folder is read-only"), "\(r.stderr)")
         #expect(try layout.snapshot() == before)
@@ -126,8 +126,8 @@ import Testing
         try layout.write("hivecfm-core/.env", core)
         let before = try layout.snapshot()
         // `ulimit -f 2`: 1 KiB (dash) or 2 KiB (bash); the Hub's file is 65 bytes, Core's 4.8 KiB.
-        let r = try ToolProcess.run(["rotate", "--root", layout.root, "--apply"], prefix: ["/bin/sh", "-c", "ulimit -f 2 && exec \"$0\" \"$@\""])
-        #expect(r.status == 2, "\(r.output)")
+        let r = try Binary.run(under: ["/bin/sh", "-c", "ulimit -f 2 && exec \"$0\" \"$@\""], ["rotate", "--root", layout.root, "--apply"])
+        #expect(r.status == 2, "\(r.all)")
         #expect(r.stderr.contains("file size limit"), "\(r.stderr)")
         #expect(try layout.snapshot() == before)
     }
@@ -168,7 +168,7 @@ import Testing
         while (try? filler.write(contentsOf: Data(count: 4096))) != nil {}
         try? filler.close()
         let coreBefore = try Data(contentsOf: URL(fileURLWithPath: root + "/hivecfm-core/.env"))
-        let r = try ToolProcess.run(["fix", "--root", root, "--apply"])
+        let r = try Binary.run(["fix", "--root", root, "--apply"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("the disk is full"), "\(r.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/hivecfm-core/.env")) == coreBefore)
@@ -187,9 +187,9 @@ import Testing
         for dir in [layout.root, layout.path("hivecfm-core"), layout.path("hivecfm-hub")] { chown(dir, nobody.pw_uid, nobody.pw_gid) }
         chmod(layout.path("hivecfm-core/.env"), mode_t(mode))
         let before = try layout.snapshot()
-        let r = try ToolProcess.run(["fix", "--root", layout.root, "--apply"],
-                                    prefix: ["/usr/bin/setpriv", "--reuid=\(nobody.pw_uid)", "--regid=\(nobody.pw_gid)", "--clear-groups"])
-        #expect(r.status == 2, "\(r.output)")
+        let r = try Binary.run(under: ["/usr/bin/setpriv", "--reuid=\(nobody.pw_uid)", "--regid=\(nobody.pw_gid)", "--clear-groups"],
+                               ["fix", "--root", layout.root, "--apply"])
+        #expect(r.status == 2, "\(r.all)")
         #expect(r.stderr.contains(mode == 0o666 ? "belongs to root (uid 0)" : "is not writable by nobody"), "\(r.stderr)")
         #expect(try layout.snapshot() == before)
     }

@@ -123,6 +123,14 @@ final class ChangeSession {
         return "\(side.name) now reads \(side.key.variableName) from \(reading.whereLabel): \(value.length) characters, \(value.fingerprint)"
     }
 
+    func verifyURL(_ link: LinkSpec) throws -> String {
+        let readings = Doctor.read(link, options: checkOptions, resolver: resolver)
+        guard let finding = URLChecks.evaluate(readings).first(where: { $0.check == "url.mode" }), finding.status == .pass else {
+            throw HubdoctorError(.io, "\(link.caller.name)'s service URL still does not fit the mode after writing")
+        }
+        return finding.message
+    }
+
     func verifyMatch(_ link: LinkSpec) throws -> String {
         let readings = Doctor.read(link, options: checkOptions, resolver: resolver)
         guard let match = KeyChecks.evaluate(readings).first(where: { $0.check == "keys.match" }), match.status == .pass else {

@@ -2,10 +2,13 @@
 public struct EnvAssignment: Sendable, Equatable {
     public var name: String
     public var value: SecretValue
+    /// False for a value the diff may show as it is (a service URL, without its credentials).
+    public var isSecret: Bool
 
-    public init(name: String, value: SecretValue) {
+    public init(name: String, value: SecretValue, isSecret: Bool = true) {
         self.name = name
         self.value = value
+        self.isSecret = isSecret
     }
 }
 
@@ -24,6 +27,7 @@ public struct EnvFileEdit: Sendable {
         /// What the readers delivered from this line before (nil for an appended line).
         public var oldValue: SecretValue?
         public var newValue: SecretValue
+        public var isSecret = true
     }
 
     public var original: [UInt8]
@@ -80,6 +84,8 @@ public struct EnvFileEditor: Sendable {
                 }
             }
         }
+        // A value that is already spelled as it would be written is not a change.
+        chosen.removeAll { !$0.appended && Array(bytes[$0.range]) == $0.replacement }
         let edited = Self.applying(chosen, to: bytes)
         if let why = mismatch(edited, expecting: assignments, docs: docs) {
             throw HubdoctorError(.internal, "the edited file would not read as intended (\(why)); nothing was written", location: display)
@@ -141,7 +147,7 @@ public struct EnvFileEditor: Sendable {
                 // `KEY= # note`: the value goes before the comment, which must stay a comment.
                 if site.definition.commentFollows { replacement += [0x20] }
                 return EnvFileEdit.Change(name: a.name, range: site.definition.token, replacement: replacement, line: site.definition.line,
-                                          style: style, appended: false, oldValue: site.oldValue, newValue: a.value)
+                                          style: style, appended: false, oldValue: site.oldValue, newValue: a.value, isSecret: a.isSecret)
             }
             let trial = Self.applying(changes, to: bytes)
             if let why = mismatch(trial, expecting: [a], docs: docs) {
@@ -168,7 +174,7 @@ public struct EnvFileEditor: Sendable {
             let replacement = missingFinalNewline ? eol + line : line + eol
             let change = EnvFileEdit.Change(name: a.name, range: bytes.count..<bytes.count, replacement: replacement,
                                             line: lineCount + previousAppends + 1, style: style, appended: true,
-                                            oldValue: nil, newValue: a.value)
+                                            oldValue: nil, newValue: a.value, isSecret: a.isSecret)
             if let why = mismatch(Self.applying(earlier.filter(\.appended) + [change], to: bytes), expecting: [a], docs: docs) {
                 reasons.append("\(style.rawValue): \(why)")
                 continue

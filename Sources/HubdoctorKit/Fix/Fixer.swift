@@ -13,33 +13,21 @@ public enum Fixer {
         var allPlans: [FileChangePlan] = []
         var sideFiles: [SideFile] = []
         var verifications: [(LinkSpec, Role, SecretValue)] = []
+        var urlChecks: [LinkSpec] = []
         for link in session.links {
             let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
             var change = try decide(link, readings, session)
-            guard change.verdict == .planned, let value = (options.from == .service ? readings.service : readings.caller).value else {
+            guard change.verdict == .planned, let value = readings.reading(options.from).value else {
                 changes.append(change)
                 continue
             }
             let target = options.from == .service ? link.caller : link.service
-            let targetReading = options.from == .service ? readings.caller : readings.service
+            let keyProblems = !change.problems.isEmpty
+            var targets: [KeyTarget] = []
             if ManualKeySteps.isEditable(target.key) {
-                let targets = try KeyWritePlanner.targets(side: target, reading: targetReading, value: value, resolver: session.resolver)
-                let plans = try KeyWritePlanner.plan(targets)
-                if plans.isEmpty {
-                    change.verdict = change.problems.isEmpty ? .nothingToDo : .blocked
-                    if !change.problems.isEmpty {
-                        change.blockers.append("Every file \(target.name) reads already holds this key, yet \(target.name) delivers another: its value comes from somewhere else than these files")
-                    }
-                } else if change.problems.isEmpty {
-                    change.problems.append(ChangeReport.Problem(cause: nil, message: "Both sides deliver the same key, but " + plans.map(\.write.display).joined(separator: ", ")
-                        + " also hold \(target.key.variableName) with another value, at a lower priority: a stale copy that comes back when the winning file changes, and that the other run mode may read"))
-                }
-                change.files = session.fileChanges(plans)
-                allPlans += plans
+                targets += try KeyWritePlanner.targets(side: target, reading: readings.reading(target.role), value: value, resolver: session.resolver)
                 verifications.append((link, target.role, value))
-            } else if change.problems.isEmpty {
-                change.verdict = .nothingToDo
-            } else {
+            } else if keyProblems {
                 let valueFile = valueFilePath(target, session)
                 if options.apply, let valueFile {
                     sideFiles.append(SideFile(path: valueFile, display: session.display(valueFile), bytes: ManualKeySteps.jsonString(value)))
@@ -47,6 +35,33 @@ public enum Fixer {
                 change.manual = ManualKeySteps.steps(for: target, valueFile: options.apply ? valueFile : nil, resolver: session.resolver,
                                                      workingDirectory: options.workingDirectory)
             }
+            if let (problem, urlTargets) = try urlRepair(link, readings, session) {
+                change.problems.append(problem)
+                targets += urlTargets
+                urlChecks.append(link)
+            }
+            let plans = try KeyWritePlanner.plan(targets)
+            if change.problems.isEmpty {
+                if plans.isEmpty {
+                    change.verdict = .nothingToDo
+                } else {
+                    change.problems.append(ChangeReport.Problem(cause: nil, message: "Both sides deliver the same key, but " + plans.map(\.write.display).joined(separator: ", ")
+                        + " also hold\(plans.count == 1 ? "s" : "") \(target.key.variableName) with another value, at a lower priority: a stale copy that comes back when the winning file changes, and that the other run mode may read"))
+                }
+            } else if keyProblems, plans.isEmpty, change.manual.isEmpty {
+                change.verdict = .blocked
+                change.blockers.append("Every file \(target.name) reads already holds this key, yet \(target.name) delivers another: its value comes from somewhere else than these files")
+            }
+            var summary: [String] = []
+            if plans.contains(where: { $0.edit.changes.contains { $0.name == target.key.variableName && $0.isSecret } }) || !change.manual.isEmpty {
+                summary.append("\(target.name)'s \(target.key.variableName) ← \(link.side(options.from).name)'s \(link.side(options.from).key.variableName) (\(value.fingerprint), \(value.length) characters, from \(readings.reading(options.from).whereLabel)), in every file \(target.name) reads in this mode.")
+            }
+            if let url = targets.first(where: { !$0.assignment.isSecret })?.assignment {
+                summary.append("\(link.caller.name)'s \(url.name) ← \(Redact.url(url.value.text)), the URL for \(link.mode?.rawValue ?? "this") mode.")
+            }
+            change.summary = summary.isEmpty ? nil : summary.joined(separator: "\n  ")
+            change.files = session.fileChanges(plans)
+            allPlans += plans
             changes.append(change)
         }
         var report = ChangeReport(command: "fix", applied: false, links: changes, interrupted: session.interrupted)
@@ -56,6 +71,9 @@ public enum Fixer {
             for (link, role, value) in verifications {
                 verified[link.name, default: []].append(try session.verifyLink(link, role: role, value: value))
                 verified[link.name, default: []].append(try session.verifyMatch(link))
+            }
+            for link in urlChecks {
+                verified[link.name, default: []].append(try session.verifyURL(link))
             }
         }
         report.applied = true
@@ -104,9 +122,22 @@ public enum Fixer {
             change.verdict = .blocked
             return change
         }
-        let value = (from == .service ? readings.service : readings.caller).value!
-        change.summary = "Write \(source.name)'s \(source.key.variableName) (\(value.fingerprint), \(value.length) characters, from \(readings.reading(from).whereLabel)) into \(target.key.variableName), in every file \(target.name) reads in this mode."
         return change
+    }
+
+    /// The runbook's other line: the caller's service URL for the mode (`url-mode-mismatch`), as
+    /// `URLChecks` decides it. Any path on the configured URL is kept.
+    static func urlRepair(_ link: LinkSpec, _ readings: LinkReadings, _ session: ChangeSession) throws -> (ChangeReport.Problem, [KeyTarget])? {
+        guard let finding = URLChecks.evaluate(readings).first(where: { $0.check == "url.mode" && $0.cause == .urlModeMismatch }),
+              let expected = link.expectedURL, var fixed = URLComponents(string: expected),
+              let source = link.url, case .env = source, let reading = readings.url, let current = reading.value else { return nil }
+        let path = URLComponents(string: current.text)?.path ?? ""
+        if !path.isEmpty, path != "/" { fixed.path = path }
+        let value = SecretValue(fixed.string ?? expected)
+        let side = SideSpec(role: .caller, name: link.caller.name, key: source, readers: link.caller.readers)
+        var targets = try KeyWritePlanner.targets(side: side, reading: reading, value: value, resolver: session.resolver)
+        for i in targets.indices { targets[i].assignment.isSecret = false }
+        return (ChangeReport.Problem(cause: .urlModeMismatch, message: finding.message), targets)
     }
 
     static func isMissingFile(_ p: SourceProblem) -> Bool {
@@ -124,4 +155,8 @@ public enum Fixer {
 
 extension LinkReadings {
     func reading(_ role: Role) -> KeyReading { role == .caller ? caller : service }
+}
+
+extension LinkSpec {
+    func side(_ role: Role) -> SideSpec { role == .caller ? caller : service }
 }

@@ -80,8 +80,9 @@ public enum KeyWritePlanner {
             var readers: [Dialect] = []
             for r in group.flatMap(\.readers) where !readers.contains(r) { readers.append(r) }
             let edit = try EnvFileEditor(readers: readers, display: display).apply(group.map(\.assignment), to: before?.bytes ?? [])
+            let changed = Set(edit.changes.map(\.name))
             return FileChangePlan(write: PlannedWrite(path: real, display: display, before: before, after: edit.edited), edit: edit,
-                                  reasons: group.map(\.reason), symlinkTarget: real == path ? nil : real, readers: readers,
+                                  reasons: group.filter { changed.contains($0.assignment.name) }.map(\.reason), symlinkTarget: real == path ? nil : real, readers: readers,
                                   assignments: group.map(\.assignment))
         }.filter { !$0.edit.isNoChange }
     }

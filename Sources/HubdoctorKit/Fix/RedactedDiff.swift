@@ -15,8 +15,9 @@ public enum RedactedDiff {
         // before an appended one) are redacted like context.
         var oldShown: [Int: Label] = [:], newShown: [Int: Label] = [:]
         for r in regions {
-            if let v = r.oldValue { for l in r.oldLines { oldShown[l] = Label(name: r.name, text: label(v)) } }
-            for l in r.newLines { newShown[l] = Label(name: r.name, text: (newLabel ?? label)(r.newValue)) }
+            let show = { (v: SecretValue, secret: (SecretValue) -> String) in r.isSecret ? secret(v) : Redact.url(v.text) }
+            if let v = r.oldValue { for l in r.oldLines { oldShown[l] = Label(name: r.name, text: show(v, label)) } }
+            for l in r.newLines { newShown[l] = Label(name: r.name, text: show(r.newValue, newLabel ?? label)) }
         }
         func show(_ lines: FileLines, _ scan: EnvLineLexer.Scan, _ n: Int, _ labels: [Int: Label]) -> String {
             redacted(line: n, lines: lines, scan: scan, label: labels[n])
@@ -87,6 +88,7 @@ public enum RedactedDiff {
         var newLines: [Int]
         var oldValue: SecretValue?
         var newValue: SecretValue
+        var isSecret: Bool
     }
 
     static func regions(_ edit: EnvFileEdit) -> [Region] {
@@ -102,7 +104,7 @@ public enum RedactedDiff {
             let oldLines = lineNumbers(o, start, end)
             let newLines = lineNumbers(e, start + delta, end + delta + growth)
             out.append(Region(name: c.name, oldStart: lineAt(o, start), oldLines: oldLines, newStart: lineAt(e, start + delta), newLines: newLines,
-                              oldValue: c.oldValue, newValue: c.newValue))
+                              oldValue: c.oldValue, newValue: c.newValue, isSecret: c.isSecret))
             delta += growth
         }
         return out

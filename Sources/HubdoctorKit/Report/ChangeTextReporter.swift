@@ -46,7 +46,7 @@ public struct ChangeTextReporter {
             if f.created { line += " (new file, mode 0600)" }
             if f.lineEnding == "CRLF" { line += " (CRLF line endings kept)" }
             out += line + "\n"
-            if let backup = f.backup { out += "    backup of the old version: \(backup) (mode 0600: it holds the old key)\n" }
+            if let backup = f.backup { out += "    backup of the old version: \(backup) (mode 0600: it holds keys)\n" }
             for n in f.notes { out += "    note: \(n)\n" }
         }
         for f in link.files where !f.diff.isEmpty { out += "\n" + colored(f.diff) }
