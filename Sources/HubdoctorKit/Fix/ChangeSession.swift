@@ -70,6 +70,22 @@ final class ChangeSession {
         }
     }
 
+    /// With `--apply`: writes, verifies (`verify` returns what it checked, by link name) and marks
+    /// every planned link applied, with the backup of each file. Without it, `report` as it is.
+    func apply(_ report: ChangeReport, _ plans: [FileChangePlan], sideFiles: [SideFile], verify: () throws -> [String: [String]]) throws -> ChangeReport {
+        guard options.apply, !plans.isEmpty || !sideFiles.isEmpty else { return report }
+        var verified: [String: [String]] = [:]
+        let backups = try write(plans, sideFiles: sideFiles) { verified = try verify() }
+        var out = report
+        out.applied = true
+        for i in out.links.indices where out.links[i].verdict == .planned {
+            out.links[i].verdict = .applied
+            out.links[i].verified = verified[out.links[i].name] ?? []
+            for j in out.links[i].files.indices { out.links[i].files[j].backup = backups[out.links[i].files[j].display].map(display) }
+        }
+        return out
+    }
+
     /// Writes every planned file in one transaction, re-reads each one with its readers and runs
     /// `verify` (which re-reads the links); on any failure, restores every file and rethrows.
     /// Returns the backup of each file, by display name.

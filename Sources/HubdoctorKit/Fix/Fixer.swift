@@ -64,25 +64,17 @@ public enum Fixer {
             allPlans += plans
             changes.append(change)
         }
-        var report = ChangeReport(command: "fix", applied: false, links: changes, interrupted: session.interrupted)
-        guard options.apply, !allPlans.isEmpty || !sideFiles.isEmpty else { return report }
-        var verified: [String: [String]] = [:]
-        let backups = try session.write(allPlans, sideFiles: sideFiles) {
+        let report = ChangeReport(command: "fix", applied: false, links: changes, interrupted: session.interrupted)
+        return try session.apply(report, allPlans, sideFiles: sideFiles) {
+            var verified: [String: [String]] = [:]
             for (link, role, value) in verifications {
-                verified[link.name, default: []].append(try session.verifyLink(link, role: role, value: value))
-                verified[link.name, default: []].append(try session.verifyMatch(link))
+                verified[link.name, default: []] += [try session.verifyLink(link, role: role, value: value), try session.verifyMatch(link)]
             }
             for link in urlChecks {
                 verified[link.name, default: []].append(try session.verifyURL(link))
             }
+            return verified
         }
-        report.applied = true
-        for i in report.links.indices where report.links[i].verdict == .planned {
-            report.links[i].verdict = .applied
-            report.links[i].verified = verified[report.links[i].name] ?? []
-            for j in report.links[i].files.indices { report.links[i].files[j].backup = backups[report.links[i].files[j].display].map(session.display) }
-        }
-        return report
     }
 
     /// What is wrong with `link`, and whether writing the source side's key fixes it.

@@ -64,22 +64,15 @@ public enum Rotator {
             changes.append(change)
         }
         var report = ChangeReport(command: "rotate", applied: false, links: changes, interrupted: session.interrupted)
-        guard options.apply, !allPlans.isEmpty || !sideFiles.isEmpty else { return report }
-        var verified: [String: [String]] = [:]
-        let backups = try session.write(allPlans, sideFiles: sideFiles) {
+        report = try session.apply(report, allPlans, sideFiles: sideFiles) {
+            var verified: [String: [String]] = [:]
             for link in checks {
-                verified[link.name, default: []].append(try session.verifyLink(link, role: .service, value: key))
-                verified[link.name, default: []].append(try session.verifyLink(link, role: .caller, value: key))
-                verified[link.name, default: []].append(try session.verifyMatch(link))
+                verified[link.name] = [try session.verifyLink(link, role: .service, value: key), try session.verifyLink(link, role: .caller, value: key),
+                                       try session.verifyMatch(link)]
             }
+            return verified
         }
-        report.applied = true
-        report.newKey = key
-        for i in report.links.indices where report.links[i].verdict == .planned {
-            report.links[i].verdict = .applied
-            report.links[i].verified = verified[report.links[i].name] ?? []
-            for j in report.links[i].files.indices { report.links[i].files[j].backup = backups[report.links[i].files[j].display].map(session.display) }
-        }
+        if report.applied { report.newKey = key }
         return report
     }
 
