@@ -1,4 +1,57 @@
 #ifndef HUBDOCTOR_CCURL_SHIM_H
 #define HUBDOCTOR_CCURL_SHIM_H
+
+/* Swift cannot call the variadic curl_easy_setopt and curl_easy_getinfo, so each argument kind
+ * gets one typed helper. The typecheck macros are off: these helpers are the type check. */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+
+typedef size_t (*hd_data_callback)(char *buffer, size_t size, size_t count, void *owner);
+
+static inline CURLcode hd_setopt_long(CURL *handle, CURLoption option, long value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode hd_setopt_string(CURL *handle, CURLoption option, const char *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode hd_setopt_pointer(CURL *handle, CURLoption option, void *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode hd_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode hd_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+/* For CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION, which share one signature. */
+static inline CURLcode hd_setopt_data_callback(CURL *handle, CURLoption option, hd_data_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+
+static inline CURLcode hd_getinfo_long(CURL *handle, CURLINFO info, long *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+static inline CURLcode hd_getinfo_double(CURL *handle, CURLINFO info, double *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+static inline CURLcode hd_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+static inline CURLcode hd_getinfo_string(CURL *handle, CURLINFO info, const char **value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+/* CURLMsg keeps its result in a union; reading it here spares Swift the union layout. */
+static inline CURLcode hd_msg_result(const CURLMsg *message) {
+    return message->data.result;
+}
+
 #endif

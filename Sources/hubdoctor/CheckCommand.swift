@@ -53,6 +53,9 @@ extension Hubdoctor {
         @Flag(name: .customLong("no-negative"), help: "Do not send the wrong-shape and wrong-key probes.")
         var noNegative = false
 
+        @Option(name: .customLong("probe-path"), help: .hidden)
+        var probePaths: [String] = []
+
         @Flag(name: .shortAndLong, help: "Show the details of passing checks too.")
         var verbose = false
 
@@ -78,6 +81,7 @@ extension Hubdoctor {
             options.skip = skip
             options.noNegative = noNegative
             options.progress = { Output.error("hubdoctor: " + $0) }
+            options.probePaths = probePaths
             let report = try await Doctor.check(options)
             Output.write(render(report, format: format, verbose: verbose, failOn: failOn, root: options.root))
             throw ExitCode(report.exitCode)

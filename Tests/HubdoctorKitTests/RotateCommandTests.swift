@@ -62,6 +62,41 @@ import Testing
         #expect(try layout.snapshot() == before)
     }
 
+    /// The whole rotation as an engineer does it: a Hub on the old key, `rotate --apply`, the Hub
+    /// restarted with the key now in its file, then the `verify-rotation` command exactly as
+    /// `rotate` printed it (it reads the old key from its 0600 file, so no key is ever typed).
+    @Test func thePrintedVerifyRotationCommandPassesAfterTheRestartAndFailsWithoutIt() async throws {
+        let layout = try LayoutCopy("healthy")
+        let oldKey = SecretValue("hk_5Jx9Qm2Rv8Tz4Wn7Lp3Yb6Ck")
+        let before = try await SandboxHub.start(SandboxOptions(key: oldKey))
+        let port = before.port
+        let core = String(decoding: try layout.bytes("hivecfm-core/.env"), as: UTF8.self)
+        try layout.write("hivecfm-core/.env", Array(core.replacingOccurrences(of: "http://localhost:8090", with: before.baseURL).utf8))
+
+        let rotated = try Binary.run(["rotate", "--root", layout.root, "--apply"])
+        #expect(rotated.status == 0, "\(rotated.all)")
+        let lines = rotated.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let command = try #require(lines.first { $0.hasPrefix("$ OLD_API_KEY=") }.map { String($0.dropFirst(2)) })
+        let path = ((Binary.url.path as NSString).deletingLastPathComponent) + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        func verify() throws -> Binary.Result {
+            try Binary.run(["-c", command + " --timeout 2"], environment: ["PATH": path], executable: URL(fileURLWithPath: "/bin/sh"))
+        }
+
+        // Not restarted yet: the Hub still holds the old key.
+        let stale = try verify()
+        #expect(stale.status == 1, "\(stale.all)")
+        #expect(stale.stdout.contains("key-rejected"))
+
+        await before.stop()
+        var restarted = SandboxOptions(key: SecretValue(try Self.currentKey(layout)))
+        restarted.port = port
+        let after = try await SandboxHub.start(restarted)
+        defer { Task { await after.stop() } }
+        let good = try verify()
+        #expect(good.status == 0, "\(good.all)")
+        expectNoSecrets(rotated.all + stale.all + good.all, [oldKey.text, try Self.currentKey(layout)])
+    }
+
     @Test func generatedKeysAre32RandomBytesInURLSafeBase64() {
         var seen = Set<String>()
         for _ in 0..<200 {

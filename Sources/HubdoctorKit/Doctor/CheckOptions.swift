@@ -16,6 +16,8 @@ public struct CheckOptions: Sendable {
     public var only: [String] = []
     public var skip: [String] = []
     public var noNegative = false
+    /// Protected paths to probe instead of each link's own (the benchmark's knob).
+    public var probePaths: [String] = []
     /// hubdoctor's own environment (for `{environment: NAME}` sources and `HUBDOCTOR_RUNBOOKS`).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     /// Where progress lines go (stderr in the CLI); never part of the report.

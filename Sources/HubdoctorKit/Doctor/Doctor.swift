@@ -76,17 +76,31 @@ public enum Doctor {
     static func checkOnce(_ options: CheckOptions) async throws -> Report {
         let resolver = SourceResolver(root: options.root, environment: options.environment)
         let links = try links(options, resolver: resolver)
-        var findings: [Finding] = []
+        var perLink: [[Finding]] = []
         var contexts: [Report.LinkContext] = []
+        var allReadings: [LinkReadings] = []
         for link in links {
             let readings = read(link, options: options, resolver: resolver)
+            allReadings.append(readings)
             contexts.append(Report.LinkContext(name: link.name, mode: link.mode?.rawValue, modeReason: link.modeReason,
                                                url: readings.effectiveURL.map(Redact.url)))
-            findings += offlineFindings(readings)
+            var findings = offlineFindings(readings)
             if options.mode == .auto, options.configPath == nil, let mode = link.mode {
                 findings += otherModeFindings(current: findings, mode: mode, options: options, resolver: resolver)
             }
+            perLink.append(findings)
         }
+        if wantsProbes(options) {
+            // Links are independent: probe them all at once.
+            let live = await withTaskGroup(of: (Int, [Finding]).self) { group in
+                for (i, r) in allReadings.enumerated() {
+                    group.addTask { (i, await probeFindings(r, options: options)) }
+                }
+                return await group.reduce(into: [Int: [Finding]]()) { $0[$1.0] = $1.1 }
+            }
+            for i in perLink.indices { perLink[i] += live[i] ?? [] }
+        }
+        var findings = perLink.flatMap { $0 }
         if let path = options.configPath {
             findings = Suppression.apply(try Suppression.load(path: path), to: findings)
         }

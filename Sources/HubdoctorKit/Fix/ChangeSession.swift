@@ -44,13 +44,13 @@ final class ChangeSession {
 
     func display(_ path: String) -> String { resolver.display(path) }
 
-    /// A command line that repeats this run's `--root`, `--config` and (where the command has it) `--mode`.
+    /// A command line that repeats this run's `--root`, `--config` and `--mode`.
     func commandLine(_ sub: String, _ extra: String = "") -> String {
         var parts = ["hubdoctor", sub]
         if !extra.isEmpty { parts.append(extra) }
         if options.root != "." { parts += ["--root", ShellWord.quote(options.root)] }
         if let c = options.configPath { parts += ["--config", ShellWord.quote(c)] }
-        if options.mode != .auto, sub != "verify-rotation" { parts += ["--mode", options.mode.rawValue] }
+        if options.mode != .auto { parts += ["--mode", options.mode.rawValue] }
         return parts.joined(separator: " ")
     }
 

@@ -42,10 +42,14 @@ public struct SideSpec: Sendable {
 public struct ProbePaths: Sendable, Equatable {
     public var health: String?
     public var protected: [String]
+    /// An endpoint that describes the token (Team Hub's `/auth/session`). Without one, it is
+    /// still tried when the key has Team Hub's `hbk_` format.
+    public var session: String?
 
-    public init(health: String? = "/health", protected: [String] = []) {
+    public init(health: String? = "/health", protected: [String] = [], session: String? = nil) {
         self.health = health
         self.protected = protected
+        self.session = session
     }
 }
 

@@ -1,0 +1,57 @@
+/// The live half of `check`: ask the running service, and read its answers in the light of
+/// what the files said.
+extension Doctor {
+    /// The probe checks, for `--only`/`--skip`.
+    static let probeChecks = ProbeKind.allCases.map(\.check) + ["probe.redirect"]
+
+    static func wantsProbes(_ options: CheckOptions) -> Bool {
+        !options.offline && !select(probeChecks.map { Finding(check: $0, status: .pass, title: "", message: "") },
+                                    only: options.only, skip: options.skip).isEmpty
+    }
+
+    enum ProbePlan {
+        case probe(ProbeTarget)
+        case nothing(reason: String)
+    }
+
+    /// What to probe for one link, or the reason there is nothing to probe.
+    static func probePlan(_ r: LinkReadings, options: CheckOptions) -> ProbePlan {
+        let facts = r.facts
+        guard let url = r.effectiveURL else {
+            return .nothing(reason: "\(r.link.url?.variableName ?? "the service URL") is not set, so there is nothing to probe; pass --hub-url.")
+        }
+        if let bad = HTTPClient.precheck(url) {
+            return .nothing(reason: "\(bad.reason) (see url.mode).")
+        }
+        let key = r.caller.usableValue
+        let serviceKey = r.service.usableValue
+        let agree: Bool? = (key != nil && serviceKey != nil) ? key == serviceKey : nil
+        let keyEnv = facts["key_env"] ?? "API_KEY"
+        let callerEnv = r.shellName(r.link.caller.key.variableName)
+        let paths = options.probePaths.isEmpty ? r.link.probes.protected : options.probePaths
+        let session = r.link.probes.session ?? (key?.text.hasPrefix("hbk_") == true ? "/auth/session" : nil)
+        return .probe(ProbeTarget(
+            baseURL: url, healthPath: r.link.probes.health, protectedPaths: paths, sessionPath: session,
+            key: key, keyEnv: agree == false ? callerEnv : keyEnv, serviceKey: serviceKey, serviceKeyEnv: keyEnv,
+            filesAgree: agree, callerName: r.link.caller.name, serviceName: r.link.service.name,
+            keyLabel: "\(r.link.caller.name)'s \(r.link.caller.key.variableName)", serviceKeyLabel: r.service.origin?.label,
+            composeHosts: r.link.composeHosts, expectedURL: r.link.expectedURL, restartService: r.link.service.restart))
+    }
+
+    static func probeFindings(_ r: LinkReadings, options: CheckOptions) async -> [Finding] {
+        switch probePlan(r, options: options) {
+        case .nothing(let reason):
+            return [Finding(check: ProbeKind.reach.check, status: .skip, title: "\(r.link.service.name) can be reached",
+                            message: "Skipped: " + reason, link: r.link.name, facts: r.facts)]
+        case .probe(let target):
+            let exchanges = await Prober.run(target, ProbeOptions(timeout: options.timeout, noNegative: options.noNegative))
+            var findings = ProbeClassifier(target: target, exchanges: exchanges, link: r.link.name, facts: r.facts).findings()
+            if target.key == nil {
+                findings.append(Finding(check: ProbeKind.key.check, status: .skip, title: "\(r.link.service.name) accepts \(target.keyLabel)",
+                                        message: "Skipped: \(target.keyLabel) is empty or missing, so \(target.callerName) sends no Authorization header; probe.no-auth shows what \(target.serviceName) answers to that.",
+                                        link: r.link.name, facts: r.facts))
+            }
+            return findings
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A small HTTP/1.1 server: binds `host:port` (port 0 picks a free one), hands each complete
+/// request to an async handler and writes the answer back. The sandbox Hub and `capture` are
+/// built on it.
+///
+///     let listener = try await HTTPListener.start(host: "127.0.0.1", port: 0) { request in
+///         .json(200, #"{"status":"ok"}"#)
+///     }
+///     print(listener.baseURL)   // http://127.0.0.1:53117
+///     await listener.stop()
+///
+/// Requests on one connection are answered in order. Malformed requests are answered 400 and
+/// counted, oversized ones 413/431; neither reaches the handler nor stops the listener.
+public final class HTTPListener: Sendable {
+    public typealias Handler = @Sendable (ListenerRequest) async -> ListenerResponse
+
+    /// The address actually bound.
+    public let host: String
+    public let port: Int
+    public let limits: ListenerLimits
+    private let serverChannel: Channel
+    private let registry: ListenerRegistry
+
+    private init(host: String, port: Int, limits: ListenerLimits, serverChannel: Channel, registry: ListenerRegistry) {
+        self.host = host
+        self.port = port
+        self.limits = limits
+        self.serverChannel = serverChannel
+        self.registry = registry
+    }
+
+    /// `http://host:port`, with an IPv6 host in brackets.
+    public var baseURL: String { "http://\(hostForURL):\(port)" }
+
+    /// `host:port`, with an IPv6 host in brackets.
+    public var address: String { "\(hostForURL):\(port)" }
+
+    private var hostForURL: String { host.contains(":") ? "[\(host)]" : host }
+
+    public var stats: ListenerStats { registry.stats }
+
+    /// Binds and starts serving. Throws `HubdoctorError(.io)` when the address cannot be bound.
+    public static func start(host: String = "127.0.0.1", port: Int = 0, limits: ListenerLimits = ListenerLimits(),
+                             handler: @escaping Handler) async throws -> HTTPListener {
+        let registry = ListenerRegistry()
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                guard registry.admit(channel, limit: limits.maxConnections) else {
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in registry.remove(channel) }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9))))
+                    try sync.configureHTTPServerPipeline(withErrorHandling: true)
+                    try sync.addHandler(ListenerConnectionHandler(limits: limits, registry: registry, handler: handler))
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            throw HubdoctorError(.io, "cannot listen on \(host):\(port): \(Self.reason(error))")
+        }
+        let bound = channel.localAddress
+        return HTTPListener(host: bound?.ipAddress ?? host, port: bound?.port ?? port, limits: limits,
+                            serverChannel: channel, registry: registry)
+    }
+
+    /// Stops accepting, lets running handlers finish for up to `grace` seconds, then cancels
+    /// them and closes every connection. Safe to call more than once.
+    public func stop(grace: Double = 2) async {
+        guard registry.beginDraining() else { return }
+        try? await serverChannel.close()
+        let deadline = Date().addingTimeInterval(grace)
+        while registry.runningTasks > 0, Date() < deadline {
+            try? await Task.sleep(nanoseconds: 10_000_000)
+        }
+        for channel in registry.abandon() {
+            try? await channel.close()
+        }
+    }
+
+    static func reason(_ error: Error) -> String {
+        if let e = error as? IOError {
+            switch e.errnoCode {
+            case EADDRINUSE: return "the address is already in use"
+            case EACCES: return "permission denied (ports below 1024 need privileges)"
+            case EADDRNOTAVAIL: return "this machine has no such address"
+            default: return e.description
+            }
+        }
+        return String(describing: error)
+    }
+}

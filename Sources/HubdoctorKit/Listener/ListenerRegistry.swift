@@ -1,0 +1,90 @@
+import Foundation
+import NIOCore
+
+/// The state a listener shares between its event loop and `stop()`: open connections, handler
+/// tasks still running, and the counters. Guarded by a lock because both sides touch it.
+final class ListenerRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var connections: [ObjectIdentifier: Channel] = [:]
+    private var tasks: [Int: Task<Void, Never>] = [:]
+    private var nextTask = 0
+    private var counters = ListenerStats()
+    private(set) var draining = false
+
+    var stats: ListenerStats {
+        lock.lock()
+        defer { lock.unlock() }
+        var s = counters
+        s.openConnections = connections.count
+        return s
+    }
+
+    /// Admits a new connection, or says no when the limit is reached or the listener is stopping.
+    func admit(_ channel: Channel, limit: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !draining, connections.count < limit else {
+            counters.rejectedConnections += 1
+            return false
+        }
+        connections[ObjectIdentifier(channel)] = channel
+        return true
+    }
+
+    func remove(_ channel: Channel) {
+        lock.lock()
+        connections[ObjectIdentifier(channel)] = nil
+        lock.unlock()
+    }
+
+    func count(_ update: (inout ListenerStats) -> Void) {
+        lock.lock()
+        update(&counters)
+        lock.unlock()
+    }
+
+    /// Runs `work` as a task that `stop()` can cancel; `work` gets the id `finish` needs.
+    func track(_ work: @escaping @Sendable () async -> Void) {
+        lock.lock()
+        let id = nextTask
+        nextTask += 1
+        // The task removes itself when done; it starts after the lock is released.
+        let task = Task { [weak self] in
+            await work()
+            self?.finish(id)
+        }
+        tasks[id] = task
+        lock.unlock()
+    }
+
+    private func finish(_ id: Int) {
+        lock.lock()
+        tasks[id] = nil
+        lock.unlock()
+    }
+
+    var runningTasks: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return tasks.count
+    }
+
+    /// Stops admitting connections; returns whether this call was the first.
+    func beginDraining() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if draining { return false }
+        draining = true
+        return true
+    }
+
+    /// Cancels the handler tasks still running and returns the connections still open.
+    func abandon() -> [Channel] {
+        lock.lock()
+        let running = Array(tasks.values)
+        let open = Array(connections.values)
+        lock.unlock()
+        running.forEach { $0.cancel() }
+        return open
+    }
+}

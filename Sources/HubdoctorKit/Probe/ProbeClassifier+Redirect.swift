@@ -1,0 +1,44 @@
+import Foundation
+
+/// `redirect-drops-auth`: a protected path that sends the client to another origin.
+extension ProbeClassifier {
+    func redirectFinding() -> Finding? {
+        let protected = exchanges.filter { [.noAuth, .key, .serviceKey].contains($0.kind) }
+        guard !protected.isEmpty else { return nil }
+        let title = "Protected paths do not redirect to another origin"
+        let answered = protected.filter { $0.response != nil }
+        if answered.isEmpty {
+            let reason = protected.first?.skipReason ?? protected.first?.failure?.reason ?? "no answer"
+            return Finding(check: "probe.redirect", status: .skip, title: title, message: "Skipped: \(reason)", link: link, facts: facts)
+        }
+        var crossing: [(ProbeExchange, String)] = []
+        var within: [(ProbeExchange, String)] = []
+        var seen = Set<String>()
+        for e in answered {
+            guard let r = e.response, (300..<400).contains(r.status), let location = r.header("Location"), !seen.contains(e.path) else { continue }
+            seen.insert(e.path)
+            let resolved = URL(string: location, relativeTo: URL(string: e.url))?.absoluteURL.absoluteString ?? location
+            if Self.origin(resolved) == Self.origin(e.url) { within.append((e, resolved)) } else { crossing.append((e, resolved)) }
+        }
+        let shown = (crossing + within).map { evidence($0.0) }
+        if let (e, to) = crossing.first {
+            let status = e.response?.status ?? 0
+            let newOrigin = Self.origin(to) ?? to
+            let message = "GET \(e.path) answers \(status) → \(to), another origin. HTTP clients drop the Authorization header when a redirect leaves the origin (fetch in Node and browsers, Go's net/http for another host, curl), so the request arrives there without the key and is refused with 401 `Missing Authorization header`. Point the caller's URL at \(newOrigin) directly."
+            return Finding(check: "probe.redirect", status: .fail, cause: .redirectDropsAuth, title: title, message: message,
+                           evidence: shown, link: link, facts: facts.merging(["redirect_to": newOrigin]) { a, _ in a })
+        }
+        if let (e, to) = within.first {
+            return Finding(check: "probe.redirect", status: .pass, title: title,
+                           message: "GET \(e.path) redirects within the same origin (to \(to)); clients keep the Authorization header there.",
+                           evidence: shown, link: link, facts: facts)
+        }
+        return Finding(check: "probe.redirect", status: .pass, title: title, message: "No protected path redirects.", link: link, facts: facts)
+    }
+
+    /// `scheme://host:port`, with the default port made explicit.
+    static func origin(_ url: String) -> String? {
+        guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), let host = c.host?.lowercased() else { return nil }
+        return "\(scheme)://\(host):\(c.port ?? (scheme == "https" ? 443 : 80))"
+    }
+}

@@ -1,0 +1,19 @@
+/// How to probe.
+public struct ProbeOptions: Sendable {
+    /// Seconds per probe.
+    public var timeout: Double = 5
+    /// Do not send the wrong-shape and wrong-key probes.
+    public var noNegative = false
+    /// A PEM bundle to trust instead of the system's.
+    public var caFile: String?
+
+    public init(timeout: Double = 5, noNegative: Bool = false, caFile: String? = nil) {
+        self.timeout = timeout
+        self.noNegative = noNegative
+        self.caFile = caFile
+    }
+
+    /// DNS plus TCP plus TLS gets at most 3 s: a healthy service connects in milliseconds, and an
+    /// unreachable one should be reported without waiting for the whole probe timeout.
+    public var connectTimeout: Double { min(timeout, 3) }
+}

@@ -1,0 +1,66 @@
+/// One service to probe, and what is known about the keys on both sides.
+public struct ProbeTarget: Sendable {
+    /// The URL the caller is configured with; paths are appended to it.
+    public var baseURL: String
+    public var healthPath: String?
+    public var protectedPaths: [String]
+    /// Team Hub's `GET /auth/session`, tried once with the key; a service without it is skipped.
+    public var sessionPath: String?
+    /// The key the caller sends, when it has one.
+    public var key: SecretValue?
+    /// The shell variable that copy-paste commands use for `key` (`API_KEY`).
+    public var keyEnv: String
+    /// The service's own key, when known: probed too when it differs from `key`.
+    public var serviceKey: SecretValue?
+    public var serviceKeyEnv: String
+    /// Whether both sides' files hold the same key (nil: only one side is known).
+    public var filesAgree: Bool?
+    public var callerName: String
+    public var serviceName: String
+    /// How the caller's key is described in messages ("Core's HIVECFM_HUB_API_KEY").
+    public var keyLabel: String
+    /// Where the service's key is described ("hivecfm-hub/.env").
+    public var serviceKeyLabel: String?
+    /// Host names that only resolve inside the Compose network.
+    public var composeHosts: Set<String>
+    /// The URL the caller should use in this mode, when known.
+    public var expectedURL: String?
+    /// How to restart the service so it reads its files again.
+    public var restartService: String?
+
+    public init(baseURL: String, healthPath: String? = "/health", protectedPaths: [String] = [], sessionPath: String? = "/auth/session",
+                key: SecretValue? = nil, keyEnv: String = "API_KEY", serviceKey: SecretValue? = nil, serviceKeyEnv: String = "API_KEY",
+                filesAgree: Bool? = nil, callerName: String = "the caller", serviceName: String = "the service",
+                keyLabel: String = "the key", serviceKeyLabel: String? = nil, composeHosts: Set<String> = [],
+                expectedURL: String? = nil, restartService: String? = nil) {
+        self.baseURL = baseURL
+        self.healthPath = healthPath
+        self.protectedPaths = protectedPaths
+        self.sessionPath = sessionPath
+        self.key = key
+        self.keyEnv = keyEnv
+        self.serviceKey = serviceKey
+        self.serviceKeyEnv = serviceKeyEnv
+        self.filesAgree = filesAgree
+        self.callerName = callerName
+        self.serviceName = serviceName
+        self.keyLabel = keyLabel
+        self.serviceKeyLabel = serviceKeyLabel
+        self.composeHosts = composeHosts
+        self.expectedURL = expectedURL
+        self.restartService = restartService
+    }
+
+    /// `baseURL` plus `path`, with exactly one slash between them.
+    func url(_ path: String) -> String {
+        let base = baseURL.trimmingSuffix("/")
+        return base + (path.hasPrefix("/") ? path : "/" + path)
+    }
+
+    /// `serviceName` and `keyLabel` at the start of a sentence.
+    var serviceTitle: String { serviceName.prefix(1).uppercased() + serviceName.dropFirst() }
+    var keyTitle: String { keyLabel.prefix(1).uppercased() + keyLabel.dropFirst() }
+
+    /// Every real key this target may send, to cut out of anything echoed back.
+    var secrets: [SecretValue] { [key, serviceKey].compactMap { $0 } }
+}

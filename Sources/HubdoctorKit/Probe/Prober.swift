@@ -1,0 +1,112 @@
+/// Runs the probe matrix against one service, as concurrently as the rules allow:
+///
+/// 1. connect only (DNS, TCP, TLS): when the origin cannot be reached, nothing else is sent and
+///    every other probe is reported as skipped with that reason, instead of each timing out;
+/// 2. all at once: `/health`, every protected path without credentials and with the key, the
+///    service's own key when the files disagree, and `/auth/session`;
+/// 3. after those answers, at most one wrong-shape and one wrong-key probe, both with a random
+///    throwaway token, unless the service answered 429 or 503 (a throttled or failing service
+///    must not be sent more failures) or `noNegative` is set.
+///
+/// Nothing is retried: a 401 is an answer, and a retry would only count against the key.
+public enum Prober {
+    public static func run(_ target: ProbeTarget, _ options: ProbeOptions) async -> [ProbeExchange] {
+        let reach = await send(.reach, path: "", header: nil, curl: .none, target, options, connectOnly: true)
+        let first = plan(target)
+        let negatives = negativePlan(target)
+        if let failure = reach.failure {
+            let reason = "not sent: \(failure.reason)"
+            return [reach] + (first + negatives).map { skipped($0, reason) }
+        }
+        let answers = await sendAll(first, target, options)
+        if let reason = negativeGate(answers, target, options) {
+            return [reach] + answers + negatives.map { skipped($0, reason) }
+        }
+        return [reach] + answers + (await sendAll(negatives, target, options))
+    }
+
+    /// A probe not yet sent: its kind, path, header value and how its curl line names the credential.
+    struct Planned: Sendable {
+        var kind: ProbeKind
+        var path: String
+        var header: String?
+        var curl: CurlLine.Credential
+    }
+
+    static func plan(_ target: ProbeTarget) -> [Planned] {
+        var out: [Planned] = []
+        if let h = target.healthPath { out.append(Planned(kind: .health, path: h, header: nil, curl: .none)) }
+        for p in target.protectedPaths { out.append(Planned(kind: .noAuth, path: p, header: nil, curl: .none)) }
+        if let key = target.key, !key.isEmpty {
+            for p in target.protectedPaths {
+                out.append(Planned(kind: .key, path: p, header: "Bearer " + key.text, curl: .bearerVariable(target.keyEnv)))
+            }
+            if let s = target.serviceKey, !s.isEmpty, s != key, let p = target.protectedPaths.first {
+                out.append(Planned(kind: .serviceKey, path: p, header: "Bearer " + s.text, curl: .bearerVariable(target.serviceKeyEnv)))
+            }
+            if let s = target.sessionPath {
+                out.append(Planned(kind: .session, path: s, header: "Bearer " + key.text, curl: .bearerVariable(target.keyEnv)))
+            }
+        }
+        return out
+    }
+
+    static func negativePlan(_ target: ProbeTarget) -> [Planned] {
+        guard let p = target.protectedPaths.first else { return [] }
+        let token = ThrowawayToken.make(avoiding: target.secrets)
+        return [Planned(kind: .shape, path: p, header: token, curl: .literal(token)),
+                Planned(kind: .wrongKey, path: p, header: "Bearer " + token, curl: .literal("Bearer " + token))]
+    }
+
+    /// Why the negative probes must not be sent, or nil when they may be.
+    static func negativeGate(_ answers: [ProbeExchange], _ target: ProbeTarget, _ options: ProbeOptions) -> String? {
+        if options.noNegative { return "not sent: --no-negative" }
+        let protected = answers.filter { [.noAuth, .key, .serviceKey, .session].contains($0.kind) }
+        let statuses = protected.compactMap(\.status)
+        if statuses.contains(429) {
+            return "not sent: the service answered 429 Too Many Requests, and more failed attempts would only extend the block"
+        }
+        if statuses.contains(503) {
+            return "not sent: the service answered 503, so a wrong key could not be told from a failing auth store"
+        }
+        if statuses.isEmpty {
+            return "not sent: no protected path gave an HTTP answer"
+        }
+        if answers.contains(where: { $0.kind == .noAuth && (200..<300).contains($0.status ?? 0) }) {
+            return "not sent: the service answers protected paths without any credentials (see probe.no-auth)"
+        }
+        return nil
+    }
+
+    static func skipped(_ p: Planned, _ reason: String) -> ProbeExchange {
+        ProbeExchange(kind: p.kind, method: "GET", url: "", path: p.path, curl: "", outcome: .skipped(reason))
+    }
+
+    static func sendAll(_ planned: [Planned], _ target: ProbeTarget, _ options: ProbeOptions) async -> [ProbeExchange] {
+        await withTaskGroup(of: (Int, ProbeExchange).self) { group in
+            for (i, p) in planned.enumerated() {
+                group.addTask { (i, await send(p.kind, path: p.path, header: p.header, curl: p.curl, target, options)) }
+            }
+            var out = [ProbeExchange?](repeating: nil, count: planned.count)
+            for await (i, e) in group { out[i] = e }
+            return out.compactMap { $0 }
+        }
+    }
+
+    static func send(_ kind: ProbeKind, path: String, header: String?, curl: CurlLine.Credential, _ target: ProbeTarget,
+                     _ options: ProbeOptions, connectOnly: Bool = false) async -> ProbeExchange {
+        let url = connectOnly ? target.baseURL : target.url(path)
+        var request = HTTPClientRequest(url: url, connectTimeout: options.connectTimeout,
+                                        timeout: connectOnly ? options.connectTimeout : options.timeout,
+                                        connectOnly: connectOnly, caFile: options.caFile)
+        request.headers = [("Accept", "application/json")]
+        if let header { request.headers.append(("Authorization", header)) }
+        let line = connectOnly ? "" : CurlLine.make("GET", url, curl, timeout: options.timeout)
+        do {
+            let response = try await HTTPClient.send(request)
+            return ProbeExchange(kind: kind, method: "GET", url: Redact.url(url), path: path, curl: line, outcome: .answered(response))
+        } catch {
+            return ProbeExchange(kind: kind, method: "GET", url: Redact.url(url), path: path, curl: line, outcome: .failed(error))
+        }
+    }
+}

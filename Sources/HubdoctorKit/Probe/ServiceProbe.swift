@@ -1,0 +1,34 @@
+/// `hubdoctor probe URL`: the probe matrix against one service, with a key given directly and
+/// nothing known about any files.
+public enum ServiceProbe {
+    public static func run(_ options: ServiceProbeOptions, standardInput: (() -> [UInt8])? = nil) async throws -> Report {
+        let key: SecretValue?
+        if let input = options.key {
+            if let standardInput, input == .standardInput {
+                key = try input.read(environment: options.environment, standardInput: { .init(standardInput()) })
+            } else {
+                key = try input.read(environment: options.environment)
+            }
+        } else {
+            key = nil
+        }
+        let paths = options.paths.isEmpty ? HiveCFMProfile.protectedPaths : options.paths
+        let session = options.sessionPath ?? (key?.text.hasPrefix("hbk_") == true ? "/auth/session" : nil)
+        let keyEnv = options.key?.variableName ?? "API_KEY"
+        let target = ProbeTarget(baseURL: options.url, healthPath: options.healthPath, protectedPaths: paths, sessionPath: session,
+                                 key: key, keyEnv: keyEnv, callerName: "a caller", serviceName: "the service",
+                                 keyLabel: "the key from \(options.key?.description ?? "nowhere")")
+        let probeOptions = ProbeOptions(timeout: options.timeout, noNegative: options.noNegative, caFile: options.caFile)
+        let exchanges = await Prober.run(target, probeOptions)
+        var facts = ["url": Redact.url(options.url), "key_env": keyEnv]
+        if let h = options.healthPath { facts["health_url"] = target.url(h) }
+        if let p = paths.first { facts["protected_url"] = target.url(p) }
+        var findings = ProbeClassifier(target: target, exchanges: exchanges, link: nil, facts: facts).findings()
+        if key == nil {
+            findings.append(Finding(check: ProbeKind.key.check, status: .skip, title: "The service accepts the key",
+                                    message: "Skipped: no key given (--key-env, --key-file or --key-stdin).", facts: facts))
+        }
+        return Report(command: "probe", findings: findings, links: [Report.LinkContext(name: "", url: Redact.url(options.url))],
+                      failOn: options.failOn)
+    }
+}

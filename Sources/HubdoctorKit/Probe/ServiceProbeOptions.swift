@@ -1,0 +1,21 @@
+import Foundation
+
+/// Everything `hubdoctor probe URL` was asked to do.
+public struct ServiceProbeOptions: Sendable {
+    public var url: String
+    /// Protected paths; empty means the built-in profile's.
+    public var paths: [String] = []
+    public var healthPath: String? = "/health"
+    /// Tried with the key; nil tries `/auth/session` only for a Team Hub (`hbk_`) key.
+    public var sessionPath: String?
+    public var key: KeyInput?
+    public var timeout: Double = 5
+    public var noNegative = false
+    public var caFile: String?
+    public var failOn: FailThreshold = .error
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    public init(url: String) {
+        self.url = url
+    }
+}

@@ -1,0 +1,30 @@
+/// How to run the sandbox Hub.
+public struct SandboxOptions: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port; `SandboxHub.port` says which.
+    public var port = 0
+    /// The key `/v1/*` demands (the Hub's `API_KEY`).
+    public var key: SecretValue
+    /// A previous key that is still accepted, as during a rotation window.
+    public var oldKey: SecretValue?
+    public var faults: Set<SandboxFault> = []
+    /// With `.slow`: how long every answer waits.
+    public var delayMs = 0
+    /// With `.throttled`: the `Retry-After` seconds.
+    public var retryAfterSeconds = 30
+    /// With `.redirect`: the other origin `/v1/*` is sent to.
+    public var redirectTo = "https://hub.example.com"
+    /// Also serve `GET /auth/session` as Team Hub does.
+    public var session = false
+
+    public init(key: SecretValue) {
+        self.key = key
+    }
+
+    /// A fresh random key in the Hub's format, for a sandbox nobody gave a key to.
+    public static func generateKey() -> SecretValue {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return SecretValue("hk_" + String((0..<32).map { _ in alphabet.randomElement(using: &generator)! }))
+    }
+}

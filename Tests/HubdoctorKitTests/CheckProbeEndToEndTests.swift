@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+@testable import HubdoctorKit
+
+/// `hubdoctor check` (the built binary) against a sandbox Hub on loopback, for every fault mode.
+@Suite struct CheckProbeEndToEndTests {
+    /// The key both files of the healthy fixture hold.
+    static let fixtureKey = SecretValue("hk_5Jx9Qm2Rv8Tz4Wn7Lp3Yb6Ck")
+    static var healthy: String { Repo.path("fixtures/layouts/healthy") }
+
+    struct Mode: CustomTestStringConvertible, Sendable {
+        var faults: Set<SandboxFault>
+        var check: String
+        var cause: String?
+        var arguments: [String] = []
+        var testDescription: String { faults.isEmpty ? "no fault" : faults.map(\.rawValue).sorted().joined(separator: "+") }
+    }
+
+    static let modes: [Mode] = [
+        Mode(faults: [], check: "probe.key", cause: nil),
+        Mode(faults: [.throttled], check: "probe.key", cause: "throttled"),
+        Mode(faults: [.authStoreDown], check: "probe.key", cause: "auth-store-down"),
+        Mode(faults: [.authNotEnforced], check: "probe.no-auth", cause: "auth-not-enforced"),
+        Mode(faults: [.healthBehindAuth], check: "probe.health", cause: "health-not-public"),
+        Mode(faults: [.redirect], check: "probe.redirect", cause: "redirect-drops-auth"),
+        Mode(faults: [.forbidden], check: "probe.key", cause: "forbidden-scope"),
+        Mode(faults: [.revoked], check: "probe.key", cause: "key-revoked"),
+        Mode(faults: [.hanging], check: "probe.health", cause: "hub-unreachable", arguments: ["--timeout", "1"]),
+        Mode(faults: [.blackhole], check: "probe.reach", cause: "hub-unreachable", arguments: ["--timeout", "1"]),
+        Mode(faults: [.slow], check: "probe.key", cause: nil, arguments: ["--timeout", "2"]),
+    ]
+
+    func check(_ url: String, root: String = CheckProbeEndToEndTests.healthy, _ extra: [String] = []) async throws -> BuiltBinary.Run {
+        try await BuiltBinary.run(["check", "--root", root, "--hub-url", url, "--format", "json"] + extra)
+    }
+
+    func expectNoKey(_ run: BuiltBinary.Run, _ keys: [SecretValue], sourceLocation: SourceLocation = #_sourceLocation) {
+        for key in keys {
+            #expect(!run.output.contains(key.text), "the key leaked", sourceLocation: sourceLocation)
+            #expect(!run.output.contains(String(key.text.dropFirst(3).prefix(12))), "part of the key leaked", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test(arguments: modes)
+    func eachFaultModeGivesItsCauseInCheckJSON(_ mode: Mode) async throws {
+        var options = SandboxOptions(key: Self.fixtureKey)
+        options.faults = mode.faults
+        options.delayMs = 150
+        let hub = try await SandboxHub.start(options)
+        defer { Task { await hub.stop() } }
+        let run = try await check(hub.baseURL, mode.arguments)
+        #expect(run.json?["schema"] as? String == "hubdoctor/report@1")
+        #expect(run.cause(mode.check) == mode.cause, "\(run.finding(mode.check) ?? [:])")
+        if mode.cause == nil {
+            #expect(run.code == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
+        } else {
+            #expect(run.code == 1)
+        }
+        let entries = hub.entries
+        #expect(entries.filter { $0.auth == .rawOther }.count <= 1)
+        #expect(entries.filter { $0.auth == .bearerOther }.count <= 1)
+        #expect(entries.filter { $0.auth == .rawKey }.isEmpty)
+        #expect(!entries.contains { $0.auth != .bearerKey && $0.carriesKey })
+        expectNoKey(run, [Self.fixtureKey])
+    }
+
+    @Test func aHubStartedWithAnotherKeyThanBothFilesHoldIsKeyRejected() async throws {
+        let hub = try await SandboxHub.start(SandboxOptions(key: SecretValue("hk_Restarted0Never1Reloaded2x")))
+        defer { Task { await hub.stop() } }
+        let run = try await check(hub.baseURL)
+        #expect(run.code == 1)
+        #expect(run.status("keys.match") == "pass")
+        #expect(run.cause("probe.key") == "key-rejected")
+        #expect(run.causes == ["key-rejected"])
+        let text = try await BuiltBinary.run(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
+        #expect(text.stdout.contains("both files hold the same key, but the running Hub refuses it"))
+        expectNoKey(run, [Self.fixtureKey])
+        expectNoKey(text, [Self.fixtureKey])
+    }
+
+    @Test func aClosedPortIsHubUnreachableInAboutTheConnectTime() async throws {
+        let hub = try await SandboxHub.start(SandboxOptions(key: Self.fixtureKey))
+        let url = hub.baseURL
+        await hub.stop()
+        let run = try await check(url)
+        #expect(run.cause("probe.reach") == "hub-unreachable")
+        #expect((run.finding("probe.reach")?["message"] as? String)?.contains("connection refused") == true)
+        #expect(run.status("probe.key") == "skip")
+        #expect(run.seconds < 2, "took \(run.seconds) s")
+    }
+
+    @Test func aComposeHostNameInNativeModeIsAModeMismatchWithTheDNSReason() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-native-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for dir in ["hivecfm-hub", "hivecfm-core"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
+        }
+        try "API_KEY=\(Self.fixtureKey.text)\n".write(to: root.appendingPathComponent("hivecfm-hub/.env"), atomically: true, encoding: .utf8)
+        try "HIVECFM_HUB_URL=http://hivecfm-hub-api:8080\nHIVECFM_HUB_API_KEY=\(Self.fixtureKey.text)\n"
+            .write(to: root.appendingPathComponent("hivecfm-core/.env"), atomically: true, encoding: .utf8)
+        let run = try await BuiltBinary.run(["check", "--root", root.path, "--mode", "native", "--format", "json", "--timeout", "3"])
+        #expect(run.cause("url.mode") == "url-mode-mismatch")
+        #expect(run.cause("probe.reach") == "hub-unreachable")
+        let message = run.finding("probe.reach")?["message"] as? String ?? ""
+        #expect(message.contains("DNS cannot resolve hivecfm-hub-api"))
+        #expect(message.contains("Outside Compose, use http://localhost:8090"))
+        expectNoKey(run, [Self.fixtureKey])
+    }
+
+    @Test func offlineSendsNothingAndSkipProbeSkipsTheProbes() async throws {
+        let hub = try await SandboxHub.start(SandboxOptions(key: Self.fixtureKey))
+        defer { Task { await hub.stop() } }
+        let offline = try await check(hub.baseURL, ["--offline"])
+        #expect(!offline.findings.contains { ($0["check"] as? String)?.hasPrefix("probe.") == true })
+        let skipped = try await check(hub.baseURL, ["--skip", "probe"])
+        #expect(!skipped.findings.contains { ($0["check"] as? String)?.hasPrefix("probe.") == true })
+        #expect(hub.entries.isEmpty)
+    }
+
+    @Test func theDemoDiagnosesDriftWithoutSetUpAndPrintsNoKey() async throws {
+        let run = try await BuiltBinary.run(["demo"])
+        #expect(run.code == 1)
+        #expect(run.stdout.contains("[key-drift]"))
+        #expect(run.stdout.contains("live confirmation of the drift"))
+        #expect(run.stdout.contains("so change Core's side to that key"))
+        #expect(run.output.range(of: #"hk_[A-Za-z0-9]{32}"#, options: .regularExpression) == nil)
+        let folder = run.stdout.range(of: #"/[^ ]*hubdoctor-demo-[A-Za-z0-9]+"#, options: .regularExpression).map { String(run.stdout[$0]) }
+        #expect(folder != nil)
+        #expect(!FileManager.default.fileExists(atPath: folder ?? "/"), "the demo left its folder behind")
+    }
+}

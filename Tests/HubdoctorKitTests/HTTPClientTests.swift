@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import HubdoctorKit
+
+@Suite struct HTTPClientTests {
+    func failure(_ request: HTTPClientRequest) async -> TransportFailure? {
+        do {
+            _ = try await HTTPClient.send(request)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func answerCarriesStatusHeadersBodyAndPhaseTimings() async throws {
+        let listener = try await HTTPListener.start { request in
+            .json(200, #"{"auth":"\#(request.header("authorization") ?? "")"}"#, headers: [ListenerHeader("X-Seen", "1")])
+        }
+        defer { Task { await listener.stop() } }
+        let response = try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/health", headers: [("Authorization", "Bearer abc")]))
+        #expect(response.status == 200)
+        #expect(response.header("x-seen") == "1")
+        #expect(response.bodyText == #"{"auth":"Bearer abc"}"#)
+        #expect(response.timings.totalMs > 0)
+        #expect(response.timings.totalMs >= response.timings.serverMs)
+        #expect(response.remoteIP == "127.0.0.1")
+    }
+
+    @Test func redirectsAreReportedNotFollowed() async throws {
+        let listener = try await HTTPListener.start { request in
+            request.path == "/start"
+                ? ListenerResponse(status: 307, headers: [ListenerHeader("Location", "http://127.0.0.1:9/elsewhere")])
+                : .text(200, "followed")
+        }
+        defer { Task { await listener.stop() } }
+        let response = try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/start"))
+        #expect(response.status == 307)
+        #expect(response.header("Location") == "http://127.0.0.1:9/elsewhere")
+        #expect(listener.stats.requests == 1)
+    }
+
+    @Test func aHugeBodyIsCutAt64KiBWithoutReadingTheRest() async throws {
+        let listener = try await HTTPListener.start { _ in
+            ListenerResponse(status: 200, body: [UInt8](repeating: 120, count: 8 * 1024 * 1024))
+        }
+        defer { Task { await listener.stop() } }
+        let response = try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/"))
+        #expect(response.status == 200)
+        #expect(response.bodyTruncated)
+        #expect(response.body.count == 64 * 1024)
+    }
+
+    @Test func aClosedPortIsConnectionRefusedAtOnce() async throws {
+        let listener = try await HTTPListener.start { _ in .text(200, "") }
+        let port = listener.port
+        await listener.stop()
+        let started = Date()
+        let f = await failure(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"))
+        #expect(f?.kind == .connectionRefused)
+        #expect(f?.reason.contains("127.0.0.1:\(port)") == true)
+        #expect(f?.originUnreachable == true)
+        #expect(Date().timeIntervalSince(started) < 1)
+    }
+
+    @Test func anUnknownHostNameIsADNSFailureNamingTheHost() async throws {
+        let f = await failure(HTTPClientRequest(url: "http://hivecfm-hub-api:8080/health", connectTimeout: 2, timeout: 3))
+        #expect(f?.kind == .dnsFailure)
+        #expect(f?.reason.contains("hivecfm-hub-api") == true)
+    }
+
+    @Test func aServerThatNeverAnswersTimesOutWithinTheTotalTimeout() async throws {
+        let listener = try await HTTPListener.start { _ in
+            try? await Task.sleep(nanoseconds: 60_000_000_000)
+            return .text(200, "late")
+        }
+        defer { Task { await listener.stop(grace: 0) } }
+        let started = Date()
+        let f = await failure(HTTPClientRequest(url: listener.baseURL + "/v1/webhooks", connectTimeout: 1, timeout: 0.5))
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(f?.kind == .answerTimeout)
+        #expect(f?.reason.contains("sent no answer within 0.5 s") == true)
+        #expect(elapsed < 1.5)
+    }
+
+    @Test func aServerThatClosesWithoutAnsweringOrMidBodyIsNamedSo() async throws {
+        let listener = try await HTTPListener.start { request in
+            request.path == "/silent"
+                ? ListenerResponse(status: 200, delivery: .closeWithoutAnswer)
+                : ListenerResponse(status: 200, body: Array(repeating: 65, count: 100), delivery: .truncated(afterBytes: 10))
+        }
+        defer { Task { await listener.stop() } }
+        #expect(await failure(HTTPClientRequest(url: listener.baseURL + "/silent"))?.kind == .closedWithoutAnswer)
+        #expect(await failure(HTTPClientRequest(url: listener.baseURL + "/cut"))?.kind == .closedMidResponse)
+    }
+
+    @Test func malformedURLsAndOtherSchemesFailBeforeAnyNetwork() async throws {
+        #expect(await failure(HTTPClientRequest(url: "http://exa mple/"))?.kind == .malformedURL)
+        #expect(await failure(HTTPClientRequest(url: "ftp://example.com/"))?.kind == .unsupportedScheme)
+        #expect(await failure(HTTPClientRequest(url: "localhost:8090"))?.kind == .unsupportedScheme)
+        #expect(await failure(HTTPClientRequest(url: "http:///health"))?.kind == .malformedURL)
+        let withPassword = await failure(HTTPClientRequest(url: "gopher://user:hunter2secret@example.com/"))
+        #expect(withPassword?.reason.contains("hunter2secret") == false)
+    }
+
+    @Test func httpsToAPlainHTTPPortIsNamedSo() async throws {
+        let listener = try await HTTPListener.start { _ in .text(200, "plain") }
+        defer { Task { await listener.stop() } }
+        let f = await failure(HTTPClientRequest(url: "https://127.0.0.1:\(listener.port)/health"))
+        #expect(f?.kind == .tlsToPlainPort)
+    }
+
+    @Test func aSelfSignedCertificateIsUntrustedAndAWrongNameIsAMismatch() async throws {
+        guard let server = try TLSServer(commonName: "wrong.example") else { return }
+        let untrusted = await failure(HTTPClientRequest(url: "https://127.0.0.1:\(server.port)/"))
+        #expect(untrusted?.kind == .tlsUntrusted)
+        let mismatch = await failure(HTTPClientRequest(url: "https://127.0.0.1:\(server.port)/", caFile: server.certificate))
+        #expect(mismatch?.kind == .tlsNameMismatch)
+    }
+
+    @Test func cancellingTheTaskEndsAHangingRequestPromptly() async throws {
+        let listener = try await HTTPListener.start { _ in
+            try? await Task.sleep(nanoseconds: 60_000_000_000)
+            return .text(200, "late")
+        }
+        defer { Task { await listener.stop(grace: 0) } }
+        let started = Date()
+        let task = Task { try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/", timeout: 30)) }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        task.cancel()
+        let result = await task.result
+        #expect((try? result.get()) == nil)
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+
+    @Test func twentyRequestsToASlowServerRunAtOnce() async throws {
+        let listener = try await HTTPListener.start { _ in
+            try? await Task.sleep(nanoseconds: 300_000_000)
+            return .text(200, "ok")
+        }
+        defer { Task { await listener.stop() } }
+        let started = Date()
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for i in 0..<20 {
+                group.addTask { (try? await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/\(i)")))?.status ?? 0 }
+            }
+            return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 20))
+        #expect(Date().timeIntervalSince(started) < 0.9)
+    }
+}

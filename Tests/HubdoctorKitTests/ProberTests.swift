@@ -1,0 +1,220 @@
+import Foundation
+import Testing
+@testable import HubdoctorKit
+
+/// The probe matrix against a real sandbox Hub on loopback, one fault mode at a time.
+@Suite struct ProberTests {
+    static let key = SecretValue("hk_Prober0Test1Key2Value3xyz")
+
+    func sandbox(_ faults: Set<SandboxFault> = [], key: SecretValue = ProberTests.key,
+                 configure: (inout SandboxOptions) -> Void = { _ in }) async throws -> SandboxHub {
+        var options = SandboxOptions(key: key)
+        options.faults = faults
+        configure(&options)
+        return try await SandboxHub.start(options)
+    }
+
+    func probe(_ url: String, key: SecretValue? = ProberTests.key, agree: Bool? = nil, serviceKey: SecretValue? = nil,
+               timeout: Double = 3, noNegative: Bool = false, paths: [String] = HiveCFMProfile.protectedPaths,
+               session: String? = nil) async -> [Finding] {
+        let target = ProbeTarget(baseURL: url, protectedPaths: paths, sessionPath: session, key: key, serviceKey: serviceKey,
+                                 filesAgree: agree, callerName: "Core", serviceName: "Hub", keyLabel: "Core's HIVECFM_HUB_API_KEY",
+                                 serviceKeyLabel: "hivecfm-hub/.env:2", composeHosts: ["hivecfm-hub-api"],
+                                 expectedURL: "http://localhost:8090", restartService: "make run")
+        let exchanges = await Prober.run(target, ProbeOptions(timeout: timeout, noNegative: noNegative))
+        return ProbeClassifier(target: target, exchanges: exchanges, link: "core-to-hub", facts: [:]).findings()
+    }
+
+    func finding(_ findings: [Finding], _ check: String) -> Finding? { findings.first { $0.check == check } }
+
+    func causes(_ findings: [Finding]) -> Set<Cause> { Set(findings.compactMap(\.cause)) }
+
+    /// At most one wrong-shape and one wrong-key request (a `Bearer` credential that is neither the
+    /// sandbox's key nor the caller's), and no request in a wrong shape carried a real key.
+    func expectNegativeBudget(_ hub: SandboxHub, callerKey: SecretValue = ProberTests.key,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        let e = hub.entries
+        let real = Set([callerKey.fingerprint, hub.options.key.fingerprint])
+        let throwaway = e.filter { $0.auth == .bearerOther && !real.contains($0.credentialFingerprint ?? "") }
+        #expect(e.filter { $0.auth == .rawOther }.count <= 1, sourceLocation: sourceLocation)
+        #expect(throwaway.count <= 1, sourceLocation: sourceLocation)
+        #expect(e.filter { $0.auth == .rawKey }.isEmpty, sourceLocation: sourceLocation)
+        let wrongShapes: Set<SandboxLogEntry.AuthShape> = [.rawOther, .otherScheme, .bearerEmpty]
+        let leaked = e.filter { wrongShapes.contains($0.auth) && ($0.carriesKey || real.contains($0.credentialFingerprint ?? "")) }
+        #expect(leaked.isEmpty, sourceLocation: sourceLocation)
+    }
+
+    @Test func aHealthyHubPassesEveryProbeWithOneNegativeOfEachKind() async throws {
+        let hub = try await sandbox()
+        defer { Task { await hub.stop() } }
+        let findings = await probe(hub.baseURL, agree: true)
+        #expect(findings.allSatisfy { $0.status == .pass }, "\(findings.filter { $0.status != .pass }.map(\.message))")
+        #expect(findings.map(\.check) == ["probe.reach", "probe.health", "probe.no-auth", "probe.key", "probe.redirect", "probe.shape", "probe.wrong-key"])
+        #expect(hub.entries.filter { $0.auth == .rawOther }.count == 1)
+        #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
+        #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 2)
+        expectNegativeBudget(hub)
+        let key = finding(findings, "probe.key")!
+        #expect(key.evidence.count == 2)
+        #expect(key.evidence[0].http?.curl == "curl -sS -i --max-time 3 -H \"Authorization: Bearer $API_KEY\" '\(hub.baseURL)/v1/feedback-records'")
+        #expect(key.evidence[0].http?.timings?.totalMs ?? 0 > 0)
+    }
+
+    @Test func aHubRunningWithAnotherKeyThanBothFilesIsKeyRejected() async throws {
+        let hub = try await sandbox(key: SecretValue("hk_The0Running1Hub2Has3Another"))
+        defer { Task { await hub.stop() } }
+        let f = finding(await probe(hub.baseURL, agree: true), "probe.key")!
+        #expect(f.status == .fail)
+        #expect(f.cause == .keyRejected)
+        #expect(f.message.contains("Restart Hub"))
+        #expect(f.remediation.first?.run == "make run")
+        expectNegativeBudget(hub)
+    }
+
+    @Test func driftIsConfirmedLiveAndTheServicesOwnKeyShowsWhichSideToChange() async throws {
+        let hub = try await sandbox()
+        defer { Task { await hub.stop() } }
+        let findings = await probe(hub.baseURL, key: SecretValue("hk_Core0Holds1An2Older3Keyabc"), agree: false, serviceKey: Self.key)
+        let key = finding(findings, "probe.key")!
+        #expect(key.cause == .keyDrift)
+        #expect(key.message.contains("Hub does accept the key in hivecfm-hub/.env:2, so change Core's side"))
+        #expect(finding(findings, "probe.service-key")?.status == .pass)
+        #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 1)
+    }
+
+    @Test func throttledHubNamesRetryAfterAndGetsNoNegativeProbes() async throws {
+        let hub = try await sandbox([.throttled]) { $0.retryAfterSeconds = 120 }
+        defer { Task { await hub.stop() } }
+        let findings = await probe(hub.baseURL, agree: true)
+        let key = finding(findings, "probe.key")!
+        #expect(key.cause == .throttled)
+        #expect(key.status == .fail)
+        #expect(key.message.contains("Retry after 120 s"))
+        #expect(key.facts["retry_after"] == "120")
+        #expect(finding(findings, "probe.shape")?.status == .skip)
+        #expect(finding(findings, "probe.wrong-key")?.status == .skip)
+        #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
+        #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 2) // sent once per path, never retried
+    }
+
+    @Test func authStoreDownIsItsOwnCauseAndStopsTheNegativeProbes() async throws {
+        let hub = try await sandbox([.authStoreDown])
+        defer { Task { await hub.stop() } }
+        let findings = await probe(hub.baseURL, agree: true)
+        #expect(finding(findings, "probe.key")?.cause == .authStoreDown)
+        #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
+    }
+
+    @Test func authNotEnforcedIsFoundWithoutCredentials() async throws {
+        let hub = try await sandbox([.authNotEnforced])
+        defer { Task { await hub.stop() } }
+        let findings = await probe(hub.baseURL, agree: true)
+        #expect(finding(findings, "probe.no-auth")?.cause == .authNotEnforced)
+        #expect(finding(findings, "probe.no-auth")?.status == .fail)
+        expectNegativeBudget(hub)
+    }
+
+    @Test func healthBehindAuthIsHealthNotPublic() async throws {
+        let hub = try await sandbox([.healthBehindAuth])
+        defer { Task { await hub.stop() } }
+        let f = finding(await probe(hub.baseURL, agree: true), "probe.health")!
+        #expect(f.cause == .healthNotPublic)
+        #expect(f.message.contains("Missing Authorization header"))
+    }
+
+    @Test func aCrossOriginRedirectIsRedirectDropsAuth() async throws {
+        let hub = try await sandbox([.redirect]) { $0.redirectTo = "https://hub.example.com" }
+        defer { Task { await hub.stop() } }
+        let findings = await probe(hub.baseURL, agree: true)
+        let f = finding(findings, "probe.redirect")!
+        #expect(f.cause == .redirectDropsAuth)
+        #expect(f.facts["redirect_to"] == "https://hub.example.com:443")
+        #expect(finding(findings, "probe.key")?.status == .skip)
+        expectNegativeBudget(hub)
+    }
+
+    @Test func forbiddenRevokedAndSessionAreReadFromTheAnswers() async throws {
+        let forbidden = try await sandbox([.forbidden], key: SecretValue("hbk_AbCd1234efgh5678ijkl9012mnop")) { $0.session = true }
+        defer { Task { await forbidden.stop() } }
+        let f = await probe(forbidden.baseURL, key: SecretValue("hbk_AbCd1234efgh5678ijkl9012mnop"), agree: true, session: "/auth/session")
+        #expect(finding(f, "probe.key")?.cause == .forbiddenScope)
+        let session = finding(f, "probe.session")!
+        #expect(session.cause == .forbiddenScope)
+        #expect(session.message.contains("role admin"))
+        #expect(session.message.contains("hbk_AbCd1234"))
+        #expect(!session.message.contains("efgh5678"))
+        let revoked = try await sandbox([.revoked])
+        defer { Task { await revoked.stop() } }
+        #expect(finding(await probe(revoked.baseURL, agree: true), "probe.key")?.cause == .keyRevoked)
+    }
+
+    @Test func aClosedPortIsUnreachableAtOnceAndEveryOtherProbeIsSkippedWithTheReason() async throws {
+        let hub = try await sandbox()
+        let url = hub.baseURL
+        await hub.stop()
+        let started = Date()
+        let findings = await probe(url, agree: true)
+        #expect(Date().timeIntervalSince(started) < 1)
+        let reach = finding(findings, "probe.reach")!
+        #expect(reach.cause == .hubUnreachable)
+        #expect(reach.message.contains("connection refused"))
+        let others = findings.filter { $0.check != "probe.reach" }
+        #expect(others.allSatisfy { $0.status == .skip })
+        #expect(finding(findings, "probe.key")?.message.contains("connection refused") == true)
+    }
+
+    @Test func aPortThatDropsConnectionsIsUnreachableWithinTheConnectTimeout() async throws {
+        let hub = try await sandbox([.blackhole])
+        defer { Task { await hub.stop() } }
+        let started = Date()
+        let findings = await probe(hub.baseURL, agree: true, timeout: 1)
+        let elapsed = Date().timeIntervalSince(started)
+        let reach = finding(findings, "probe.reach")!
+        #expect(reach.cause == .hubUnreachable)
+        #expect(reach.message.contains("no connection to 127.0.0.1:\(hub.port) within 1 s"))
+        #expect(elapsed >= 0.9 && elapsed < 1.3, "took \(elapsed) s")
+        #expect(findings.filter { $0.check != "probe.reach" }.allSatisfy { $0.status == .skip })
+    }
+
+    @Test func aComposeOnlyHostNameIsUnreachableWithTheDNSReasonAndTheNativeURL() async throws {
+        let findings = await probe("http://hivecfm-hub-api:8080", agree: true)
+        let reach = finding(findings, "probe.reach")!
+        #expect(reach.cause == .hubUnreachable)
+        #expect(reach.message.contains("DNS cannot resolve hivecfm-hub-api"))
+        #expect(reach.message.contains("only inside the Compose network"))
+        #expect(reach.message.contains("http://localhost:8090"))
+        #expect(reach.facts["unreachable_reason"] == "dns")
+    }
+
+    @Test func aHangingHubIsReportedWithinTheTimeoutAndGetsNoNegativeProbes() async throws {
+        let hub = try await sandbox([.hanging])
+        defer { Task { await hub.stop() } }
+        let started = Date()
+        let findings = await probe(hub.baseURL, agree: true, timeout: 0.5)
+        #expect(Date().timeIntervalSince(started) < 1.5)
+        #expect(finding(findings, "probe.health")?.cause == .hubUnreachable)
+        #expect(finding(findings, "probe.key")?.message.contains("sent no answer within 0.5 s") == true)
+        #expect(finding(findings, "probe.wrong-key")?.status == .skip)
+    }
+
+    @Test func twentySlowPathsTakeAboutTwoDelaysNotTwenty() async throws {
+        let hub = try await sandbox([.slow]) { $0.delayMs = 300 }
+        defer { Task { await hub.stop() } }
+        let paths = (1...20).map { "/v1/path-\($0)" }
+        let started = Date()
+        let findings = await probe(hub.baseURL, agree: true, paths: paths)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed < 2, "took \(elapsed) s") // sequential would take 43 × 0.3 s
+        #expect(finding(findings, "probe.key")?.status == .pass) // JSON 404s: the key got past the middleware
+        let expected = 1 + 20 + 20 + 2 // health, no-auth and key per path, one wrong shape, one wrong key
+        #expect(hub.entries.count == expected)
+    }
+
+    @Test func noNegativeSendsNeitherWrongShapeNorWrongKey() async throws {
+        let hub = try await sandbox()
+        defer { Task { await hub.stop() } }
+        let findings = await probe(hub.baseURL, agree: true, noNegative: true)
+        #expect(finding(findings, "probe.shape")?.message.contains("--no-negative") == true)
+        #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
+    }
+}
