@@ -97,6 +97,18 @@ import Testing
         expectNoSecrets(rotated.all + stale.all + good.all, [oldKey.text, try Self.currentKey(layout)])
     }
 
+    /// `script` gives the binary a pseudo-terminal, the one place `--reveal` prints the key.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script for a pseudo-terminal"))
+    func revealPrintsTheNewKeyOnATerminalOnly() throws {
+        let layout = try LayoutCopy("healthy")
+        let command = [Binary.url.path, "rotate", "--root", layout.root, "--apply", "--reveal"].map(ShellWord.quote).joined(separator: " ")
+        let r = try Binary.run(["-qec", command, "/dev/null"], executable: URL(fileURLWithPath: "/usr/bin/script"))
+        #expect(r.status == 0, "\(r.all)")
+        let key = try Self.currentKey(layout)
+        #expect(r.stdout.contains("New key (shown because of --reveal): \(key)"))
+        #expect(r.stdout.components(separatedBy: key).count == 2, "the key is shown once, in the reveal line only")
+    }
+
     @Test func generatedKeysAre32RandomBytesInURLSafeBase64() {
         var seen = Set<String>()
         for _ in 0..<200 {

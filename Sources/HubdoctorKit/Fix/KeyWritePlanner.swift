@@ -80,6 +80,8 @@ public enum KeyWritePlanner {
             var readers: [Dialect] = []
             for r in group.flatMap(\.readers) where !readers.contains(r) { readers.append(r) }
             let edit = try EnvFileEditor(readers: readers, display: display).apply(group.map(\.assignment), to: before?.bytes ?? [])
+            // A stale copy in a lower file was never delivered, so `Doctor.read` did not register it.
+            for c in edit.changes where c.isSecret { SecretRegistry.shared.register(c.oldValue) }
             let changed = Set(edit.changes.map(\.name))
             return FileChangePlan(write: PlannedWrite(path: real, display: display, before: before, after: edit.edited), edit: edit,
                                   reasons: group.filter { changed.contains($0.assignment.name) }.map(\.reason), symlinkTarget: real == path ? nil : real, readers: readers,
