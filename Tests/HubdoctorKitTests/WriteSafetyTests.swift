@@ -21,19 +21,7 @@ import Testing
         let killed = try Binary.run(["rotate", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": point])
         #expect(killed.signaled && killed.status == SIGKILL, "it was not killed at \(point): \(killed.all)")
 
-        var newKeys = Set<String>()
-        var states: [String] = []
-        for (file, old) in Self.keyFiles {
-            let now = String(decoding: try layout.bytes(file), as: UTF8.self)
-            let original = String(decoding: before[file]!, as: UTF8.self)
-            if now == original { states.append("old"); continue }
-            // Wholly new: the original with the old key replaced by one 43-character key.
-            let prefix = original.components(separatedBy: old)[0]
-            let key = String(now.dropFirst(prefix.count).prefix(43))
-            #expect(now == original.replacingOccurrences(of: old, with: key), "\(file) is neither the old nor a complete new version")
-            newKeys.insert(key)
-            states.append("new")
-        }
+        let (states, newKeys) = try Self.versions(layout, before)
         #expect(newKeys.count <= 1, "two files hold different new keys")
         if point == "after-first-rename" { #expect(states.filter { $0 == "new" }.count == 1) }
 
@@ -44,6 +32,39 @@ import Testing
         #expect(try layout.workFiles().isEmpty)
         #expect(try Binary.run(["check", "--offline", "--root", layout.root]).status == 0)
         expectNoSecrets(killed.all + report.all + recovered.all, Array(Self.keyFiles.values) + Array(newKeys))
+    }
+
+    /// For each key file: "old" (as before) or "new" (as before with the old key replaced by one
+    /// 43-character key, the same in every file); anything else fails the test.
+    static func versions(_ layout: LayoutCopy, _ before: [String: [UInt8]]) throws -> ([String], Set<String>) {
+        var newKeys = Set<String>()
+        var states: [String] = []
+        for (file, old) in keyFiles.sorted(by: { $0.key < $1.key }) {
+            let now = String(decoding: try layout.bytes(file), as: UTF8.self)
+            let original = String(decoding: before[file]!, as: UTF8.self)
+            if now == original { states.append("old"); continue }
+            let prefix = original.components(separatedBy: old)[0]
+            let key = String(now.dropFirst(prefix.count).prefix(43))
+            #expect(now == original.replacingOccurrences(of: old, with: key), "\(file) is neither the old nor a complete new version")
+            newKeys.insert(key)
+            states.append("new")
+        }
+        return (states, newKeys)
+    }
+
+    @Test func aRunKilledWhileItRestoresIsFinishedByTheNextRun() throws {
+        let layout = try LayoutCopy("drift-env-local-stale-env")
+        let before = try layout.snapshot()
+        // Every file is renamed and the journal says so; then a failure (as a failed verification
+        // would) makes hubdoctor restore all three, and it dies after the first restore.
+        let killed = try Binary.run(["rotate", "--root", layout.root, "--apply"], environment: ["HUBDOCTOR_FAULT": "fail:after-commit,kill:after-restore"])
+        #expect(killed.signaled && killed.status == SIGKILL, "\(killed.all)")
+        let (states, _) = try Self.versions(layout, before)
+        #expect(states.filter { $0 == "new" }.count == 2, "two files were still to be restored")
+        let runs = try InterruptedRun.find(in: [layout.path("hivecfm-hub"), layout.path("hivecfm-core")])
+        #expect(runs.count == 1)
+        _ = try runs.first?.recover()
+        #expect(try layout.snapshot() == before, "the next run must put back every file and remove every file of the killed one")
     }
 
     @Test(arguments: ["after-temp-write", "before-rename", "after-first-rename", "after-commit"])

@@ -217,6 +217,9 @@ public final class FileTransaction {
     }
 
     private func restoreCommitted(after cause: Error?) throws {
+        // From here the journal must say "roll back": a process killed halfway through restoring
+        // (or after a commit that failed verification) is finished by the next run.
+        if journalPath != nil, !committed.isEmpty { try? writeJournal(state: .staged) }
         var failures: [String] = []
         for i in committed.reversed() {
             let w = writes[i]

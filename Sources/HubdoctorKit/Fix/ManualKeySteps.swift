@@ -37,10 +37,13 @@ public enum ManualKeySteps {
             if let restart { steps.append(restart) }
             return steps
         case .process(let pid, let name):
-            return [RemediationStep(text: "\(side.name)'s key is read from process \(pid)'s environment (\(name)); set it where that process gets its environment (its unit file, Compose file or Secret), then restart it")]
-                + (restart.map { [$0] } ?? [])
+            return valueStep(side, valueFile, arg)
+                + [RemediationStep(text: "\(side.name)'s key is read from process \(pid)'s environment (\(name)); set it where that process gets its environment (its unit file, Compose file or Secret), then restart it")]
+                + deleteValueFile(valueFile, arg) + (restart.map { [$0] } ?? [])
         case .environment(let name):
-            return [RemediationStep(text: "\(side.name)'s key is hubdoctor's own environment variable \(name) (a CI secret); update that secret where your CI keeps it")]
+            return valueStep(side, valueFile, arg)
+                + [RemediationStep(text: "\(side.name)'s key is hubdoctor's own environment variable \(name) (a CI secret); update that secret where your CI keeps it")]
+                + deleteValueFile(valueFile, arg)
         case .env, .literal:
             return []
         }
