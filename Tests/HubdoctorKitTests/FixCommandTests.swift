@@ -55,85 +55,87 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
     ]
 }
 
-@Suite(.serialized) struct FixCommandTests {
-    @Test(arguments: DriftCase.all)
-    func fixApplyMakesCheckPassAndChangesOnlyTheValue(_ c: DriftCase) throws {
-        let layout = try LayoutCopy(c.layout)
-        let before = try layout.snapshot()
-        #expect(try Binary.run(["check", "--offline", "--root", layout.root]).status == 1)
+extension ChangeEndToEnd {
+    @Suite struct FixCommandTests {
+        @Test(arguments: DriftCase.all)
+        func fixApplyMakesCheckPassAndChangesOnlyTheValue(_ c: DriftCase) async throws {
+            let layout = try LayoutCopy(c.layout)
+            let before = try layout.snapshot()
+            #expect(try await Binary.running(["check", "--offline", "--root", layout.root]).status == 1)
 
-        let dry = try Binary.run(["fix", "--root", layout.root])
-        #expect(dry.status == 1, "\(dry.all)")
-        #expect(dry.stdout.contains("--- a/") && dry.stdout.contains("+++ b/"))
-        #expect(dry.stdout.contains("Dry run: nothing was written"))
-        #expect(try layout.snapshot() == before, "the dry run changed a file")
-        expectNoSecrets(dry.all, c.keys)
+            let dry = try await Binary.running(["fix", "--root", layout.root])
+            #expect(dry.status == 1, "\(dry.all)")
+            #expect(dry.stdout.contains("--- a/") && dry.stdout.contains("+++ b/"))
+            #expect(dry.stdout.contains("Dry run: nothing was written"))
+            #expect(try layout.snapshot() == before, "the dry run changed a file")
+            expectNoSecrets(dry.all, c.keys)
 
-        let applied = try Binary.run(["fix", "--root", layout.root, "--apply"])
-        #expect(applied.status == 0, "\(applied.all)")
-        expectNoSecrets(applied.all, c.keys)
-        var expected = before
-        for e in c.edits {
-            let original = String(decoding: before[e.file]!, as: UTF8.self)
-            #expect(original.components(separatedBy: e.old).count == 2, "the fixture must hold the old span exactly once")
-            expected[e.file] = Array(original.replacingOccurrences(of: e.old, with: e.new).utf8)
+            let applied = try await Binary.running(["fix", "--root", layout.root, "--apply"])
+            #expect(applied.status == 0, "\(applied.all)")
+            expectNoSecrets(applied.all, c.keys)
+            var expected = before
+            for e in c.edits {
+                let original = String(decoding: before[e.file]!, as: UTF8.self)
+                #expect(original.components(separatedBy: e.old).count == 2, "the fixture must hold the old span exactly once")
+                expected[e.file] = Array(original.replacingOccurrences(of: e.old, with: e.new).utf8)
+            }
+            let after = try layout.snapshot()
+            for (file, bytes) in expected {
+                #expect(after[file] == bytes, "\(file) is not byte for byte what was expected")
+            }
+            // Besides the edited files, only backups appeared: each 0600 and holding the old version.
+            for file in after.keys where expected[file] == nil {
+                let original = try #require(c.edits.first { file.hasPrefix($0.file + ".hubdoctor-bak-") }, "unexpected file \(file)")
+                #expect(after[file] == before[original.file])
+                #expect(try layout.mode(file) == 0o600)
+            }
+            #expect(try layout.workFiles().isEmpty)
+
+            let check = try await Binary.running(["check", "--offline", "--root", layout.root])
+            #expect(check.status == 0, "\(check.stdout)")
+            let again = try await Binary.running(["fix", "--root", layout.root])
+            #expect(again.status == 0)
+            #expect(again.stdout.contains("Nothing to fix"))
         }
-        let after = try layout.snapshot()
-        for (file, bytes) in expected {
-            #expect(after[file] == bytes, "\(file) is not byte for byte what was expected")
+
+        @Test func fixFromCallerWritesTheCallersKeyIntoTheHubKeepingCRLF() async throws {
+            let layout = try LayoutCopy("drift-crlf")
+            let r = try await Binary.running(["fix", "--root", layout.root, "--from", "caller", "--apply"])
+            #expect(r.status == 0, "\(r.all)")
+            #expect(try layout.bytes("hivecfm-hub/.env") == Array("# Hub in Docker\r\nPORT=8080\r\nAPI_KEY=hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs\r\n".utf8))
+            #expect(try await Binary.running(["check", "--offline", "--root", layout.root]).status == 0)
+            expectNoSecrets(r.all, ["hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs", "hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd"])
         }
-        // Besides the edited files, only backups appeared: each 0600 and holding the old version.
-        for file in after.keys where expected[file] == nil {
-            let original = try #require(c.edits.first { file.hasPrefix($0.file + ".hubdoctor-bak-") }, "unexpected file \(file)")
-            #expect(after[file] == before[original.file])
-            #expect(try layout.mode(file) == 0o600)
+
+        @Test func fixWillNotCopyAPlaceholderAndPointsToRotate() async throws {
+            let layout = try LayoutCopy("drift-crlf")
+            try layout.write("hivecfm-hub/.env", Array("API_KEY=changeme\r\n".utf8))
+            let before = try layout.snapshot()
+            let r = try await Binary.running(["fix", "--root", layout.root, "--apply"])
+            #expect(r.status == 1)
+            #expect(r.stdout.contains("placeholder-key"))
+            #expect(r.stdout.contains("hubdoctor fix --from caller"))
+            #expect(try layout.snapshot() == before)
         }
-        #expect(try layout.workFiles().isEmpty)
 
-        let check = try Binary.run(["check", "--offline", "--root", layout.root])
-        #expect(check.status == 0, "\(check.stdout)")
-        let again = try Binary.run(["fix", "--root", layout.root])
-        #expect(again.status == 0)
-        #expect(again.stdout.contains("Nothing to fix"))
-    }
+        @Test func fixInDockerModeWritesOnlyTheFileComposeReads() async throws {
+            let layout = try LayoutCopy("drift-env-local-stale-env")
+            let local = try layout.bytes("hivecfm-core/.env.local")
+            let r = try await Binary.running(["fix", "--root", layout.root, "--mode", "docker", "--apply"])
+            #expect(r.status == 0, "\(r.all)")
+            #expect(try layout.bytes("hivecfm-core/.env.local") == local)
+            #expect(try await Binary.running(["check", "--offline", "--mode", "docker", "--only", "keys", "--root", layout.root]).status == 0)
+            #expect(r.stdout.contains("docker compose restart hivecfm-hub-api hivecfm-core"))
+        }
 
-    @Test func fixFromCallerWritesTheCallersKeyIntoTheHubKeepingCRLF() throws {
-        let layout = try LayoutCopy("drift-crlf")
-        let r = try Binary.run(["fix", "--root", layout.root, "--from", "caller", "--apply"])
-        #expect(r.status == 0, "\(r.all)")
-        #expect(try layout.bytes("hivecfm-hub/.env") == Array("# Hub in Docker\r\nPORT=8080\r\nAPI_KEY=hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs\r\n".utf8))
-        #expect(try Binary.run(["check", "--offline", "--root", layout.root]).status == 0)
-        expectNoSecrets(r.all, ["hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs", "hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd"])
-    }
-
-    @Test func fixWillNotCopyAPlaceholderAndPointsToRotate() throws {
-        let layout = try LayoutCopy("drift-crlf")
-        try layout.write("hivecfm-hub/.env", Array("API_KEY=changeme\r\n".utf8))
-        let before = try layout.snapshot()
-        let r = try Binary.run(["fix", "--root", layout.root, "--apply"])
-        #expect(r.status == 1)
-        #expect(r.stdout.contains("placeholder-key"))
-        #expect(r.stdout.contains("hubdoctor fix --from caller"))
-        #expect(try layout.snapshot() == before)
-    }
-
-    @Test func fixInDockerModeWritesOnlyTheFileComposeReads() throws {
-        let layout = try LayoutCopy("drift-env-local-stale-env")
-        let local = try layout.bytes("hivecfm-core/.env.local")
-        let r = try Binary.run(["fix", "--root", layout.root, "--mode", "docker", "--apply"])
-        #expect(r.status == 0, "\(r.all)")
-        #expect(try layout.bytes("hivecfm-core/.env.local") == local)
-        #expect(try Binary.run(["check", "--offline", "--mode", "docker", "--only", "keys", "--root", layout.root]).status == 0)
-        #expect(r.stdout.contains("docker compose restart hivecfm-hub-api hivecfm-core"))
-    }
-
-    @Test func aSymbolicLinkStaysALinkAndItsTargetIsEdited() throws {
-        let layout = try LayoutCopy("drift-crlf")
-        try FileManager.default.moveItem(atPath: layout.path("hivecfm-core/.env"), toPath: layout.path("shared-core.env"))
-        try FileManager.default.createSymbolicLink(atPath: layout.path("hivecfm-core/.env"), withDestinationPath: "../shared-core.env")
-        let r = try Binary.run(["fix", "--root", layout.root, "--apply"])
-        #expect(r.status == 0, "\(r.all)")
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: layout.path("hivecfm-core/.env")) == "../shared-core.env")
-        #expect(String(decoding: try layout.bytes("shared-core.env"), as: UTF8.self).contains("hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd # from the wiki"))
+        @Test func aSymbolicLinkStaysALinkAndItsTargetIsEdited() async throws {
+            let layout = try LayoutCopy("drift-crlf")
+            try FileManager.default.moveItem(atPath: layout.path("hivecfm-core/.env"), toPath: layout.path("shared-core.env"))
+            try FileManager.default.createSymbolicLink(atPath: layout.path("hivecfm-core/.env"), withDestinationPath: "../shared-core.env")
+            let r = try await Binary.running(["fix", "--root", layout.root, "--apply"])
+            #expect(r.status == 0, "\(r.all)")
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: layout.path("hivecfm-core/.env")) == "../shared-core.env")
+            #expect(String(decoding: try layout.bytes("shared-core.env"), as: UTF8.self).contains("hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd # from the wiki"))
+        }
     }
 }

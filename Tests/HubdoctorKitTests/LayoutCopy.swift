@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+/// The end-to-end tests of `fix` and `rotate`, one at a time: each starts hubdoctor processes, and
+/// running them side by side would only load the machine for the timing tests of other suites.
+@Suite(.serialized) enum ChangeEndToEnd {}
+
 /// A copy of a fixture layout in a fresh temporary folder, removed when the test is done with it.
 final class LayoutCopy {
     let root: String

@@ -73,10 +73,26 @@ enum Binary {
                       signaled: p.terminationReason == .uncaughtSignal)
     }
 
+    /// `run` on a thread of its own, awaited. A test that waits seconds for a process must not
+    /// hold one of the cooperative pool's threads (one per core): in-process servers and every
+    /// other async test need them, and starve when a few blocking waits take them all.
+    static func running(_ arguments: [String], environment: [String: String] = [:], currentDirectory: String? = nil,
+                        executable: URL? = nil, timeout: TimeInterval = 60,
+                        onStart: (@Sendable (Process) throws -> Void)? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result {
+                    try run(arguments, environment: environment, currentDirectory: currentDirectory, executable: executable,
+                            timeout: timeout, onStart: onStart)
+                })
+            }.start()
+        }
+    }
+
     /// Runs the binary under `program` (`/bin/sh -c 'ulimit -f 2 && exec "$0" "$@"'`, `setpriv …`),
     /// which is given the binary's path and then `arguments`.
-    static func run(under program: [String], _ arguments: [String]) throws -> Result {
-        try run(Array(program.dropFirst()) + [url.path] + arguments, executable: URL(fileURLWithPath: program[0]))
+    static func running(under program: [String], _ arguments: [String]) async throws -> Result {
+        try await running(Array(program.dropFirst()) + [url.path] + arguments, executable: URL(fileURLWithPath: program[0]))
     }
 
     static func json(_ arguments: [String], environment: [String: String] = [:]) throws -> (Result, [String: Any]) {
