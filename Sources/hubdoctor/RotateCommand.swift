@@ -32,9 +32,12 @@ extension Hubdoctor {
             options.apply = apply
             let report = try Rotator.run(options)
             Output.write(ChangeTextReporter(style: .forStandardOutput()).render(report))
-            if reveal, let key = report.newKey {
+            if reveal {
                 // Straight to the terminal: Output.write would (rightly) redact it.
-                FileHandle.standardOutput.write(Data("\nNew key (shown because of --reveal): \(key.text)\n".utf8))
+                for link in report.links {
+                    guard let key = link.newKey else { continue }
+                    FileHandle.standardOutput.write(Data("\nNew key of \(link.name) (shown because of --reveal): \(key.text)\n".utf8))
+                }
             }
             throw ExitCode(report.exitCode)
         }

@@ -106,7 +106,7 @@ extension ChangeEndToEnd {
             let r = try await Binary.running(["-qec", command, "/dev/null"], executable: URL(fileURLWithPath: "/usr/bin/script"))
             #expect(r.status == 0, "\(r.all)")
             let key = try Self.currentKey(layout)
-            #expect(r.stdout.contains("New key (shown because of --reveal): \(key)"))
+            #expect(r.stdout.contains("New key of core-to-hub (shown because of --reveal): \(key)"))
             #expect(r.stdout.components(separatedBy: key).count == 2, "the key is shown once, in the reveal line only")
         }
 

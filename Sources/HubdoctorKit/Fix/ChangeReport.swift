@@ -1,5 +1,6 @@
 /// What `fix` or `rotate` did (or, in a dry run, would do), link by link. It holds no key: the
-/// only secret it carries is `newKey`, which the CLI shows solely for `rotate --reveal` on a terminal.
+/// only secrets it carries are the links' `newKey`s, which the CLI shows solely for
+/// `rotate --reveal` on a terminal.
 public struct ChangeReport: Sendable {
     public enum Verdict: String, Sendable {
         /// The keys already agree and are well-formed.
@@ -50,6 +51,8 @@ public struct ChangeReport: Sendable {
         public var restart: String?
         /// Steps after the restart (`verify-rotation`, clean-up).
         public var next: [RemediationStep]
+        /// `rotate --apply`: the key now on both sides.
+        public var newKey: SecretValue? = nil
     }
 
     public var command: String
@@ -57,7 +60,6 @@ public struct ChangeReport: Sendable {
     public var links: [LinkChange]
     /// Interrupted earlier runs: what was found (dry run) or done about them.
     public var interrupted: [String]
-    public var newKey: SecretValue?
 
     /// 0 when nothing is left to do (applied, or nothing wrong; a `rotate` dry run is a plan, not a
     /// problem); 1 when a problem remains: a `fix` dry run with pending changes, or a link that

@@ -28,7 +28,7 @@ public enum Fixer {
                 targets += try KeyWritePlanner.targets(side: target, reading: readings.reading(target.role), value: value, resolver: session.resolver)
                 verifications.append((link, target.role, value))
             } else if keyProblems {
-                let valueFile = valueFilePath(target, session)
+                let valueFile = valueFilePath(link, target, session)
                 if options.apply, let valueFile {
                     sideFiles.append(SideFile(path: valueFile, display: session.display(valueFile), bytes: ManualKeySteps.jsonString(value)))
                 }
@@ -139,9 +139,10 @@ public enum Fixer {
     /// Where the JSON-encoded key for a hand-edited source goes: the temporary folder, mode 0600,
     /// and not next to the source, which usually sits in a Git repository where a plain-text key
     /// could be committed by accident.
-    static func valueFilePath(_ side: SideSpec, _ session: ChangeSession) -> String? {
+    static func valueFilePath(_ link: LinkSpec, _ side: SideSpec, _ session: ChangeSession) -> String? {
         let dir = (session.options.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp").trimmingSuffix("/")
-        return dir + "/hubdoctor-\(session.id)-\(side.role.rawValue)-value.json"
+        let name = String(link.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+        return dir + "/hubdoctor-\(session.id)-\(name)-\(side.role.rawValue)-value.json"
     }
 }
 

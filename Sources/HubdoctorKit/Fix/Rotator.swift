@@ -1,6 +1,6 @@
 import Foundation
 
-/// `hubdoctor rotate`: one new key on both sides of every link, all files or none.
+/// `hubdoctor rotate`: a new key on both sides of every link (each link its own), all files or none.
 ///
 /// The old key is needed once more, by `verify-rotation`, to prove that the restarted service
 /// refuses it, and must not be printed. `rotate --apply` therefore writes the service's old key
@@ -10,15 +10,17 @@ import Foundation
 public enum Rotator {
     public static func run(_ options: FixOptions) throws -> ChangeReport {
         let session = try ChangeSession(command: "rotate", options: options)
-        // A dry run draws a key too, to prove that every file can take it; it is thrown away, and
-        // the diff shows `‹new key›`, since `--apply` draws another.
-        let key = KeyGenerator.generate()
-        SecretRegistry.shared.register(key)
+        var keys: [String: SecretValue] = [:]
         var changes: [ChangeReport.LinkChange] = []
         var allPlans: [FileChangePlan] = []
         var sideFiles: [SideFile] = []
         var checks: [LinkSpec] = []
         for link in session.links {
+            // A dry run draws a key too, to prove that every file can take it; it is thrown away,
+            // and the diff shows `‹new key›`, since `--apply` draws another.
+            let key = KeyGenerator.generate()
+            SecretRegistry.shared.register(key)
+            keys[link.name] = key
             let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
             var change = ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned, problems: [],
                                                  blockers: [], summary: nil, files: [], manual: [], verified: [], restart: session.restart(link), next: [])
@@ -38,7 +40,7 @@ public enum Rotator {
                 if ManualKeySteps.isEditable(side.key) {
                     targets += try KeyWritePlanner.targets(side: side, reading: reading, value: key, resolver: session.resolver)
                 } else {
-                    let valueFile = Fixer.valueFilePath(side, session)
+                    let valueFile = Fixer.valueFilePath(link, side, session)
                     if options.apply, let valueFile {
                         sideFiles.append(SideFile(path: valueFile, display: session.display(valueFile), bytes: ManualKeySteps.jsonString(key)))
                     }
@@ -67,12 +69,13 @@ public enum Rotator {
         report = try session.apply(report, allPlans, sideFiles: sideFiles) {
             var verified: [String: [String]] = [:]
             for link in checks {
+                let key = keys[link.name]!
                 verified[link.name] = [try session.verifyLink(link, role: .service, value: key), try session.verifyLink(link, role: .caller, value: key),
                                        try session.verifyMatch(link)]
             }
             return verified
         }
-        if report.applied { report.newKey = key }
+        for i in report.links.indices where report.links[i].verdict == .applied { report.links[i].newKey = keys[report.links[i].name] }
         return report
     }
 
