@@ -11,7 +11,7 @@ extension Hubdoctor {
         @Option(name: .long, help: "Where the layout lives.")
         var root: String = "."
 
-        @Option(name: .long, help: "A hubdoctor.yaml; without it, the built-in HiveCFM profile.")
+        @Option(name: .long, help: "A hubdoctor.yaml (paths in it are relative to its folder); without it, the built-in HiveCFM profile.")
         var config: String?
 
         @Option(name: .long, help: "native, docker or auto.")

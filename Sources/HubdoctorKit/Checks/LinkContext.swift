@@ -9,6 +9,9 @@ public struct LinkReadings: Sendable {
     /// `--hub-url`, which overrides the URL the caller is configured with.
     public var urlOverride: String?
     public var resolver: SourceResolver
+    /// What the running processes hold (`--caller-pid`, `--service-pid`, or a side's `process:`).
+    public var callerProcess: KeyReading? = nil
+    public var serviceProcess: KeyReading? = nil
 
     /// The URL probes go to: the override, or the caller's configured one.
     public var effectiveURL: String? {
