@@ -37,6 +37,11 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
             Edit(file: "hivecfm-core/.env.local", old: "=hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr\n", new: "=hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd\n"),
             Edit(file: "hivecfm-core/.env", old: "\"hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr\"", new: "\"hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd\""),
         ], keys: ["hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr", "hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd"]),
+        // Compose: `environment:` takes the key from the project .env; the env_file keeps an old copy.
+        DriftCase(layout: "compose-interpolated", edits: [
+            Edit(file: ".env", old: "HUB_API_KEY=hk_Rq4Tz8Wm2Xv6Nb3Kc9Jp5Ld7\n", new: "HUB_API_KEY=hk_Yd3Mv7Qs1Zx5Rt9Wk2Bn6Lc8\n"),
+            Edit(file: "hivecfm-core/.env", old: "=hk_Rq4Tz8Wm2Xv6Nb3Kc9Jp5Ld7\n", new: "=hk_Yd3Mv7Qs1Zx5Rt9Wk2Bn6Lc8\n"),
+        ], keys: ["hk_Rq4Tz8Wm2Xv6Nb3Kc9Jp5Ld7", "hk_Yd3Mv7Qs1Zx5Rt9Wk2Bn6Lc8"]),
         DriftCase(layout: "drift-crlf", edits: [
             Edit(file: "hivecfm-core/.env", old: "=hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs #", new: "=hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd #"),
         ], keys: ["hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs", "hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd"]),
@@ -105,6 +110,26 @@ extension ChangeEndToEnd {
             #expect(try layout.bytes("hivecfm-hub/.env") == Array("# Hub in Docker\r\nPORT=8080\r\nAPI_KEY=hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs\r\n".utf8))
             #expect(try await Binary.running(["check", "--offline", "--root", layout.root]).status == 0)
             expectNoSecrets(r.all, ["hk_9Tb2Wq7Lm4Xc8Rv1Np5Jd3Gs", "hk_2Mx6Rk9Qp3Vw7Tb1Ls8Fn4Yd"])
+        }
+
+        /// A key written literally in the compose file is not edited: the engineer gets the steps,
+        /// and the key in a 0600 file in the temporary folder, never on screen.
+        @Test func aLiteralKeyInTheComposeFileIsLeftToTheEngineerWithTheKeyInA0600File() async throws {
+            let layout = try LayoutCopy("compose-literal")
+            let tmp = layout.path("tmp")
+            try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+            let before = try layout.snapshot()
+            let r = try await Binary.running(["fix", "--root", layout.root, "--apply"], environment: ["TMPDIR": tmp])
+            #expect(r.status == 1, "\(r.all)")
+            #expect(r.stdout.contains("By hand"))
+            #expect(r.stdout.contains("literal under `environment:` of service hivecfm-core in docker-compose.yml"))
+            expectNoSecrets(r.all, ["hk_Gt5Wn9Qr2Mx7Vb4Kz8Jd3Ps6", "hk_Hc8Ls2Nw6Qt4Vx9Rb3Mk7Jz5"])
+            var after = try layout.snapshot()
+            let valueFile = try #require(after.keys.first { $0.hasPrefix("tmp/hubdoctor-") && $0.hasSuffix("-value.json") })
+            #expect(after.removeValue(forKey: valueFile) == Array("\"hk_Hc8Ls2Nw6Qt4Vx9Rb3Mk7Jz5\"".utf8))
+            #expect(try layout.mode(valueFile) == 0o600)
+            #expect(after == before, "no file of the layout may change")
+            #expect(r.stdout.contains("rm tmp/hubdoctor-") || r.stdout.contains("rm \(tmp)/hubdoctor-"))
         }
 
         @Test func fixWillNotCopyAPlaceholderAndPointsToRotate() async throws {

@@ -24,8 +24,8 @@ public enum Fixer {
             let target = options.from == .service ? link.caller : link.service
             let keyProblems = !change.problems.isEmpty
             var targets: [KeyTarget] = []
-            if ManualKeySteps.isEditable(target.key) {
-                targets += try KeyWritePlanner.targets(side: target, reading: readings.reading(target.role), value: value, resolver: session.resolver)
+            if let files = try KeyWritePlanner.targets(side: target, reading: readings.reading(target.role), value: value, resolver: session.resolver) {
+                targets += files
                 verifications.append((link, target.role, value))
             } else if keyProblems {
                 let valueFile = valueFilePath(link, target, session)
@@ -53,8 +53,11 @@ public enum Fixer {
                 change.blockers.append("Every file \(target.name) reads already holds this key, yet \(target.name) delivers another: its value comes from somewhere else than these files")
             }
             var summary: [String] = []
-            if plans.contains(where: { $0.edit.changes.contains { $0.name == target.key.variableName && $0.isSecret } }) || !change.manual.isEmpty {
-                summary.append("\(target.name)'s \(target.key.variableName) ← \(link.side(options.from).name)'s \(link.side(options.from).key.variableName) (\(value.fingerprint), \(value.length) characters, from \(readings.reading(options.from).whereLabel)), in every file \(target.name) reads in this mode.")
+            let source = "\(link.side(options.from).name)'s \(link.side(options.from).key.variableName) (\(value.fingerprint), \(value.length) characters, from \(readings.reading(options.from).whereLabel))"
+            if !change.manual.isEmpty {
+                summary.append("\(target.name)'s \(target.key.variableName) must become \(source): by hand, as below.")
+            } else if plans.contains(where: { $0.edit.changes.contains { $0.isSecret } }) {
+                summary.append("\(target.name)'s \(target.key.variableName) ← \(source), in every file \(target.name) reads in this mode.")
             }
             if let url = targets.first(where: { !$0.assignment.isSecret })?.assignment {
                 summary.append("\(link.caller.name)'s \(url.name) ← \(Redact.url(url.value.text)), the URL for \(link.mode?.rawValue ?? "this") mode.")
@@ -122,12 +125,12 @@ public enum Fixer {
     static func urlRepair(_ link: LinkSpec, _ readings: LinkReadings, _ session: ChangeSession) throws -> (ChangeReport.Problem, [KeyTarget])? {
         guard let finding = URLChecks.evaluate(readings).first(where: { $0.check == "url.mode" && $0.cause == .urlModeMismatch }),
               let expected = link.expectedURL, var fixed = URLComponents(string: expected),
-              let source = link.url, case .env = source, let reading = readings.url, let current = reading.value else { return nil }
+              let source = link.url, let reading = readings.url, let current = reading.value else { return nil }
         let path = URLComponents(string: current.text)?.path ?? ""
         if !path.isEmpty, path != "/" { fixed.path = path }
         let value = SecretValue(fixed.string ?? expected)
         let side = SideSpec(role: .caller, name: link.caller.name, key: source, readers: link.caller.readers)
-        var targets = try KeyWritePlanner.targets(side: side, reading: reading, value: value, resolver: session.resolver)
+        guard var targets = try KeyWritePlanner.targets(side: side, reading: reading, value: value, resolver: session.resolver) else { return nil }
         for i in targets.indices { targets[i].assignment.isSecret = false }
         return (ChangeReport.Problem(cause: .urlModeMismatch, message: finding.message), targets)
     }

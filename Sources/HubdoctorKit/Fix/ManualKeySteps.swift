@@ -36,6 +36,10 @@ public enum ManualKeySteps {
             steps += deleteValueFile(valueFile, arg)
             if let restart { steps.append(restart) }
             return steps
+        case .compose(let file, let service, let name):
+            return valueStep(side, valueFile, arg)
+                + [RemediationStep(text: "\(name) is written as a literal under `environment:` of service \(service) in \(file) (or in a `format: raw` env_file): set it there to the value in the value file. Better: write `\(name): ${\(name)}` under `environment:`, and `hubdoctor fix` will keep the key in the project .env, out of the compose file")]
+                + deleteValueFile(valueFile, arg) + (restart.map { [$0] } ?? [])
         case .process(let pid, let name):
             return valueStep(side, valueFile, arg)
                 + [RemediationStep(text: "\(side.name)'s key is read from process \(pid)'s environment (\(name)); set it where that process gets its environment (its unit file, Compose file or Secret), then restart it")]
@@ -73,11 +77,5 @@ public enum ManualKeySteps {
         guard case .success(let bytes) = SourceFile.read(path) else { return false }
         let text = String(decoding: bytes, as: UTF8.self)
         return text.contains("\nsops:") && text.contains("ENC[")
-    }
-
-    /// Whether hubdoctor writes this source itself.
-    static func isEditable(_ source: KeySource) -> Bool {
-        if case .env = source { return true }
-        return false
     }
 }

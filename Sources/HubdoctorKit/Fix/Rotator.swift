@@ -24,7 +24,7 @@ public enum Rotator {
             let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
             var change = ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned, problems: [],
                                                  blockers: [], summary: nil, files: [], manual: [], verified: [], restart: session.restart(link), next: [])
-            for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] where ManualKeySteps.isEditable(side.key) {
+            for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] where KeyWritePlanner.readsFiles(side.key) {
                 let unreadable = reading.problems.filter { !Fixer.isMissingFile($0) }
                 if !unreadable.isEmpty {
                     change.blockers.append("\(side.name)'s key source cannot be read, so hubdoctor will not rewrite it: " + unreadable.map(\.description).joined(separator: "; "))
@@ -36,9 +36,11 @@ public enum Rotator {
                 continue
             }
             var targets: [KeyTarget] = []
+            var sidesWritten = 0
             for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] {
-                if ManualKeySteps.isEditable(side.key) {
-                    targets += try KeyWritePlanner.targets(side: side, reading: reading, value: key, resolver: session.resolver)
+                if let files = try KeyWritePlanner.targets(side: side, reading: reading, value: key, resolver: session.resolver) {
+                    targets += files
+                    sidesWritten += 1
                 } else {
                     let valueFile = Fixer.valueFilePath(link, side, session)
                     if options.apply, let valueFile {
@@ -62,7 +64,7 @@ public enum Rotator {
                                                run: session.commandLine("verify-rotation"))]
             }
             allPlans += plans
-            if ManualKeySteps.isEditable(link.caller.key), ManualKeySteps.isEditable(link.service.key) { checks.append(link) }
+            if sidesWritten == 2 { checks.append(link) }
             changes.append(change)
         }
         var report = ChangeReport(command: "rotate", applied: false, links: changes, interrupted: session.interrupted)

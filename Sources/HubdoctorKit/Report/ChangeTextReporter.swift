@@ -38,7 +38,10 @@ public struct ChangeTextReporter {
         case .planned, .applied:
             break
         }
-        if let summary = link.summary { out += "\n" + style.bold(report.applied ? "Changed" : "Change") + "\n  " + summary + "\n" }
+        if let summary = link.summary {
+            let heading = link.files.isEmpty ? "To do" : (report.applied ? "Changed" : "Change")
+            out += "\n" + style.bold(heading) + "\n  " + summary + "\n"
+        }
         for f in link.files {
             var line = "  \(f.display)"
             if let t = f.symlinkTarget { line += " (a symbolic link: \(t) is written)" }
@@ -73,8 +76,13 @@ public struct ChangeTextReporter {
 
     func footer(_ report: ChangeReport) -> String {
         let planned = report.links.contains { $0.verdict == .planned }
+        let byHand = report.links.contains { !$0.manual.isEmpty }
         if report.applied {
-            return "Written and verified; every file's old version is kept next to it. → exit \(report.exitCode)\n"
+            guard report.links.contains(where: { !$0.files.isEmpty }) else {
+                return "No file of the layout was changed; finish the steps marked \"By hand\". → exit \(report.exitCode)\n"
+            }
+            let rest = byHand ? " Finish the steps marked \"By hand\"." : ""
+            return "Written and verified; every file's old version is kept next to it.\(rest) → exit \(report.exitCode)\n"
         }
         if planned {
             return "Dry run: nothing was written. Run again with --apply to write these files (each file's old version is kept as a backup). → exit \(report.exitCode)\n"
