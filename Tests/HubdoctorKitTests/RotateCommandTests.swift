@@ -46,6 +46,21 @@ extension ChangeEndToEnd {
             #expect(r.stdout.contains("(cd hivecfm-hub && make run) & (cd hivecfm-core && pnpm dev)"))
         }
 
+        /// Compose: the Hub's env_file, the project .env that Core's `environment:` interpolates,
+        /// and the old copy in Core's env_file all get the new key.
+        @Test func aComposeLayoutGetsTheKeyWhereverEachContainerReadsIt() async throws {
+            let layout = try LayoutCopy("compose-interpolated")
+            let r = try await Binary.running(["rotate", "--root", layout.root, "--apply"])
+            #expect(r.status == 0, "\(r.all)")
+            let key = try Self.currentKey(layout)
+            for (file, name) in [(".env", "HUB_API_KEY"), ("hivecfm-core/.env", "HIVECFM_HUB_API_KEY")] {
+                #expect(Dialect.compose.parse(try layout.bytes(file)).value(of: name)?.value.text == key, "\(file)")
+            }
+            #expect(r.stdout.contains("docker compose up -d --force-recreate hivecfm-hub-api hivecfm-core"))
+            #expect(try await Binary.running(["check", "--offline", "--root", layout.root]).status == 0)
+            expectNoSecrets(r.all, ["hk_Rq4Tz8Wm2Xv6Nb3Kc9Jp5Ld7", "hk_Yd3Mv7Qs1Zx5Rt9Wk2Bn6Lc8", key])
+        }
+
         @Test func twoRotationsDrawDifferentKeys() async throws {
             let layout = try LayoutCopy("drift-crlf")
             #expect(try await Binary.running(["rotate", "--root", layout.root, "--apply"]).status == 0)

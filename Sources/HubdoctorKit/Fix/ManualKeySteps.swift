@@ -1,14 +1,15 @@
 import Foundation
 
 /// The steps an engineer takes by hand for a key that hubdoctor does not edit itself: one in a
-/// Kubernetes Secret or YAML map (usually SOPS-encrypted), a process environment or a CI secret.
+/// Kubernetes Secret or YAML map (usually SOPS-encrypted), a literal in a compose file, a process
+/// environment or a CI secret. Restarting is not among them: the report's "Next" restarts both
+/// sides in one window, as the runbook asks.
 /// The key travels through a 0600 file that hubdoctor writes (`valueFile`), never through a
 /// command line, where every user of the machine could read it.
 public enum ManualKeySteps {
     /// `valueFile`: where the JSON-encoded key is (or, in a dry run, will be) written.
     public static func steps(for side: SideSpec, valueFile: String?, resolver: SourceResolver, workingDirectory: String) -> [RemediationStep] {
         let arg = { (path: String) in ShellWord.path(path, workingDirectory: workingDirectory) }
-        let restart = side.restart.map { RemediationStep(text: "Restart \(side.name) so that its process reads the new value", run: $0) }
         switch side.key {
         case .yamlSecret(let file, let secret, let key):
             let path = resolver.absolute(file)
@@ -21,8 +22,8 @@ public enum ManualKeySteps {
                 steps.append(RemediationStep(text: "Set stringData.\(key) of Secret \(secret) in \(file) to the value in \(valueFile.map { ShellWord.relative($0, workingDirectory: workingDirectory) } ?? "the value file") (a JSON string; stringData overrides data)"))
             }
             steps += deleteValueFile(valueFile, arg)
-            steps.append(RemediationStep(text: "Apply the Secret as you deploy it; pods read env and envFrom only when they start, so also restart the pods that use Secret \(secret) (for example `kubectl rollout restart deployment/NAME`)"))
-            if let restart { steps.append(restart) }
+            let pods = side.restart == nil ? " (for example `kubectl rollout restart deployment/NAME`)" : ": the restart below does that"
+            steps.append(RemediationStep(text: "Apply the Secret as you deploy it; pods read env and envFrom only when they start, so the pods that use Secret \(secret) must be replaced\(pods)"))
             return steps
         case .yamlPath(let file, let dotted):
             let path = resolver.absolute(file)
@@ -34,16 +35,15 @@ public enum ManualKeySteps {
                 steps.append(RemediationStep(text: "Set \(dotted) in \(file) to the value in \(valueFile.map { ShellWord.relative($0, workingDirectory: workingDirectory) } ?? "the value file") (a JSON string)"))
             }
             steps += deleteValueFile(valueFile, arg)
-            if let restart { steps.append(restart) }
             return steps
         case .compose(let file, let service, let name):
             return valueStep(side, valueFile, arg)
                 + [RemediationStep(text: "\(name) is written as a literal under `environment:` of service \(service) in \(file) (or in a `format: raw` env_file): set it there to the value in the value file. Better: write `\(name): ${\(name)}` under `environment:`, and `hubdoctor fix` will keep the key in the project .env, out of the compose file")]
-                + deleteValueFile(valueFile, arg) + (restart.map { [$0] } ?? [])
+                + deleteValueFile(valueFile, arg)
         case .process(let pid, let name):
             return valueStep(side, valueFile, arg)
-                + [RemediationStep(text: "\(side.name)'s key is read from process \(pid)'s environment (\(name)); set it where that process gets its environment (its unit file, Compose file or Secret), then restart it")]
-                + deleteValueFile(valueFile, arg) + (restart.map { [$0] } ?? [])
+                + [RemediationStep(text: "\(side.name)'s key is read from process \(pid)'s environment (\(name)); set it where that process gets its environment (its unit file, Compose file or Secret); the restart below makes it read it")]
+                + deleteValueFile(valueFile, arg)
         case .environment(let name):
             return valueStep(side, valueFile, arg)
                 + [RemediationStep(text: "\(side.name)'s key is hubdoctor's own environment variable \(name) (a CI secret); update that secret where your CI keeps it")]

@@ -37,8 +37,10 @@ public enum Rotator {
             }
             var targets: [KeyTarget] = []
             var sidesWritten = 0
+            var serviceFile: String?
             for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] {
                 if let files = try KeyWritePlanner.targets(side: side, reading: reading, value: key, resolver: session.resolver) {
+                    if side.role == .service { serviceFile = files.first?.path }
                     targets += files
                     sidesWritten += 1
                 } else {
@@ -51,14 +53,16 @@ public enum Rotator {
                 }
             }
             let plans = try KeyWritePlanner.plan(targets)
-            change.summary = "Write one new key (\(KeyGenerator.byteCount) random bytes, URL-safe base64: \(key.length) characters) into "
-                + "\(link.service.name)'s \(link.service.key.variableName) and \(link.caller.name)'s \(link.caller.key.variableName), in every file each reads in this mode."
+            change.summary = "One new key (\(KeyGenerator.byteCount) random bytes, URL-safe base64: \(key.length) characters) for "
+                + "\(link.service.name)'s \(link.service.key.variableName) and \(link.caller.name)'s \(link.caller.key.variableName)"
+                + (change.manual.isEmpty ? ", in every file each reads in this mode." : "; what hubdoctor does not write is listed under \"By hand\".")
             change.files = session.fileChanges(plans, label: options.apply ? nil : { _ in "‹new key›" })
-            if let old = readings.service.usableValue, let oldKeyFile = oldKeyPath(link, plans, session) {
+            if let old = readings.service.usableValue, let oldKeyFile = oldKeyPath(link, serviceFile: serviceFile, session) {
                 if options.apply {
                     sideFiles.append(SideFile(path: oldKeyFile, display: session.display(oldKeyFile), bytes: old.bytes))
                 }
-                change.next = nextSteps(oldKeyFile: options.apply ? oldKeyFile : nil, old: old, variable: "OLD_" + (readings.facts["key_env"] ?? "KEY"), session: session)
+                change.next = nextSteps(oldKeyFile: options.apply ? oldKeyFile : nil, old: old, variable: "OLD_" + (readings.facts["key_env"] ?? "KEY"),
+                                        backups: !plans.isEmpty, session: session)
             } else {
                 change.next = [RemediationStep(text: "\(link.service.name) has no old key, so `verify-rotation` can only check that the new key works",
                                                run: session.commandLine("verify-rotation"))]
@@ -81,15 +85,16 @@ public enum Rotator {
         return report
     }
 
-    /// Next to the service's env file that wins (the one whose key the running service holds).
-    static func oldKeyPath(_ link: LinkSpec, _ plans: [FileChangePlan], _ session: ChangeSession) -> String? {
-        guard case .env(let files, _, _) = link.service.key else { return nil }
-        let servicePaths = Set(files.map(session.resolver.absolute))
-        let base = plans.first { servicePaths.contains($0.write.path) }?.write.path ?? files.first.map(session.resolver.absolute)
-        return base.map { $0 + ".hubdoctor-old-key-" + session.id }
+    /// Next to the service's file that hubdoctor writes (where the next run finds it if this one is
+    /// killed), or, for a key hubdoctor does not write (a Secret kept in Git), in the temporary folder.
+    static func oldKeyPath(_ link: LinkSpec, serviceFile: String?, _ session: ChangeSession) -> String? {
+        if let serviceFile {
+            return URL(fileURLWithPath: serviceFile).resolvingSymlinksInPath().path + ".hubdoctor-old-key-" + session.id
+        }
+        return Fixer.valueFilePath(link, link.service, session).map { $0.replacingOccurrences(of: "-value.json", with: "-old-key") }
     }
 
-    static func nextSteps(oldKeyFile: String?, old: SecretValue, variable: String, session: ChangeSession) -> [RemediationStep] {
+    static func nextSteps(oldKeyFile: String?, old: SecretValue, variable: String, backups: Bool, session: ChangeSession) -> [RemediationStep] {
         guard let oldKeyFile else {
             return [RemediationStep(text: "With --apply, the service's old key (\(old.fingerprint)) is kept in a file only you can read (mode 0600) for `verify-rotation`, and the command that uses it is printed here")]
         }
@@ -97,7 +102,7 @@ public enum Rotator {
         return [
             RemediationStep(text: "After the restart, prove that the service accepts the new key and refuses the old one (\(old.fingerprint)); the old key is read from its 0600 file into a variable for this one command, never echoed",
                             run: "\(variable)=\"$(cat \(path))\" " + session.commandLine("verify-rotation", "--old-key-env \(variable)")),
-            RemediationStep(text: "Once that passes, delete the old key (and the backups listed above, which hold it too)", run: "rm \(path)"),
+            RemediationStep(text: "Once that passes, delete the old key" + (backups ? " (and the backups listed above, which hold it too)" : ""), run: "rm \(path)"),
         ]
     }
 }
