@@ -14,7 +14,7 @@ extension Hubdoctor {
             """
         )
 
-        @OptionGroup var target: ChangeTarget
+        @OptionGroup var target: LayoutOptions
 
         @Option(name: .long, help: "Whose key is right: service (default) or caller. The other side's files are rewritten.")
         var from: Role = .service
@@ -23,33 +23,13 @@ extension Hubdoctor {
         var apply = false
 
         func run() throws {
-            var options = target.options
+            var options = target.fixOptions
             options.from = from
             options.apply = apply
             let report = try Fixer.run(options)
             Output.write(ChangeTextReporter(style: .forStandardOutput()).render(report))
             throw ExitCode(report.exitCode)
         }
-    }
-}
-
-/// `--root`, `--config` and `--mode`, shared by `fix` and `rotate`.
-struct ChangeTarget: ParsableArguments {
-    @Option(name: .long, help: "Where the layout lives.")
-    var root: String = "."
-
-    @Option(name: .long, help: "A hubdoctor.yaml; without it, the built-in HiveCFM profile.")
-    var config: String?
-
-    @Option(name: .long, help: "native, docker or auto.")
-    var mode: ModeChoice = .auto
-
-    var options: FixOptions {
-        var o = FixOptions()
-        o.root = root
-        o.configPath = config
-        o.mode = mode
-        return o
     }
 }
 

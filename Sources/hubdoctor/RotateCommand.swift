@@ -13,7 +13,7 @@ extension Hubdoctor {
             """
         )
 
-        @OptionGroup var target: ChangeTarget
+        @OptionGroup var target: LayoutOptions
 
         @Flag(name: .long, help: "Write the files. Without it, only show the redacted diff.")
         var apply = false
@@ -28,7 +28,7 @@ extension Hubdoctor {
         }
 
         func run() throws {
-            var options = target.options
+            var options = target.fixOptions
             options.apply = apply
             let report = try Rotator.run(options)
             Output.write(ChangeTextReporter(style: .forStandardOutput()).render(report))
