@@ -9,75 +9,83 @@ public enum Fixer {
 
     public static func run(_ options: FixOptions) throws -> ChangeReport {
         let session = try ChangeSession(command: "fix", options: options)
-        var changes: [ChangeReport.LinkChange] = []
-        var allPlans: [FileChangePlan] = []
-        var sideFiles: [SideFile] = []
-        var verifications: [(LinkSpec, Role, SecretValue)] = []
-        var urlChecks: [LinkSpec] = []
-        for link in session.links {
-            let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
-            var change = try decide(link, readings, session)
-            guard change.verdict == .planned, let value = readings.reading(options.from).value else {
-                changes.append(change)
-                continue
-            }
-            let target = options.from == .service ? link.caller : link.service
-            let keyProblems = !change.problems.isEmpty
-            var targets: [KeyTarget] = []
-            if let files = try KeyWritePlanner.targets(side: target, reading: readings.reading(target.role), value: value, resolver: session.resolver) {
-                targets += files
-                verifications.append((link, target.role, value))
-            } else if keyProblems {
-                let valueFile = valueFilePath(link, target, session)
-                if options.apply, let valueFile {
-                    sideFiles.append(SideFile(path: valueFile, display: session.display(valueFile), bytes: ManualKeySteps.jsonString(value)))
-                }
-                change.manual = ManualKeySteps.steps(for: target, valueFile: options.apply ? valueFile : nil, resolver: session.resolver,
-                                                     workingDirectory: options.workingDirectory)
-            }
-            if let (problem, urlTargets) = try urlRepair(link, readings, session) {
-                change.problems.append(problem)
-                targets += urlTargets
-                urlChecks.append(link)
-            }
-            let plans = try KeyWritePlanner.plan(targets)
-            if change.problems.isEmpty {
-                if plans.isEmpty {
-                    change.verdict = .nothingToDo
-                } else {
-                    change.problems.append(ChangeReport.Problem(cause: nil, message: "Both sides deliver the same key, but " + plans.map(\.write.display).joined(separator: ", ")
-                        + " also hold\(plans.count == 1 ? "s" : "") \(target.key.variableName) with another value, at a lower priority: a stale copy that comes back when the winning file changes, and that the other run mode may read"))
-                }
-            } else if keyProblems, plans.isEmpty, change.manual.isEmpty {
-                change.verdict = .blocked
-                change.blockers.append("Every file \(target.name) reads already holds this key, yet \(target.name) delivers another: its value comes from somewhere else than these files")
-            }
-            var summary: [String] = []
-            let source = "\(link.side(options.from).name)'s \(link.side(options.from).key.variableName) (\(value.fingerprint), \(value.length) characters, from \(readings.reading(options.from).whereLabel))"
-            if !change.manual.isEmpty {
-                summary.append("\(target.name)'s \(target.key.variableName) must become \(source): by hand, as below.")
-            } else if plans.contains(where: { $0.edit.changes.contains { $0.isSecret } }) {
-                summary.append("\(target.name)'s \(target.key.variableName) ← \(source), in every file \(target.name) reads in this mode.")
-            }
-            if let url = targets.first(where: { !$0.assignment.isSecret })?.assignment {
-                summary.append("\(link.caller.name)'s \(url.name) ← \(Redact.url(url.value.text)), the URL for \(link.mode?.rawValue ?? "this") mode.")
-            }
-            change.summary = summary.isEmpty ? nil : summary.joined(separator: "\n  ")
-            change.files = session.fileChanges(plans)
-            allPlans += plans
-            changes.append(change)
-        }
-        let report = ChangeReport(command: "fix", applied: false, links: changes, interrupted: session.interrupted)
-        return try session.apply(report, allPlans, sideFiles: sideFiles) {
+        let work = try session.links.map { try plan($0, session) }
+        let report = ChangeReport(command: "fix", applied: false, links: work.map(\.change), interrupted: session.interrupted)
+        return try session.apply(report, work.flatMap(\.plans), sideFiles: work.flatMap(\.sideFiles)) {
             var verified: [String: [String]] = [:]
-            for (link, role, value) in verifications {
-                verified[link.name, default: []] += [try session.verifyLink(link, role: role, value: value), try session.verifyMatch(link)]
-            }
-            for link in urlChecks {
-                verified[link.name, default: []].append(try session.verifyURL(link))
+            for w in work where !w.plans.isEmpty {
+                let name = w.link.name
+                if let (role, value) = w.keyWritten {
+                    verified[name, default: []] += [try session.verifyLink(w.link, role: role, value: value), try session.verifyMatch(w.link)]
+                }
+                if w.urlWritten { verified[name, default: []].append(try session.verifyURL(w.link)) }
             }
             return verified
         }
+    }
+
+    /// One link's part of the run: what the report says, and what is written.
+    struct LinkWork {
+        var link: LinkSpec
+        var change: ChangeReport.LinkChange
+        var plans: [FileChangePlan] = []
+        var sideFiles: [SideFile] = []
+        /// The side whose files receive the key, and the key, for the re-read after writing.
+        var keyWritten: (Role, SecretValue)?
+        var urlWritten = false
+    }
+
+    static func plan(_ link: LinkSpec, _ session: ChangeSession) throws -> LinkWork {
+        let options = session.options
+        let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
+        var work = LinkWork(link: link, change: try decide(link, readings, session))
+        guard work.change.verdict == .planned, let value = readings.reading(options.from).value else { return work }
+        let target = link.side(options.from == .service ? .caller : .service)
+        let keyProblems = !work.change.problems.isEmpty
+        var targets: [KeyTarget] = []
+        if let files = try KeyWritePlanner.targets(side: target, reading: readings.reading(target.role), value: value, resolver: session.resolver) {
+            targets += files
+            work.keyWritten = (target.role, value)
+        } else if keyProblems {
+            let valueFile = valueFilePath(link, target, session)
+            if options.apply, let valueFile {
+                work.sideFiles.append(SideFile(path: valueFile, display: session.display(valueFile), bytes: ManualKeySteps.jsonString(value)))
+            }
+            work.change.manual = ManualKeySteps.steps(for: target, valueFile: options.apply ? valueFile : nil, resolver: session.resolver,
+                                                      workingDirectory: options.workingDirectory)
+        }
+        if let (problem, urlTargets) = try urlRepair(link, readings, session) {
+            work.change.problems.append(problem)
+            targets += urlTargets
+            work.urlWritten = true
+        }
+        work.plans = try KeyWritePlanner.plan(targets)
+        if work.change.problems.isEmpty {
+            if work.plans.isEmpty {
+                work.change.verdict = .nothingToDo
+            } else {
+                let files = work.plans.map(\.write.display)
+                work.change.problems.append(ChangeReport.Problem(cause: nil, message: "Both sides deliver the same key, but " + files.joined(separator: ", ")
+                    + " also hold\(files.count == 1 ? "s" : "") \(target.key.variableName) with another value, at a lower priority: a stale copy that comes back when the winning file changes, and that the other run mode may read"))
+            }
+        } else if keyProblems, work.plans.isEmpty, work.change.manual.isEmpty {
+            work.change.verdict = .blocked
+            work.change.blockers.append("Every file \(target.name) reads already holds this key, yet \(target.name) delivers another: its value comes from somewhere else than these files")
+        }
+        var summary: [String] = []
+        let from = link.side(options.from)
+        let source = "\(from.name)'s \(from.key.variableName) (\(value.fingerprint), \(value.length) characters, from \(readings.reading(options.from).whereLabel))"
+        if !work.change.manual.isEmpty {
+            summary.append("\(target.name)'s \(target.key.variableName) must become \(source): by hand, as below.")
+        } else if work.plans.contains(where: { $0.edit.changes.contains { $0.isSecret } }) {
+            summary.append("\(target.name)'s \(target.key.variableName) ← \(source), in every file \(target.name) reads in this mode.")
+        }
+        if let url = targets.first(where: { !$0.assignment.isSecret })?.assignment {
+            summary.append("\(link.caller.name)'s \(url.name) ← \(Redact.url(url.value.text)), the URL for \(link.mode?.rawValue ?? "this") mode.")
+        }
+        work.change.summary = summary.isEmpty ? nil : summary.joined(separator: "\n  ")
+        work.change.files = session.fileChanges(work.plans)
+        return work
     }
 
     /// What is wrong with `link`, and whether writing the source side's key fixes it.
