@@ -32,7 +32,7 @@ extension Hubdoctor {
         @Option(name: .long, help: "Seconds per probe.")
         var timeout: Double = 5
 
-        @Option(name: .long, help: "Extra runbooks (repeatable); an id that exists overrides the built-in one.")
+        @Option(name: .long, help: "Extra runbooks, a directory or a file (repeatable); an id that exists overrides the built-in one. Also read: HUBDOCTOR_RUNBOOKS (colon-separated).")
         var runbooks: [String] = []
 
         @Option(name: .customLong("caller-pid"), help: "The caller's running process: its environment is compared with its files.")

@@ -121,10 +121,18 @@ public enum Doctor {
             for i in perLink.indices { perLink[i] += live[i] ?? [] }
         }
         var findings = perLink.flatMap { $0 }
+        let (catalog, problems) = RunbookCatalog.load(extraDirs: options.runbookDirs, environment: options.environment)
+        findings += problems.map(\.finding)
         if let path = options.configPath {
             findings = Suppression.apply(try Suppression.load(path: path), to: findings)
         }
         findings = select(findings, only: options.only, skip: options.skip)
+        if let path = options.configPath {
+            // Steps that re-run hubdoctor must name the same config.
+            let config = URL(fileURLWithPath: path).standardizedFileURL.path
+            for i in findings.indices where !findings[i].facts.isEmpty { findings[i].facts["config"] = config }
+        }
+        findings = Runbooks.remediate(findings, catalog: catalog)
         return Report(command: "check", findings: findings, links: contexts, failOn: options.failOn)
     }
 
@@ -156,8 +164,10 @@ public enum Doctor {
         }
         let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). How the services really run decides which one is live (pass --mode to choose)."
         let cause = their.status == .pass ? mine.cause : their.cause
+        // The runbook steps are filled from these facts: they must come from the mode the cause was found in.
+        let facts = their.status == .pass ? mine.facts : otherReadings.facts
         return [Finding(check: "mode.compare", status: .warn, cause: cause, title: "Native and Docker modes read the keys differently",
-                        message: message, evidence: their.evidence, link: link.name, facts: otherReadings.facts)]
+                        message: message, evidence: their.evidence, link: link.name, facts: facts)]
     }
 
     private static func readings(for findings: [Finding], _ link: String) -> String {

@@ -30,9 +30,11 @@ public struct SideSpec: Sendable {
     public var processVar: String?
     /// The command that restarts this side in the link's mode.
     public var restart: String?
+    /// Its Docker Compose service name, when it runs under Compose (for `logs`/`exec` steps).
+    public var composeService: String?
 
     public init(role: Role, name: String, key: KeySource, readers: [Dialect] = [], process: Int32? = nil,
-                processVar: String? = nil, restart: String? = nil) {
+                processVar: String? = nil, restart: String? = nil, composeService: String? = nil) {
         self.role = role
         self.processVar = processVar
         self.name = name
@@ -40,6 +42,7 @@ public struct SideSpec: Sendable {
         self.readers = readers
         self.process = process
         self.restart = restart
+        self.composeService = composeService
     }
 }
 
