@@ -19,7 +19,7 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
 
     static let hubKey = "hk_5Jx9Qm2Rv8Tz4Wn7Lp3Yb6Ck"
     static func core(_ layout: String, _ old: String, _ new: String, file: String = "hivecfm-core/.env") -> DriftCase {
-        DriftCase(layout: layout, edits: [Edit(file: file, old: old, new: new)], keys: Repo.fixtureKeys + ["hk_5Jx9Qm2Rv8z4Wn7Lp3Yb6Ck"])
+        DriftCase(layout: layout, edits: [Edit(file: file, old: old, new: new)], keys: Repo.fixtureKeys + ["hk_5Jx9Qm2Rv8z4Wn7Lp3Yb6Ck", "hk_Wm5Qb8Tr2Xz6Nc9Kd3Jv7Ls4"])
     }
 
     static let all: [DriftCase] = [
@@ -33,6 +33,10 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
         core("dialect", "=hk_5Jx9Qm2Rv8$Tz4Wn7Lp3Yb6Ck\n", "=hk_5Jx9Qm2Rv8z4Wn7Lp3Yb6Ck\n"),
         core("url-docker-localhost", "URL=http://localhost:8090", "URL=http://hivecfm-hub-api:8080"),
         core("url-native-docker-host", "URL=http://hivecfm-hub-api:8080", "URL=http://localhost:8090"),
+        core("docker-drift", "=hk_Vq3Ws8Nd2Kp7Hx4Tb9Mz6Rf\n", "=\(hubKey)\n"),
+        core("docker-caller-empty", "HIVECFM_HUB_API_KEY=\n", "HIVECFM_HUB_API_KEY=\(hubKey)\n"),
+        // The Hub's own key keeps a space inside its quotes: the key is what is left without it.
+        core("service-key-whitespace", "Ls4 \"", "Ls4\"", file: "hivecfm-hub/.env"),
         DriftCase(layout: "drift-env-local-stale-env", edits: [
             Edit(file: "hivecfm-core/.env.local", old: "=hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr\n", new: "=hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd\n"),
             Edit(file: "hivecfm-core/.env", old: "\"hk_3Fs8Kp1Vn6Yq2Tx9Mb4Wg7Hr\"", new: "\"hk_7Qe2Lm9Xv4Rt8Wz3Np6Jc1Bd\""),

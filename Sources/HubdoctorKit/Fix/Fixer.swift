@@ -15,9 +15,8 @@ public enum Fixer {
             var verified: [String: [String]] = [:]
             for w in work where !w.plans.isEmpty {
                 let name = w.link.name
-                if let (role, value) = w.keyWritten {
-                    verified[name, default: []] += [try session.verifyLink(w.link, role: role, value: value), try session.verifyMatch(w.link)]
-                }
+                for (role, value) in w.keyWritten { verified[name, default: []].append(try session.verifyLink(w.link, role: role, value: value)) }
+                if !w.keyWritten.isEmpty { verified[name, default: []].append(try session.verifyMatch(w.link)) }
                 if w.urlWritten { verified[name, default: []].append(try session.verifyURL(w.link)) }
             }
             return verified
@@ -30,22 +29,33 @@ public enum Fixer {
         var change: ChangeReport.LinkChange
         var plans: [FileChangePlan] = []
         var sideFiles: [SideFile] = []
-        /// The side whose files receive the key, and the key, for the re-read after writing.
-        var keyWritten: (Role, SecretValue)?
+        /// The sides whose files receive the key, and the key, for the re-read after writing.
+        var keyWritten: [(Role, SecretValue)] = []
         var urlWritten = false
     }
 
     static func plan(_ link: LinkSpec, _ session: ChangeSession) throws -> LinkWork {
         let options = session.options
         let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
-        var work = LinkWork(link: link, change: try decide(link, readings, session))
-        guard work.change.verdict == .planned, let value = readings.reading(options.from).value else { return work }
+        let decision = try decide(link, readings, session)
+        var work = LinkWork(link: link, change: decision.change)
+        guard work.change.verdict == .planned, let value = decision.value else { return work }
         let target = link.side(options.from == .service ? .caller : .service)
         let keyProblems = !work.change.problems.isEmpty
         var targets: [KeyTarget] = []
+        if decision.rewriteSource {
+            let source = link.side(options.from)
+            guard let files = try KeyWritePlanner.targets(side: source, reading: readings.reading(source.role), value: value, resolver: session.resolver) else {
+                work.change.verdict = .blocked
+                work.change.blockers.append("\(source.name)'s key must lose its stray characters where it is kept, which hubdoctor does not write: correct it there, then run \(session.commandLine("fix")) again")
+                return work
+            }
+            targets += files
+            work.keyWritten.append((source.role, value))
+        }
         if let files = try KeyWritePlanner.targets(side: target, reading: readings.reading(target.role), value: value, resolver: session.resolver) {
             targets += files
-            work.keyWritten = (target.role, value)
+            work.keyWritten.append((target.role, value))
         } else if keyProblems {
             let valueFile = valueFilePath(link, target, session)
             if options.apply, let valueFile {
@@ -74,7 +84,8 @@ public enum Fixer {
         }
         var summary: [String] = []
         let from = link.side(options.from)
-        let source = "\(from.name)'s \(from.key.variableName) (\(value.fingerprint), \(value.length) characters, from \(readings.reading(options.from).whereLabel))"
+        let cleaned = decision.rewriteSource ? " without its stray characters (on both sides)" : ""
+        let source = "\(from.name)'s \(from.key.variableName)\(cleaned) (\(value.fingerprint), \(value.length) characters, from \(readings.reading(options.from).whereLabel))"
         if !work.change.manual.isEmpty {
             summary.append("\(target.name)'s \(target.key.variableName) must become \(source): by hand, as below.")
         } else if work.plans.contains(where: { $0.edit.changes.contains { $0.isSecret } }) {
@@ -88,30 +99,43 @@ public enum Fixer {
         return work
     }
 
-    /// What is wrong with `link`, and whether writing the source side's key fixes it.
-    static func decide(_ link: LinkSpec, _ readings: LinkReadings, _ session: ChangeSession) throws -> ChangeReport.LinkChange {
+    /// What is wrong with `link`, and the key to write: the source side's, or that key without
+    /// the stray whitespace or quotes its reader keeps (then the source side is rewritten too).
+    struct Decision {
+        var change: ChangeReport.LinkChange
+        var value: SecretValue?
+        var rewriteSource = false
+    }
+
+    static func decide(_ link: LinkSpec, _ readings: LinkReadings, _ session: ChangeSession) throws -> Decision {
         let from = session.options.from
         let to: Role = from == .service ? .caller : .service
-        let source = from == .service ? link.service : link.caller
-        let target = from == .service ? link.caller : link.service
-        let targetReading = to == .caller ? readings.caller : readings.service
+        let source = link.side(from), target = link.side(to)
+        let targetReading = readings.reading(to)
         let findings = KeyChecks.evaluate(readings)
         func bad(_ check: String) -> Finding? { findings.first { $0.check == check && ($0.status == .fail || $0.status == .warn) } }
 
-        var change = ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned, problems: [],
-                                             blockers: [], summary: nil, files: [], manual: [], verified: [], restart: session.restart(link), next: [])
+        var decision = Decision(change: ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned,
+                                                                problems: [], blockers: [], summary: nil, files: [], manual: [], verified: [],
+                                                                restart: session.restart(link), next: []),
+                                value: readings.reading(from).value)
         for check in ["keys.\(to.rawValue).present", "keys.\(to.rawValue).format", "keys.match"] {
-            if let f = bad(check), let cause = f.cause, repairable.contains(cause) { change.problems.append(.init(cause: cause, message: f.message)) }
+            if let f = bad(check), let cause = f.cause, repairable.contains(cause) { decision.change.problems.append(.init(cause: cause, message: f.message)) }
         }
         if let f = bad("source.\(to.rawValue)") {
             if !targetReading.problems.isEmpty, targetReading.problems.allSatisfy(isMissingFile) {
-                change.problems.append(.init(cause: f.cause, message: f.message))
+                decision.change.problems.append(.init(cause: f.cause, message: f.message))
             } else {
-                change.blockers.append("\(target.name)'s key source cannot be read, so hubdoctor will not rewrite it:\n" + f.message)
+                decision.change.blockers.append("\(target.name)'s key source cannot be read, so hubdoctor will not rewrite it:\n" + f.message)
             }
         }
-        let sourceProblem = bad("source.\(from.rawValue)") ?? bad("keys.\(from.rawValue).present") ?? bad("keys.\(from.rawValue).format")
-        if let f = sourceProblem {
+        let format = bad("keys.\(from.rawValue).format")
+        if let f = format, [.keyWhitespace, .keyQuoted].contains(f.cause), let value = decision.value, let clean = cleaned(value) {
+            // The runbook's repair: the key is what is left without the stray characters.
+            decision.change.problems.insert(.init(cause: f.cause, message: f.message), at: 0)
+            decision.value = clean
+            decision.rewriteSource = true
+        } else if let f = bad("source.\(from.rawValue)") ?? bad("keys.\(from.rawValue).present") ?? format {
             var text = "\(source.name)'s \(source.key.variableName) cannot be the key to copy [\(f.cause?.rawValue ?? f.status.rawValue)]:\n" + f.message
             let otherFine = bad("source.\(to.rawValue)") == nil && bad("keys.\(to.rawValue).present") == nil && bad("keys.\(to.rawValue).format") == nil
             if otherFine {
@@ -119,13 +143,20 @@ public enum Fixer {
             } else {
                 text += "\nNeither side holds a usable key: give both a new one with \(session.commandLine("rotate"))."
             }
-            change.blockers.append(text)
+            decision.change.blockers.append(text)
         }
-        if !change.blockers.isEmpty {
-            change.verdict = .blocked
-            return change
-        }
-        return change
+        if !decision.change.blockers.isEmpty { decision.change.verdict = .blocked }
+        return decision
+    }
+
+    /// `value` without whitespace, a BOM, CR or LF at its ends and without one layer of matching
+    /// quotes, when that leaves a key that passes every format check; otherwise nil.
+    static func cleaned(_ value: SecretValue) -> SecretValue? {
+        let clean = SecretValue(DotenvJSParser.jsTrim(KeyAnalysis.unquote(DotenvJSParser.jsTrim(value.text))))
+        guard !clean.isEmpty, clean != value, KeyAnalysis.placeholderReason(clean) == nil, KeyAnalysis.edgeWhitespace(clean) == nil,
+              KeyAnalysis.quoteReason(clean) == nil else { return nil }
+        SecretRegistry.shared.register(clean)
+        return clean
     }
 
     /// The runbook's other line: the caller's service URL for the mode (`url-mode-mismatch`), as
