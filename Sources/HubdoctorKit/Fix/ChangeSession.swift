@@ -128,30 +128,31 @@ final class ChangeSession {
         }
     }
 
-    /// Re-reads `link` after writing: the side must now deliver `value`, and the keys must match.
-    func verifyLink(_ link: LinkSpec, role: Role, value: SecretValue) throws -> String {
+    /// Re-reads `link` once after writing, as `check` reads it: each written side must deliver its
+    /// value, the keys must match when a key was written, and the URL must fit the mode when it was
+    /// written. Returns what was confirmed, in words.
+    func verify(_ link: LinkSpec, keys: [(Role, SecretValue)], url: Bool) throws -> [String] {
         let readings = Doctor.read(link, options: checkOptions, resolver: resolver)
-        let side = role == .caller ? link.caller : link.service
-        let reading = role == .caller ? readings.caller : readings.service
-        guard reading.value == value else {
-            throw HubdoctorError(.io, "\(side.name) still reads another \(side.key.variableName) (\(reading.value?.fingerprint ?? "none")) from \(reading.whereLabel)")
+        var confirmed: [String] = []
+        for (role, value) in keys {
+            let side = link.side(role), reading = readings.reading(role)
+            guard reading.value == value else {
+                throw HubdoctorError(.io, "\(side.name) still reads another \(side.key.variableName) (\(reading.value?.fingerprint ?? "none")) from \(reading.whereLabel)")
+            }
+            confirmed.append("\(side.name) now reads \(side.key.variableName) from \(reading.whereLabel): \(value.length) characters, \(value.fingerprint)")
         }
-        return "\(side.name) now reads \(side.key.variableName) from \(reading.whereLabel): \(value.length) characters, \(value.fingerprint)"
-    }
-
-    func verifyURL(_ link: LinkSpec) throws -> String {
-        let readings = Doctor.read(link, options: checkOptions, resolver: resolver)
-        guard let finding = URLChecks.evaluate(readings).first(where: { $0.check == "url.mode" }), finding.status == .pass else {
-            throw HubdoctorError(.io, "\(link.caller.name)'s service URL still does not fit the mode after writing")
+        if !keys.isEmpty {
+            guard let match = KeyChecks.evaluate(readings).first(where: { $0.check == "keys.match" }), match.status == .pass else {
+                throw HubdoctorError(.io, "the keys of \(link.name) still do not match after writing")
+            }
+            confirmed.append(match.message)
         }
-        return finding.message
-    }
-
-    func verifyMatch(_ link: LinkSpec) throws -> String {
-        let readings = Doctor.read(link, options: checkOptions, resolver: resolver)
-        guard let match = KeyChecks.evaluate(readings).first(where: { $0.check == "keys.match" }), match.status == .pass else {
-            throw HubdoctorError(.io, "the keys of \(link.name) still do not match after writing")
+        if url {
+            guard let finding = URLChecks.evaluate(readings).first(where: { $0.check == "url.mode" }), finding.status == .pass else {
+                throw HubdoctorError(.io, "\(link.caller.name)'s service URL still does not fit the mode after writing")
+            }
+            confirmed.append(finding.message)
         }
-        return match.message
+        return confirmed
     }
 }

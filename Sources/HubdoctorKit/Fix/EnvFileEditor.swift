@@ -87,7 +87,8 @@ public struct EnvFileEditor: Sendable {
         // A value that is already spelled as it would be written is not a change.
         chosen.removeAll { !$0.appended && Array(bytes[$0.range]) == $0.replacement }
         let edited = Self.applying(chosen, to: bytes)
-        if let why = mismatch(edited, expecting: assignments, docs: docs) {
+        // One assignment was already read back exactly like this while its spelling was chosen.
+        if assignments.count > 1, let why = mismatch(edited, expecting: assignments, docs: docs) {
             throw HubdoctorError(.internal, "the edited file would not read as intended (\(why)); nothing was written", location: display)
         }
         return EnvFileEdit(original: bytes, edited: edited, changes: chosen, notes: notes)

@@ -14,10 +14,7 @@ public enum Fixer {
         return try session.apply(report, work.flatMap(\.plans), sideFiles: work.flatMap(\.sideFiles)) {
             var verified: [String: [String]] = [:]
             for w in work where !w.plans.isEmpty {
-                let name = w.link.name
-                for (role, value) in w.keyWritten { verified[name, default: []].append(try session.verifyLink(w.link, role: role, value: value)) }
-                if !w.keyWritten.isEmpty { verified[name, default: []].append(try session.verifyMatch(w.link)) }
-                if w.urlWritten { verified[name, default: []].append(try session.verifyURL(w.link)) }
+                verified[w.link.name] = try session.verify(w.link, keys: w.keyWritten, url: w.urlWritten)
             }
             return verified
         }

@@ -76,8 +76,7 @@ public enum Rotator {
             var verified: [String: [String]] = [:]
             for link in checks {
                 let key = keys[link.name]!
-                verified[link.name] = [try session.verifyLink(link, role: .service, value: key), try session.verifyLink(link, role: .caller, value: key),
-                                       try session.verifyMatch(link)]
+                verified[link.name] = try session.verify(link, keys: [(.service, key), (.caller, key)], url: false)
             }
             return verified
         }
