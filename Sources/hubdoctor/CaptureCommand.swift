@@ -25,11 +25,9 @@ extension Hubdoctor {
         @Option(name: .customLong("expect-key-env"), help: "The variable of hubdoctor's environment that holds the expected key.")
         var expectKeyEnv: String?
 
-        @Option(name: .long, help: "Where the layout lives, for the service key of the built-in profile.")
-        var root: String = "."
-
-        @Option(name: .long, help: "A hubdoctor.yaml; the service key of its first link is expected.")
-        var config: String?
+        /// Without --expect-key-env, the service key of the first link (the Hub's API_KEY under the
+        /// built-in profile) is expected, read in --mode.
+        @OptionGroup var layout: LayoutOptions
 
         @Option(name: .long, help: "text or json.")
         var format: OutputFormat = .text
@@ -52,8 +50,9 @@ extension Hubdoctor {
             options.count = count
             options.timeout = timeout
             options.expectKeyEnv = expectKeyEnv
-            options.root = root
-            options.configPath = config
+            options.root = layout.root
+            options.configPath = layout.config
+            options.mode = layout.mode
             options.runbookDirs = runbookOptions.runbooks
             let quiet = self.quiet
             let session = try await CaptureSession.start(options) { request in

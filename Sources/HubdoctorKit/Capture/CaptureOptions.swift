@@ -13,6 +13,8 @@ public struct CaptureOptions: Sendable {
     /// ...or else from the service side of the first link of `--config`, or of the built-in profile under `root`.
     public var root = "."
     public var configPath: String?
+    /// How the built-in profile reads the service's key file (godotenv natively, compose in Docker).
+    public var mode: ModeChoice = .auto
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     public var limits = ListenerLimits(maxHeaderBytes: 16 * 1024, maxBodyBytes: 1024 * 1024, idleTimeout: 10, maxConnections: 1024)
     /// Requests listed one by one in the report; later ones are counted by verdict, so that a

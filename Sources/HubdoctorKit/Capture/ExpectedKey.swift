@@ -31,6 +31,7 @@ public struct ExpectedKey: Sendable {
             var check = CheckOptions()
             check.root = options.root
             check.configPath = options.configPath
+            check.mode = options.mode
             check.environment = options.environment
             let resolver = SourceResolver(root: options.root, environment: options.environment)
             guard let link = try Doctor.links(check, resolver: resolver).first else {
