@@ -80,17 +80,23 @@ public enum EnvInspector {
 
     /// Variables (in file order) that the four readers do not deliver identically.
     static func disagreements(_ docs: [Dialect: EnvDocument]) -> [EnvDisagreement] {
-        var names: [(String, Int)] = []
+        // Index every reader's delivered values once: files can hold tens of thousands of lines.
+        var firstLine: [String: Int] = [:]
+        var delivered: [Dialect: [String: SecretValue]] = [:]
         for d in Dialect.allCases {
-            for v in docs[d]!.variables where !names.contains(where: { $0.0 == v.name }) { names.append((v.name, v.line)) }
+            var values: [String: SecretValue] = [:]
+            for v in docs[d]!.variables {
+                values[v.name] = v.value
+                if firstLine[v.name].map({ v.line < $0 }) ?? true { firstLine[v.name] = v.line }
+            }
+            delivered[d] = values
         }
-        names.sort { $0.1 < $1.1 }
+        let names = firstLine.keys.sorted { (firstLine[$0]!, $0) < (firstLine[$1]!, $1) }
         var out: [EnvDisagreement] = []
-        for (name, line) in names {
+        for name in names {
             let readings = Dialect.allCases.map { d -> EnvDisagreement.Reading in
-                let doc = docs[d]!
-                if let e = doc.error { return .init(dialect: d.rawValue, present: false, error: e.description) }
-                guard let v = doc.value(of: name)?.value else { return .init(dialect: d.rawValue, present: false) }
+                if let e = docs[d]!.error { return .init(dialect: d.rawValue, present: false, error: e.description) }
+                guard let v = delivered[d]![name] else { return .init(dialect: d.rawValue, present: false) }
                 return .init(dialect: d.rawValue, present: true, length: v.length, fingerprint: v.fingerprint)
             }
             let distinct = Set(readings.map { "\($0.present)|\($0.fingerprint ?? "")|\($0.error != nil)" })
@@ -100,7 +106,7 @@ public enum EnvInspector {
                 if !r.present { return "\(r.dialect) does not see it" }
                 return "\(r.dialect) reads \(r.length ?? 0) chars (\(r.fingerprint ?? ""))"
             }.joined(separator: "; ")
-            out.append(EnvDisagreement(name: name, line: line, readings: readings, summary: summary))
+            out.append(EnvDisagreement(name: name, line: firstLine[name]!, readings: readings, summary: summary))
         }
         return out
     }
