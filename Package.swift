@@ -41,7 +41,8 @@ let package = Package(
         ),
         .testTarget(
             name: "HubdoctorKitTests",
-            dependencies: ["HubdoctorKit"]
+            // The executable is a dependency so that `swift test` builds it for the end-to-end tests.
+            dependencies: ["HubdoctorKit", "hubdoctor"]
         ),
     ],
     swiftLanguageModes: [.v5]

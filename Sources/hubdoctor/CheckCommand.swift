@@ -81,17 +81,20 @@ extension Hubdoctor {
             options.skip = skip
             options.noNegative = noNegative
             options.probePaths = probePaths
+            options.progress = { Output.error("hubdoctor: " + $0) }
             let report = try await Doctor.check(options)
-            Output.write(render(report, format: format, verbose: verbose))
+            Output.write(render(report, format: format, verbose: verbose, failOn: failOn, root: options.root))
             throw ExitCode(report.exitCode)
         }
     }
 }
 
-func render(_ report: Report, format: OutputFormat, verbose: Bool = false) -> String {
+/// Every command that produces a `Report` renders it here, so the four formats behave alike.
+func render(_ report: Report, format: OutputFormat, verbose: Bool = false, failOn: FailThreshold = .error, root: String = ".") -> String {
     switch format {
     case .text: return TextReporter(style: .forStandardOutput(), verbose: verbose).render(report)
     case .json: return JSONReporter.render(report)
-    case .junit, .github: return JSONReporter.render(report)
+    case .junit: return JUnitReporter(failOn: failOn).render(report)
+    case .github: return GitHubReporter(root: root).render(report)
     }
 }

@@ -30,14 +30,14 @@ import Testing
         Mode(faults: [.slow], check: "probe.key", cause: nil, arguments: ["--timeout", "2"]),
     ]
 
-    func check(_ url: String, root: String = CheckProbeEndToEndTests.healthy, _ extra: [String] = []) async throws -> BuiltBinary.Run {
-        try await BuiltBinary.run(["check", "--root", root, "--hub-url", url, "--format", "json"] + extra)
+    func check(_ url: String, root: String = CheckProbeEndToEndTests.healthy, _ extra: [String] = []) async throws -> Binary.Result {
+        try await Binary.runAsync(["check", "--root", root, "--hub-url", url, "--format", "json"] + extra)
     }
 
-    func expectNoKey(_ run: BuiltBinary.Run, _ keys: [SecretValue], sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectNoKey(_ run: Binary.Result, _ keys: [SecretValue], sourceLocation: SourceLocation = #_sourceLocation) {
         for key in keys {
-            #expect(!run.output.contains(key.text), "the key leaked", sourceLocation: sourceLocation)
-            #expect(!run.output.contains(String(key.text.dropFirst(3).prefix(12))), "part of the key leaked", sourceLocation: sourceLocation)
+            #expect(!run.all.contains(key.text), "the key leaked", sourceLocation: sourceLocation)
+            #expect(!run.all.contains(String(key.text.dropFirst(3).prefix(12))), "part of the key leaked", sourceLocation: sourceLocation)
         }
     }
 
@@ -50,11 +50,11 @@ import Testing
         defer { Task { await hub.stop() } }
         let run = try await check(hub.baseURL, mode.arguments)
         #expect(run.json?["schema"] as? String == "hubdoctor/report@1")
-        #expect(run.cause(mode.check) == mode.cause, "\(run.finding(mode.check) ?? [:])")
+        #expect(run.cause(mode.check) == mode.cause, "\(run.findings.filter { $0["status"] as? String == "fail" }.map { $0["message"] ?? "" })")
         if mode.cause == nil {
-            #expect(run.code == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
+            #expect(run.status == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
         } else {
-            #expect(run.code == 1)
+            #expect(run.status == 1)
         }
         let entries = hub.entries
         #expect(entries.filter { $0.auth == .rawOther }.count <= 1)
@@ -68,11 +68,11 @@ import Testing
         let hub = try await SandboxHub.start(SandboxOptions(key: SecretValue("hk_Restarted0Never1Reloaded2x")))
         defer { Task { await hub.stop() } }
         let run = try await check(hub.baseURL)
-        #expect(run.code == 1)
-        #expect(run.status("keys.match") == "pass")
+        #expect(run.status == 1)
+        #expect(run.statusOf("keys.match") == "pass")
         #expect(run.cause("probe.key") == "key-rejected")
         #expect(run.causes == ["key-rejected"])
-        let text = try await BuiltBinary.run(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
+        let text = try await Binary.runAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
         #expect(text.stdout.contains("both files hold the same key, but the running Hub refuses it"))
         expectNoKey(run, [Self.fixtureKey])
         expectNoKey(text, [Self.fixtureKey])
@@ -82,11 +82,13 @@ import Testing
         let hub = try await SandboxHub.start(SandboxOptions(key: Self.fixtureKey))
         let url = hub.baseURL
         await hub.stop()
+        let started = Date()
         let run = try await check(url)
+        let seconds = Date().timeIntervalSince(started)
         #expect(run.cause("probe.reach") == "hub-unreachable")
         #expect((run.finding("probe.reach")?["message"] as? String)?.contains("connection refused") == true)
-        #expect(run.status("probe.key") == "skip")
-        #expect(run.seconds < 2, "took \(run.seconds) s")
+        #expect(run.statusOf("probe.key") == "skip")
+        #expect(seconds < 2, "took \(seconds) s")
     }
 
     @Test func aComposeHostNameInNativeModeIsAModeMismatchWithTheDNSReason() async throws {
@@ -98,7 +100,7 @@ import Testing
         try "API_KEY=\(Self.fixtureKey.text)\n".write(to: root.appendingPathComponent("hivecfm-hub/.env"), atomically: true, encoding: .utf8)
         try "HIVECFM_HUB_URL=http://hivecfm-hub-api:8080\nHIVECFM_HUB_API_KEY=\(Self.fixtureKey.text)\n"
             .write(to: root.appendingPathComponent("hivecfm-core/.env"), atomically: true, encoding: .utf8)
-        let run = try await BuiltBinary.run(["check", "--root", root.path, "--mode", "native", "--format", "json", "--timeout", "3"])
+        let run = try await Binary.runAsync(["check", "--root", root.path, "--mode", "native", "--format", "json", "--timeout", "3"])
         #expect(run.cause("url.mode") == "url-mode-mismatch")
         #expect(run.cause("probe.reach") == "hub-unreachable")
         let message = run.finding("probe.reach")?["message"] as? String ?? ""
@@ -118,12 +120,12 @@ import Testing
     }
 
     @Test func theDemoDiagnosesDriftWithoutSetUpAndPrintsNoKey() async throws {
-        let run = try await BuiltBinary.run(["demo"])
-        #expect(run.code == 1)
+        let run = try await Binary.runAsync(["demo"])
+        #expect(run.status == 1)
         #expect(run.stdout.contains("[key-drift]"))
         #expect(run.stdout.contains("live confirmation of the drift"))
         #expect(run.stdout.contains("so change Core's side to that key"))
-        #expect(run.output.range(of: #"hk_[A-Za-z0-9]{32}"#, options: .regularExpression) == nil)
+        #expect(run.all.range(of: #"hk_[A-Za-z0-9]{32}"#, options: .regularExpression) == nil)
         let folder = run.stdout.range(of: #"/[^ ]*hubdoctor-demo-[A-Za-z0-9]+"#, options: .regularExpression).map { String(run.stdout[$0]) }
         #expect(folder != nil)
         #expect(!FileManager.default.fileExists(atPath: folder ?? "/"), "the demo left its folder behind")

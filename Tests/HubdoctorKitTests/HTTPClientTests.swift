@@ -76,10 +76,12 @@ import Testing
         defer { Task { await listener.stop(grace: 0) } }
         let started = Date()
         let f = await failure(HTTPClientRequest(url: listener.baseURL + "/v1/webhooks", connectTimeout: 1, timeout: 0.5))
-        let elapsed = Date().timeIntervalSince(started)
         #expect(f?.kind == .answerTimeout)
         #expect(f?.reason.contains("sent no answer within 0.5 s") == true)
-        #expect(elapsed < 1.5)
+        // libcurl's own clock: exact even when a busy test run delays this task's wake-up.
+        let total = f?.timings.totalMs ?? 0
+        #expect(total >= 450 && total < 700, "libcurl gave up after \(total) ms")
+        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     @Test func aServerThatClosesWithoutAnsweringOrMidBodyIsNamedSo() async throws {
@@ -129,7 +131,7 @@ import Testing
         task.cancel()
         let result = await task.result
         #expect((try? result.get()) == nil)
-        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(Date().timeIntervalSince(started) < 10, "cancelled, not left to its 30 s timeout")
     }
 
     @Test func twentyRequestsToASlowServerRunAtOnce() async throws {
@@ -146,6 +148,6 @@ import Testing
             return await group.reduce(into: [Int]()) { $0.append($1) }
         }
         #expect(statuses == Array(repeating: 200, count: 20))
-        #expect(Date().timeIntervalSince(started) < 0.9)
+        #expect(Date().timeIntervalSince(started) < 4, "one after another would take 6 s")
     }
 }

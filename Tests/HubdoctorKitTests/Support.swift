@@ -4,4 +4,74 @@ import Foundation
 enum Repo {
     static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    /// The keys used in the fixture layouts: no output may ever contain one.
+    static let fixtureKeys = ["hk_5Jx9Qm2Rv8Tz4Wn7Lp3Yb6Ck", "hk_Vq3Ws8Nd2Kp7Hx4Tb9Mz6Rf", "hk_5Jx9Qm2Rv8$Tz4Wn7Lp3Yb6Ck", "5Jx9Qm2Rv8Tz4Wn7"]
+
+    static func layout(_ name: String) -> String { path("fixtures/layouts/\(name)") }
+}
+
+/// The built `hubdoctor` binary, run as a user would.
+enum Binary {
+    static let url: URL = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().deletingLastPathComponent(),
+            Repo.root.appendingPathComponent(".build/debug"),
+        ]
+        for dir in candidates {
+            let u = dir.appendingPathComponent("hubdoctor")
+            if FileManager.default.isExecutableFile(atPath: u.path) { return u }
+        }
+        return Repo.root.appendingPathComponent(".build/debug/hubdoctor")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var all: String { stdout + stderr }
+    }
+
+    /// Runs the binary with a timeout (a hung run fails the test instead of hanging CI).
+    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+                    currentDirectory: String? = nil, executable: URL? = nil, timeout: TimeInterval = 60) throws -> Result {
+        let p = Process()
+        p.executableURL = executable ?? url
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        if let currentDirectory { p.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        // Drain both pipes concurrently so a large output cannot block the child. Plain threads,
+        // not DispatchQueue.global(): on Linux that pool also runs Swift concurrency's tasks, and
+        // two blocked readers per run starve an in-process server (the sandbox Hub) under test.
+        final class Sink: @unchecked Sendable { var data = Data() }
+        let outData = Sink(), errData = Sink()
+        let group = DispatchGroup()
+        group.enter()
+        Thread { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
+        group.enter()
+        Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning, Date() < deadline { usleep(10_000) }
+        if p.isRunning { p.terminate(); p.waitUntilExit() }
+        group.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self), stderr: String(decoding: errData.data, as: UTF8.self))
+    }
+
+    static func json(_ arguments: [String], environment: [String: String] = [:]) throws -> (Result, [String: Any]) {
+        let r = try run(arguments, environment: environment)
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+        return (r, obj)
+    }
 }

@@ -20,6 +20,8 @@ public struct CheckOptions: Sendable {
     public var probePaths: [String] = []
     /// hubdoctor's own environment (for `{environment: NAME}` sources and `HUBDOCTOR_RUNBOOKS`).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Where progress lines go (stderr in the CLI); never part of the report.
+    public var progress: (@Sendable (String) -> Void)?
 
     public init() {}
 }

@@ -41,7 +41,39 @@ public enum Doctor {
         KeyChecks.evaluate(r) + URLChecks.evaluate(r)
     }
 
+    /// Failures that can heal by themselves once restarted services come up: `--wait` retries them.
+    public static let healableCauses: Set<Cause> = [.hubUnreachable, .keyRejected, .authStoreDown]
+
     public static func check(_ options: CheckOptions) async throws -> Report {
+        guard let wait = options.wait, wait > 0 else { return try await checkOnce(options) }
+        let start = Date()
+        let deadline = start.addingTimeInterval(wait)
+        var delay = 0.5
+        while true {
+            let report = try await checkOnce(options)
+            let healing = report.findings.filter { $0.status == .fail && $0.cause.map(healableCauses.contains) == true }
+            let elapsed = Date().timeIntervalSince(start)
+            if healing.isEmpty {
+                if elapsed > 0.5 { options.progress?(String(format: "consistent after %.1f s", elapsed)) }
+                return report
+            }
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 {
+                options.progress?(String(format: "still failing after %.1f s: ", elapsed) + describe(healing))
+                return report
+            }
+            let pause = min(delay, remaining)
+            options.progress?(String(format: "waiting (%.0f s left): ", remaining) + describe(healing) + String(format: "; next try in %.1f s", pause))
+            try await Task.sleep(nanoseconds: UInt64(pause * 1_000_000_000))
+            delay = min(delay * 2, 5)
+        }
+    }
+
+    static func describe(_ findings: [Finding]) -> String {
+        findings.map { "\($0.check) \($0.cause?.rawValue ?? "")" }.joined(separator: ", ")
+    }
+
+    static func checkOnce(_ options: CheckOptions) async throws -> Report {
         let resolver = SourceResolver(root: options.root, environment: options.environment)
         let links = try links(options, resolver: resolver)
         var perLink: [[Finding]] = []
@@ -68,7 +100,11 @@ public enum Doctor {
             }
             for i in perLink.indices { perLink[i] += live[i] ?? [] }
         }
-        let findings = select(perLink.flatMap { $0 }, only: options.only, skip: options.skip)
+        var findings = perLink.flatMap { $0 }
+        if let path = options.configPath {
+            findings = Suppression.apply(try Suppression.load(path: path), to: findings)
+        }
+        findings = select(findings, only: options.only, skip: options.skip)
         return Report(command: "check", findings: findings, links: contexts, failOn: options.failOn)
     }
 
@@ -80,26 +116,28 @@ public enum Doctor {
         let otherReadings = read(link, options: options, resolver: resolver)
         let theirs = KeyChecks.evaluate(otherReadings)
         func keyVerdict(_ fs: [Finding]) -> Finding? {
-            fs.first { $0.check.hasPrefix("keys.") && $0.status == .fail } ?? fs.first { $0.check == "keys.match" }
+            fs.first { ($0.check.hasPrefix("source.") || $0.check.hasPrefix("keys.")) && $0.status == .fail }
+                ?? fs.first { $0.check == "keys.match" }
         }
         guard let mine = keyVerdict(current.filter { $0.link == link.name }), let their = keyVerdict(theirs) else { return [] }
-        let title = "Native and Docker modes give the same answer for the keys"
-        let mineText = "\(mode.rawValue) reads \(readings(for: current, link.name))"
-        let theirText = "\(other.rawValue) reads \(otherReadings.caller.whereLabel)"
+        let mineText = "\(mode.rawValue) mode reads \(readings(for: current, link.name))"
+        let theirText = "\(other.rawValue) mode reads \(otherReadings.caller.whereLabel)"
         if mine.status == their.status, mine.cause == their.cause {
-            return [Finding(check: "mode.compare", status: .pass, title: title,
-                            message: "In \(other.rawValue) mode the keys check ends the same way (\(their.status.rawValue)).",
+            return [Finding(check: "mode.compare", status: .pass, title: "Native and Docker modes read the keys alike",
+                            message: "\(mineText); \(theirText); both end the same way (\(their.status.rawValue)).",
                             link: link.name, facts: otherReadings.facts)]
         }
-        let mineVerdict = mine.status == .pass ? "which matches" : "where \(mine.cause?.rawValue ?? mine.status.rawValue)"
-        let theirVerdict = their.status == .pass ? "which matches" : "where \(their.cause?.rawValue ?? their.status.rawValue)"
-        let message = "The modes disagree: \(mineText), \(mineVerdict); \(theirText), \(theirVerdict). Whichever way the services really run decides which of these is the live problem (pass --mode to choose)."
-        let status: Status = their.status == .pass ? .pass : .warn
-        if status == .pass {
-            return [Finding(check: "mode.compare", status: .pass, title: title, message: message, link: link.name, facts: otherReadings.facts)]
+        func verdict(_ f: Finding) -> String {
+            switch f.status {
+            case .pass: return "which matches"
+            case .skip: return "where the keys cannot be compared"
+            default: return "where \(f.cause?.rawValue ?? f.status.rawValue)"
+            }
         }
-        return [Finding(check: "mode.compare", status: .warn, cause: their.cause, title: title, message: message,
-                        evidence: their.evidence, link: link.name, facts: otherReadings.facts)]
+        let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). How the services really run decides which one is live (pass --mode to choose)."
+        let cause = their.status == .pass ? mine.cause : their.cause
+        return [Finding(check: "mode.compare", status: .warn, cause: cause, title: "Native and Docker modes read the keys differently",
+                        message: message, evidence: their.evidence, link: link.name, facts: otherReadings.facts)]
     }
 
     private static func readings(for findings: [Finding], _ link: String) -> String {

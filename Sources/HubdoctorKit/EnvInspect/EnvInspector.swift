@@ -14,6 +14,17 @@ public struct EnvFileReport: Codable, Sendable {
     public var error: String?
     public var variables: [EnvVariable]
     public var disagreements: [EnvDisagreement]
+
+    enum CodingKeys: String, CodingKey { case path, dialect, error, variables, disagreements }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(path, forKey: .path)
+        try c.encode(dialect, forKey: .dialect)
+        try c.encode(error, forKey: .error) // an explicit null, as the contract shows
+        try c.encode(variables, forKey: .variables)
+        try c.encode(disagreements, forKey: .disagreements)
+    }
 }
 
 public struct EnvVariable: Codable, Sendable, Equatable {

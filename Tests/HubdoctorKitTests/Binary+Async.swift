@@ -1,0 +1,28 @@
+import Foundation
+
+extension Binary {
+    /// `run` on a thread of its own: a test that also hosts a sandbox Hub must not block one of
+    /// the few cooperative threads that the sandbox's handlers run on.
+    static func runAsync(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+                         timeout: TimeInterval = 60) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result { try run(arguments, environment: environment, stdin: stdin, timeout: timeout) })
+            }.start()
+        }
+    }
+}
+
+extension Binary.Result {
+    var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] }
+
+    var findings: [[String: Any]] { json?["findings"] as? [[String: Any]] ?? [] }
+
+    func finding(_ check: String) -> [String: Any]? { findings.first { $0["check"] as? String == check } }
+
+    func cause(_ check: String) -> String? { finding(check)?["cause"] as? String }
+
+    func statusOf(_ check: String) -> String? { finding(check)?["status"] as? String }
+
+    var causes: Set<String> { Set(findings.compactMap { $0["cause"] as? String }) }
+}

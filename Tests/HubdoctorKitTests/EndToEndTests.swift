@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+@testable import HubdoctorKit
+
+/// The built binary, run as scripts and engineers run it.
+@Suite struct EndToEndTests {
+    @Test func checkJSONIsOneContractDocumentWithTheRightExitCode() throws {
+        let (r, json) = try Binary.json(["check", "--offline", "--format", "json", "--root", Repo.layout("drift")])
+        #expect(r.status == 1)
+        #expect(json["schema"] as? String == "hubdoctor/report@1")
+        #expect((json["tool"] as? [String: Any])?["name"] as? String == "hubdoctor")
+        #expect(json["exitCode"] as? Int == 1)
+        let summary = try #require(json["summary"] as? [String: Int])
+        #expect(Set(summary.keys) == ["pass", "warn", "fail", "skip"])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        let drift = try #require(findings.first { $0["check"] as? String == "keys.match" })
+        #expect(drift["status"] as? String == "fail")
+        #expect(drift["cause"] as? String == "key-drift")
+        let evidence = try #require(drift["evidence"] as? [[String: Any]])
+        #expect(evidence.first?["source"] as? String == "hivecfm-core/.env:3")
+        #expect(evidence.first?["var"] as? String == "HIVECFM_HUB_API_KEY")
+        #expect(evidence.first?["present"] as? Bool == true)
+        #expect((evidence.first?["fingerprint"] as? String)?.range(of: "^sha256:[0-9a-f]{12}$", options: .regularExpression) != nil)
+        // pass findings carry an explicit null cause
+        let pass = try #require(findings.first { $0["status"] as? String == "pass" })
+        #expect(pass["cause"] is NSNull)
+    }
+
+    @Test func healthyLayoutExitsZero() throws {
+        let r = try Binary.run(["check", "--offline", "--root", Repo.layout("healthy")])
+        #expect(r.status == 0, "\(r.all)")
+        #expect(r.stdout.contains("0 failed"))
+    }
+
+    @Test func textOutputTellsWhichFileAndLineToChange() throws {
+        let r = try Binary.run(["check", "--offline", "--root", Repo.layout("drift-env-local")])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("✗ Core's HIVECFM_HUB_API_KEY matches Hub's API_KEY  [key-drift]"))
+        #expect(r.stdout.contains("Edit hivecfm-core/.env.local:2"))
+        #expect(r.stdout.contains("native mode (hivecfm-core/.env.local exists"))
+        #expect(!r.stdout.contains("\u{1B}["), "no colour when NO_COLOR is set or stdout is not a terminal")
+    }
+
+    @Test func badUsageAndUnknownRootExitTwo() throws {
+        #expect(try Binary.run(["check", "--no-such-flag"]).status == 2)
+        #expect(try Binary.run(["check", "--mode", "sideways"]).status == 2)
+        let missing = try Binary.run(["check", "--offline", "--root", "/nonexistent/layout"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent/layout"))
+        #expect(try Binary.run(["--version"]).stdout.contains("0.1.0"))
+    }
+
+    @Test func envJSONShowsVariablesRedactedAndRefusalsAsErrors() throws {
+        let (r, json) = try Binary.json(["env", "--dialect", "godotenv", "--format", "json",
+                                         Repo.layout("healthy") + "/hivecfm-hub/.env", Repo.layout("hub-env-bom") + "/hivecfm-hub/.env"])
+        #expect(r.status == 1, "a file its reader refuses makes the exit code 1")
+        #expect(json["schema"] as? String == "hubdoctor/env@1")
+        let files = try #require(json["files"] as? [[String: Any]])
+        #expect(files.count == 2)
+        let vars = try #require(files[0]["variables"] as? [[String: Any]])
+        #expect(vars.map { $0["name"] as? String } == ["PORT", "API_KEY", "DATABASE_URL"])
+        #expect(vars[1]["line"] as? Int == 3)
+        #expect(vars[1]["length"] as? Int == 27)
+        #expect(files[0]["error"] is NSNull)
+        #expect((files[1]["error"] as? String)?.hasPrefix("line 1: ") == true)
+        #expect((files[1]["variables"] as? [Any])?.isEmpty == true)
+        let disagreements = try #require(files[1]["disagreements"] as? [[String: Any]])
+        #expect(disagreements.contains { $0["name"] as? String == "API_KEY" })
+    }
+
+    @Test func envTextNamesTheLineWhereReadersDisagree() throws {
+        let r = try Binary.run(["env", Repo.layout("dialect") + "/hivecfm-hub/.env", "--dialect", "godotenv"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("line 3 API_KEY: next reads 13 chars"))
+        #expect(r.stdout.contains("godotenv reads 26 chars"))
+    }
+
+    @Test func envOnAMissingFileOrADirectoryNamesThePathAndReason() throws {
+        let r = try Binary.run(["env", "/nonexistent/.env", Repo.layout("hub-env-unreadable") + "/hivecfm-hub/.env"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("/nonexistent/.env: no such file"))
+        #expect(r.stdout.contains("is a directory"))
+    }
+
+    @Test func hugeAndBinaryFilesAreRefusedWithAReason() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-big-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("hivecfm-hub"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("hivecfm-core"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(repeating: 0x41, count: 2 << 20).write(to: dir.appendingPathComponent("hivecfm-hub/.env"))
+        try Data([0x7F, 0x45, 0x4C, 0x46, 0, 0, 1]).write(to: dir.appendingPathComponent("hivecfm-core/.env"))
+        let (r, json) = try Binary.json(["check", "--offline", "--format", "json", "--root", dir.path])
+        #expect(r.status == 1)
+        let messages = (json["findings"] as? [[String: Any]] ?? []).filter { $0["cause"] as? String == "source-unreadable" }.compactMap { $0["message"] as? String }
+        #expect(messages.contains { $0.contains("hivecfm-hub/.env: is larger than 1024 KiB") })
+        #expect(messages.contains { $0.contains("hivecfm-core/.env: is a binary file") })
+    }
+
+    /// Every command, every format, every fixture: no output contains a fixture key.
+    @Test func noCommandPrintsAFixtureKey() throws {
+        let layouts = try FileManager.default.contentsOfDirectory(atPath: Repo.path("fixtures/layouts"))
+        var outputs: [String] = []
+        for layout in layouts {
+            let root = Repo.layout(layout)
+            for format in ["text", "json"] {
+                outputs.append(try Binary.run(["check", "--offline", "--root", root, "--format", format, "--verbose"]).all)
+                for mode in ["native", "docker"] {
+                    outputs.append(try Binary.run(["check", "--offline", "--root", root, "--format", format, "--mode", mode]).all)
+                }
+            }
+            for side in ["hivecfm-hub", "hivecfm-core"] {
+                let dir = root + "/" + side
+                let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).map { dir + "/" + $0 }
+                for dialect in Dialect.allCases.map(\.rawValue) where !files.isEmpty {
+                    outputs.append(try Binary.run(["env", "--dialect", dialect] + files).all)
+                    outputs.append(try Binary.run(["env", "--dialect", dialect, "--format", "json"] + files).all)
+                }
+            }
+        }
+        #expect(outputs.count > 50)
+        for output in outputs {
+            for key in Repo.fixtureKeys { #expect(!output.contains(key)) }
+        }
+    }
+}
