@@ -58,8 +58,14 @@ struct ProbeClassifier {
         var f = facts
         for v in verdicts { f.merge(v.facts) { a, _ in a } }
         let remediation = verdicts.filter { $0.status == worst.status }.flatMap(\.remediation).uniqued()
-        return Finding(check: kind.check, status: worst.status, cause: worst.cause, title: title(kind), message: message,
+        return Finding(check: kind.check, status: worst.status, cause: worst.cause, title: title(kind), message: redact(message),
                        evidence: evidence, remediation: remediation, link: link, facts: f)
+    }
+
+    /// A service may echo what it was sent; nothing it says reaches a report with a key in it.
+    func redact(_ text: String) -> String {
+        target.secrets.filter { $0.length >= SecretRegistry.minimumLength }
+            .reduce(text) { $0.replacingOccurrences(of: $1.text, with: "‹redacted›") }
     }
 
     /// Sentences that differ only in their path become one that lists the paths:
@@ -115,9 +121,9 @@ struct ProbeClassifier {
             let reading = AnswerReading(r)
             http.status = e.kind == .reach ? nil : r.status
             http.body = reading.evidenceBody(redacting: target.secrets)
-            http.wwwAuthenticate = r.header("WWW-Authenticate")
+            http.wwwAuthenticate = r.header("WWW-Authenticate").map(redact)
             http.retryAfter = r.header("Retry-After")
-            http.location = r.header("Location")
+            http.location = r.header("Location").map(redact)
             http.timings = r.timings
             if e.kind == .reach { http.method = "CONNECT-ONLY" }
         case .failed(let f):
