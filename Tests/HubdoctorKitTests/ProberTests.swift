@@ -128,7 +128,7 @@ import Testing
         let findings = await probe(hub.baseURL, agree: true)
         let f = finding(findings, "probe.redirect")!
         #expect(f.cause == .redirectDropsAuth)
-        #expect(f.facts["redirect_to"] == "https://hub.example.com:443")
+        #expect(f.facts["redirect_to"] == "https://hub.example.com")
         #expect(finding(findings, "probe.key")?.status == .skip)
         expectNegativeBudget(hub)
     }

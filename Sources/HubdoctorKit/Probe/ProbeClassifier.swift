@@ -74,7 +74,7 @@ struct ProbeClassifier {
         let marker = "\u{1}"
         var groups: [(template: String, paths: [String])] = []
         for (path, sentence) in items {
-            let template = path.isEmpty ? sentence : sentence.replacingOccurrences(of: "GET \(path) ", with: "GET \(marker) ")
+            let template = path.isEmpty ? sentence : sentence.replacingOccurrences(of: "GET \(path)", with: "GET \(marker)")
             if let i = groups.firstIndex(where: { $0.template == template }) {
                 if !groups[i].paths.contains(path) { groups[i].paths.append(path) }
             } else {
@@ -125,7 +125,6 @@ struct ProbeClassifier {
             http.retryAfter = r.header("Retry-After")
             http.location = r.header("Location").map(redact)
             http.timings = r.timings
-            if e.kind == .reach { http.method = "CONNECT-ONLY" }
         case .failed(let f):
             http.error = f.reason
             http.timings = f.timings
