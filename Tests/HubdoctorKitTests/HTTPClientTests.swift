@@ -69,10 +69,7 @@ import Testing
     }
 
     @Test func aServerThatNeverAnswersTimesOutWithinTheTotalTimeout() async throws {
-        let listener = try await HTTPListener.start { _ in
-            try? await Task.sleep(nanoseconds: 60_000_000_000)
-            return .text(200, "late")
-        }
+        let listener = try await HTTPListener.answering(after: 60)
         defer { Task { await listener.stop(grace: 0) } }
         let started = Date()
         let f = await failure(HTTPClientRequest(url: listener.baseURL + "/v1/webhooks", connectTimeout: 1, timeout: 0.5))
@@ -120,10 +117,7 @@ import Testing
     }
 
     @Test func cancellingTheTaskEndsAHangingRequestPromptly() async throws {
-        let listener = try await HTTPListener.start { _ in
-            try? await Task.sleep(nanoseconds: 60_000_000_000)
-            return .text(200, "late")
-        }
+        let listener = try await HTTPListener.answering(after: 60)
         defer { Task { await listener.stop(grace: 0) } }
         let started = Date()
         let task = Task { try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/", timeout: 30)) }
@@ -135,10 +129,7 @@ import Testing
     }
 
     @Test func twentyRequestsToASlowServerRunAtOnce() async throws {
-        let listener = try await HTTPListener.start { _ in
-            try? await Task.sleep(nanoseconds: 300_000_000)
-            return .text(200, "ok")
-        }
+        let listener = try await HTTPListener.answering(after: 0.3, with: "ok")
         defer { Task { await listener.stop() } }
         let started = Date()
         let statuses = await withTaskGroup(of: Int.self) { group in

@@ -75,10 +75,7 @@ import Testing
     }
 
     @Test func stopLetsARunningHandlerFinishThenRefusesNewConnections() async throws {
-        let listener = try await HTTPListener.start(port: 0) { _ in
-            try? await Task.sleep(nanoseconds: 200_000_000)
-            return .text(200, "late")
-        }
+        let listener = try await HTTPListener.answering(after: 0.2)
         let socket = try RawSocket(port: listener.port)
         socket.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         try await Task.sleep(nanoseconds: 50_000_000)
@@ -92,10 +89,7 @@ import Testing
     }
 
     @Test func stopCancelsAHandlerThatNeverAnswersOnceTheGraceIsOver() async throws {
-        let listener = try await HTTPListener.start(port: 0) { _ in
-            try? await Task.sleep(nanoseconds: 3_600_000_000_000)
-            return .text(200, "never")
-        }
+        let listener = try await HTTPListener.answering(after: 3600, with: "never")
         let socket = try RawSocket(port: listener.port)
         socket.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         try await Task.sleep(nanoseconds: 50_000_000)
