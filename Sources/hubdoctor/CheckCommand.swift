@@ -11,7 +11,7 @@ extension Hubdoctor {
         @Option(name: .long, help: "Where the layout lives.")
         var root: String = "."
 
-        @Option(name: .long, help: "A hubdoctor.yaml; without it, the built-in HiveCFM profile.")
+        @Option(name: .long, help: "A hubdoctor.yaml (paths in it are relative to its folder); without it, the built-in HiveCFM profile.")
         var config: String?
 
         @Option(name: .long, help: "native, docker or auto.")
@@ -32,7 +32,7 @@ extension Hubdoctor {
         @Option(name: .long, help: "Seconds per probe.")
         var timeout: Double = 5
 
-        @Option(name: .long, help: "Extra runbooks (repeatable); an id that exists overrides the built-in one.")
+        @Option(name: .long, help: "Extra runbooks, a directory or a file (repeatable); an id that exists overrides the built-in one. Also read: HUBDOCTOR_RUNBOOKS (colon-separated).")
         var runbooks: [String] = []
 
         @Option(name: .customLong("caller-pid"), help: "The caller's running process: its environment is compared with its files.")
@@ -80,8 +80,8 @@ extension Hubdoctor {
             options.only = only
             options.skip = skip
             options.noNegative = noNegative
-            options.probePaths = probePaths
             options.progress = { Output.error("hubdoctor: " + $0) }
+            options.probePaths = probePaths
             let report = try await Doctor.check(options)
             Output.write(render(report, format: format, verbose: verbose, failOn: failOn, root: options.root))
             throw ExitCode(report.exitCode)

@@ -14,7 +14,8 @@ public enum KeyChecks {
             let title = "\(side.name)'s key source can be read"
             if reading.problems.isEmpty {
                 let read = reading.considered.map(\.display).joined(separator: ", ")
-                findings.append(finding("source.\(role.rawValue)", .pass, nil, title, "Read \(read.isEmpty ? reading.source.description : read).", []))
+                let notes = reading.notes.map { " \($0)." }.joined()
+                findings.append(finding("source.\(role.rawValue)", .pass, nil, title, "Read \(read.isEmpty ? reading.source.description : read).\(notes)", []))
             } else {
                 let cause = reading.problems.contains { $0.cause == .sopsEncrypted } ? Cause.sopsEncrypted : reading.problems[0].cause
                 let message = reading.problems.map { problem -> String in
@@ -45,7 +46,8 @@ public enum KeyChecks {
     typealias Make = (String, Status, Cause?, String, String, [Evidence]) -> Finding
 
     static func keyEvidence(_ side: SideSpec, _ reading: KeyReading, detail: String? = nil) -> Evidence {
-        Evidence.key(source: reading.whereLabel, var: side.key.variableName, value: reading.value, detail: detail,
+        // An empty value seen through SOPS encryption is present, with length 0.
+        Evidence.key(source: reading.whereLabel, var: side.key.variableName, value: reading.value ?? (reading.knownEmpty ? SecretValue("") : nil), detail: detail,
                      file: reading.origin?.display ?? reading.considered.first?.display, line: reading.origin?.line)
     }
 
@@ -100,7 +102,7 @@ public enum KeyChecks {
         }
         if let why = KeyAnalysis.edgeWhitespace(value) {
             return make(check, .fail, .keyWhitespace, title,
-                        "\(name) in \(at) \(why). The reader delivers it as part of the key, so it never equals the other side's.",
+                        "\(name) in \(at) \(why). The reader delivers it as part of the key, so it never equals the other side's." + reading.notes.map { " \($0)." }.joined(),
                         [keyEvidence(side, reading, detail: why)])
         }
         return make(check, .pass, nil, title, "\(name) is \(value.length) characters with no placeholder, quotes or stray whitespace.", [keyEvidence(side, reading)])

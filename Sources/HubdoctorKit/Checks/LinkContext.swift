@@ -9,6 +9,9 @@ public struct LinkReadings: Sendable {
     /// `--hub-url`, which overrides the URL the caller is configured with.
     public var urlOverride: String?
     public var resolver: SourceResolver
+    /// What the running processes hold (`--caller-pid`, `--service-pid`, or a side's `process:`).
+    public var callerProcess: KeyReading? = nil
+    public var serviceProcess: KeyReading? = nil
 
     /// The URL probes go to: the override, or the caller's configured one.
     public var effectiveURL: String? {
@@ -29,6 +32,12 @@ public struct LinkReadings: Sendable {
             f["\(prefix).source"] = reading.origin?.label ?? f["\(prefix).file"]
             f["\(prefix).line"] = reading.origin?.line.map(String.init) ?? ""
             f["\(prefix).files"] = (reading.considered.isEmpty ? side.key.files : reading.considered.map(\.display)).joined(separator: " ")
+            let lost = reading.shadowed.filter { $0.origin.path != reading.origin?.path }.map(\.origin.label)
+            if !lost.isEmpty { f["\(prefix).shadowed"] = lost.joined(separator: ", ") }
+            f["\(prefix).kind"] = side.key.kind
+            if case .env(_, _, let dialect) = side.key { f["\(prefix).dialect"] = dialect.rawValue }
+            if let s = side.key.secretName { f["\(prefix).secret"] = s }
+            if let c = side.composeService ?? side.key.composeServiceName { f["\(prefix).compose_service"] = c }
             if let r = side.restart { f["\(prefix).restart"] = r }
             if let p = side.process { f["\(prefix).pid"] = String(p) }
         }
@@ -41,7 +50,15 @@ public struct LinkReadings: Sendable {
             f["health_url"] = base + (link.probes.health ?? "/health")
             f["protected_url"] = base + (link.probes.protected.first ?? "/")
         }
+        if let e = link.expectedURL?.trimmingSuffix("/") {
+            f["expected_health_url"] = e + (link.probes.health ?? "/health")
+            f["expected_protected_url"] = e + (link.probes.protected.first ?? "/")
+        }
         if let u = link.url { f["url.var"] = u.variableName }
+        if urlOverride == nil, let origin = url?.origin, origin.path != nil {
+            f["url.file"] = origin.display
+            if let line = origin.line { f["url.line"] = String(line) }
+        }
         return f
     }
 

@@ -12,6 +12,8 @@ public struct CheckOptions: Sendable {
     public var callerPID: Int32?
     public var servicePID: Int32?
     public var wait: Double?
+    /// How long one `sops decrypt` may run before it is stopped.
+    public var sopsTimeout: Double = 30
     public var failOn: FailThreshold = .error
     public var only: [String] = []
     public var skip: [String] = []

@@ -5,7 +5,8 @@ public enum Doctor {
     /// The links to check: those of `--config`, or the built-in HiveCFM profile in the chosen mode.
     public static func links(_ options: CheckOptions, resolver: SourceResolver) throws -> [LinkSpec] {
         if let path = options.configPath {
-            return try HubdoctorConfig.load(path: path, resolver: resolver).links
+            let links = try HubdoctorConfig.load(path: path).links
+            if !links.isEmpty { return links }
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: resolver.root, isDirectory: &isDir), isDir.boolValue else {
@@ -32,13 +33,31 @@ public enum Doctor {
         let service = resolver.read(link.service.key)
         SecretRegistry.shared.register(caller.value)
         SecretRegistry.shared.register(service.value)
-        return LinkReadings(link: link, caller: caller, service: service, url: link.url.map(resolver.read),
-                            urlOverride: options.hubURL, resolver: resolver)
+        var readings = LinkReadings(link: link, caller: caller, service: service, url: link.url.map(resolver.read),
+                                    urlOverride: options.hubURL, resolver: resolver)
+        readings.callerProcess = processReading(link.caller)
+        readings.serviceProcess = processReading(link.service)
+        return readings
+    }
+
+    /// The key as the side's running process holds it, when a process is named.
+    static func processReading(_ side: SideSpec) -> KeyReading? {
+        guard let pid = side.process else { return nil }
+        let name = side.processVar ?? side.key.variableName
+        let reading = ProcessEnvironment.read(pid: pid, name: name, source: .process(pid: pid, var: name))
+        SecretRegistry.shared.register(reading.value)
+        return reading
+    }
+
+    /// The resolver for a run: rooted at `--root`, or with `--config` at the config's base
+    /// folder, so that paths show as they are written in the config.
+    public static func resolver(_ options: CheckOptions, config: HubdoctorConfig? = nil) -> SourceResolver {
+        SourceResolver(root: config?.root ?? options.root, environment: options.environment, sopsTimeout: options.sopsTimeout)
     }
 
     /// The checks that need no network.
     public static func offlineFindings(_ r: LinkReadings) -> [Finding] {
-        KeyChecks.evaluate(r) + URLChecks.evaluate(r)
+        KeyChecks.evaluate(r) + URLChecks.evaluate(r) + ProcessChecks.evaluate(r)
     }
 
     /// Failures that can heal by themselves once restarted services come up: `--wait` retries them.
@@ -74,7 +93,8 @@ public enum Doctor {
     }
 
     static func checkOnce(_ options: CheckOptions) async throws -> Report {
-        let resolver = SourceResolver(root: options.root, environment: options.environment)
+        let config = try options.configPath.map { try HubdoctorConfig.load(path: $0) }
+        let resolver = resolver(options, config: config)
         let links = try links(options, resolver: resolver)
         var perLink: [[Finding]] = []
         var contexts: [Report.LinkContext] = []
@@ -85,7 +105,7 @@ public enum Doctor {
             contexts.append(Report.LinkContext(name: link.name, mode: link.mode?.rawValue, modeReason: link.modeReason,
                                                url: readings.effectiveURL.map(Redact.url)))
             var findings = offlineFindings(readings)
-            if options.mode == .auto, options.configPath == nil, let mode = link.mode {
+            if options.mode == .auto, config?.links.isEmpty ?? true, let mode = link.mode {
                 findings += otherModeFindings(current: findings, mode: mode, options: options, resolver: resolver)
             }
             perLink.append(findings)
@@ -101,10 +121,18 @@ public enum Doctor {
             for i in perLink.indices { perLink[i] += live[i] ?? [] }
         }
         var findings = perLink.flatMap { $0 }
+        let (catalog, problems) = RunbookCatalog.load(extraDirs: options.runbookDirs, environment: options.environment)
+        findings += problems.map(\.finding)
         if let path = options.configPath {
             findings = Suppression.apply(try Suppression.load(path: path), to: findings)
         }
         findings = select(findings, only: options.only, skip: options.skip)
+        if let path = options.configPath {
+            // Steps that re-run hubdoctor must name the same config.
+            let config = URL(fileURLWithPath: path).standardizedFileURL.path
+            for i in findings.indices where !findings[i].facts.isEmpty { findings[i].facts["config"] = config }
+        }
+        findings = Runbooks.remediate(findings, catalog: catalog)
         return Report(command: "check", findings: findings, links: contexts, failOn: options.failOn)
     }
 
@@ -136,8 +164,10 @@ public enum Doctor {
         }
         let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). How the services really run decides which one is live (pass --mode to choose)."
         let cause = their.status == .pass ? mine.cause : their.cause
+        // The runbook steps are filled from these facts: they must come from the mode the cause was found in.
+        let facts = their.status == .pass ? mine.facts : otherReadings.facts
         return [Finding(check: "mode.compare", status: .warn, cause: cause, title: "Native and Docker modes read the keys differently",
-                        message: message, evidence: their.evidence, link: link.name, facts: otherReadings.facts)]
+                        message: message, evidence: their.evidence, link: link.name, facts: facts)]
     }
 
     private static func readings(for findings: [Finding], _ link: String) -> String {

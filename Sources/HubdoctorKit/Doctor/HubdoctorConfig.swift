@@ -1,9 +1,228 @@
-/// A `hubdoctor.yaml`: links, each a caller and a service with their key sources.
+import Foundation
+import Yams
+
+/// A `hubdoctor.yaml` (version 1): links, each a caller and a service with their key sources.
+///
+/// Paths in the file are relative to the folder that holds it (like Compose and kustomize), so
+/// the same config works from any working directory; an optional top-level `root:` moves that
+/// base (itself relative to the config's folder). `-` means standard input. A config without
+/// `links:` keeps the built-in HiveCFM profile (it may carry only `suppressions:`). Every mistake
+/// is a `HubdoctorError` that names `file:line:col`.
 public struct HubdoctorConfig: Sendable {
     public var path: String
+    /// The folder that relative paths in the config are resolved against; nil for a config
+    /// without links or `root:` (only suppressions), where `--root` and the built-in profile apply.
+    public var root: String?
+    /// Empty when the config only carries suppressions for the built-in profile.
     public var links: [LinkSpec]
 
-    public static func load(path: String, resolver: SourceResolver) throws -> HubdoctorConfig {
-        throw HubdoctorError(.config, "hubdoctor.yaml links are not supported by this build", location: path)
+    public static func load(path: String, resolver: SourceResolver? = nil) throws -> HubdoctorConfig {
+        let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
+        let bytes: [UInt8]
+        switch SourceFile.read(absolute, display: path) {
+        case .failure(let problem): throw HubdoctorError(.config, "cannot read the config: it \(problem.reason)", location: path)
+        case .success(let b): bytes = b
+        }
+        let docs: [Node]
+        switch YAMLDocuments.parse(bytes) {
+        case .failure(let f): throw HubdoctorError(.config, "the config \(f.reason)", location: "\(path):\(f.line):\(f.column)")
+        case .success(let d): docs = d.nodes
+        }
+        let reader = ConfigReader(display: path, folder: URL(fileURLWithPath: absolute).deletingLastPathComponent().path)
+        guard docs.count == 1, let top = docs.first else {
+            throw reader.error(docs.count > 1 ? docs[1] : nil, docs.isEmpty ? "the config is empty: it needs `version: 1` and `links:`" : "the config must be one YAML document, not \(docs.count)")
+        }
+        return try reader.config(top, path: absolute)
+    }
+}
+
+/// Reads the config's node tree strictly: an unknown key is an error (a typo must not silently
+/// drop a check), and every error points at the node it is about.
+struct ConfigReader {
+    let display: String
+    let folder: String
+
+    func error(_ node: Node?, _ message: String) -> HubdoctorError {
+        guard let mark = node?.mark else { return HubdoctorError(.config, message, location: display) }
+        return HubdoctorError(.config, message, location: "\(display):\(mark.line):\(mark.column)")
+    }
+
+    func mapping(_ node: Node, _ what: String, allowed: [String]) throws -> Node {
+        guard case .mapping(let m) = node else { throw error(node, "\(what) must be a mapping, not \(node.kindName)") }
+        for pair in m {
+            guard let key = pair.key.text else { throw error(pair.key, "\(what) has a key that is not a string") }
+            if !allowed.contains(key) {
+                throw error(pair.key, "unknown key `\(key)` in \(what) (expected one of: \(allowed.joined(separator: ", ")))")
+            }
+        }
+        return node
+    }
+
+    func string(_ node: Node, _ what: String) throws -> String {
+        guard case .scalar = node, !node.isNull, let text = node.text, !text.isEmpty else {
+            throw error(node, "\(what) must be a non-empty string, not \(node.isNull ? "empty" : node.kindName)")
+        }
+        return text
+    }
+
+    func config(_ top: Node, path: String) throws -> HubdoctorConfig {
+        // `suppressions:` is read by `Suppression.load`.
+        let top = try mapping(top, "the config", allowed: ["version", "root", "links", "suppressions"])
+        guard let version = top.child("version") else { throw error(top, "the config needs `version: 1`") }
+        guard version.text == "1" else { throw error(version, "unsupported config version `\(version.text ?? version.kindName)`: this hubdoctor reads version 1") }
+        var base = folder
+        if let rootNode = top.child("root") {
+            base = absolute(try string(rootNode, "root"), from: folder)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: base, isDirectory: &isDir), isDir.boolValue else {
+                throw error(rootNode, "root \(base) is not a directory")
+            }
+        }
+        guard let linksNode = top.child("links") else {
+            return HubdoctorConfig(path: path, root: top.child("root") == nil ? nil : base, links: [])
+        }
+        guard case .sequence(let items) = linksNode, !items.isEmpty else {
+            throw error(linksNode, "links must be a non-empty list")
+        }
+        var links: [LinkSpec] = []
+        for (index, item) in items.enumerated() {
+            let link = try self.link(item, index: index + 1, base: base)
+            if links.contains(where: { $0.name == link.name }) {
+                throw error(item.child("name") ?? item, "two links are named \(link.name); names must be unique (findings carry them)")
+            }
+            links.append(link)
+        }
+        return HubdoctorConfig(path: path, root: base, links: links)
+    }
+
+    func link(_ node: Node, index: Int, base: String) throws -> LinkSpec {
+        let node = try mapping(node, "link \(index)", allowed: ["name", "caller", "service", "probes", "restart"])
+        let name = try node.child("name").map { try string($0, "name") } ?? "link-\(index)"
+        if let nameNode = node.child("name"), !name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }) {
+            throw error(nameNode, "link name `\(name)` may only hold letters, digits, `-`, `_` and `.`")
+        }
+        let halves = name.components(separatedBy: "-to-")
+        let defaults = halves.count == 2 ? (halves[0], halves[1]) : ("caller", "service")
+        guard let callerNode = node.child("caller") else { throw error(node, "link \(name) needs a `caller:`") }
+        guard let serviceNode = node.child("service") else { throw error(node, "link \(name) needs a `service:`") }
+        let (caller, url) = try side(callerNode, role: .caller, defaultName: defaults.0, base: base)
+        let (service, serviceURL) = try side(serviceNode, role: .service, defaultName: defaults.1, base: base)
+        if serviceURL != nil { throw error(serviceNode.keyNode("url"), "`url` belongs to the caller: it is the address the caller calls") }
+        var probes = ProbePaths(health: "/health", protected: [])
+        if let p = node.child("probes") {
+            let p = try mapping(p, "probes", allowed: ["health", "protected"])
+            if let h = p.child("health") { probes.health = h.isNull ? nil : try urlPath(h, "probes.health") }
+            if let list = p.child("protected") {
+                switch list {
+                case .sequence(let paths): probes.protected = try paths.map { try urlPath($0, "probes.protected") }
+                case .scalar: probes.protected = [try urlPath(list, "probes.protected")]
+                default: throw error(list, "probes.protected must be a list of paths")
+                }
+            }
+        }
+        let restart = try node.child("restart").map { try string($0, "restart") }
+        return LinkSpec(name: name, caller: caller, service: service, url: url, probes: probes, restartBoth: restart)
+    }
+
+    func urlPath(_ node: Node, _ what: String) throws -> String {
+        let text = try string(node, what)
+        guard text.hasPrefix("/") else { throw error(node, "\(what) must be a path that starts with `/`") }
+        return text
+    }
+
+    func side(_ node: Node, role: Role, defaultName: String, base: String) throws -> (SideSpec, KeySource?) {
+        let what = role.rawValue
+        let node = try mapping(node, what, allowed: ["name", "key", "url", "process", "restart"])
+        guard let keyNode = node.child("key") else { throw error(node, "\(what) needs a `key:` source") }
+        if case .scalar = keyNode {
+            throw error(keyNode, "\(what).key must say where the key is kept ({env: …}, {yaml: …}, {process: …} or {environment: …}); a key is never written in the config")
+        }
+        let key = try source(keyNode, "\(what).key", base: base)
+        var url: KeySource? = nil
+        if let u = node.child("url") {
+            url = u.scalar != nil ? .literal(try string(u, "\(what).url")) : try source(u, "\(what).url", base: base)
+        }
+        var side = SideSpec(role: role, name: try node.child("name").map { try string($0, "\(what).name") } ?? defaultName, key: key)
+        if case .env(_, _, let dialect) = key { side.readers = [dialect] }
+        side.restart = try node.child("restart").map { try string($0, "\(what).restart") }
+        if let p = node.child("process") {
+            switch p {
+            case .scalar:
+                side.process = try pid(p, "\(what).process")
+            default:
+                let p = try mapping(p, "\(what).process", allowed: ["pid", "var"])
+                guard let pidNode = p.child("pid") else { throw error(p, "\(what).process needs `pid:`") }
+                side.process = try pid(pidNode, "\(what).process.pid")
+                side.processVar = try p.child("var").map { try string($0, "\(what).process.var") }
+            }
+            if side.processVar == nil, case .yamlPath = key {
+                throw error(p, "\(what).process: say which variable of the process holds the key ({pid: N, var: NAME}); a YAML path does not name one")
+            }
+        }
+        return (side, url)
+    }
+
+    func pid(_ node: Node, _ what: String) throws -> Int32 {
+        guard let text = node.text, let n = Int32(text), n > 0 else { throw error(node, "\(what) must be a process id (a positive integer)") }
+        return n
+    }
+
+    func source(_ node: Node, _ what: String, base: String) throws -> KeySource {
+        guard case .mapping = node else { throw error(node, "\(what) must be a source mapping, not \(node.kindName)") }
+        let kinds = ["env", "yaml", "process", "environment", "compose"].filter { node.child($0) != nil }
+        guard kinds.count == 1 else {
+            throw error(node, kinds.isEmpty ? "\(what) must name one source: env, yaml, process, environment or compose"
+                                            : "\(what) names several sources (\(kinds.joined(separator: ", "))); give one")
+        }
+        switch kinds[0] {
+        case "env":
+            let n = try mapping(node, what, allowed: ["env", "var", "dialect"])
+            let filesNode = n.child("env")!
+            let files: [String]
+            if case .sequence(let items) = filesNode {
+                guard !items.isEmpty else { throw error(filesNode, "\(what).env must name at least one file") }
+                files = try items.map { try string($0, "\(what).env") }
+            } else {
+                files = [try string(filesNode, "\(what).env")]
+            }
+            guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the variable name") }
+            var dialect = Dialect.dotenv
+            if let d = n.child("dialect") {
+                guard let parsed = Dialect(rawValue: try string(d, "\(what).dialect")) else {
+                    throw error(d, "unknown dialect `\(d.text ?? "")` (expected next, dotenv, godotenv or compose)")
+                }
+                dialect = parsed
+            }
+            return .env(files: files.map { absolute($0, from: base) }, var: try string(v, "\(what).var"), dialect: dialect)
+        case "yaml":
+            let n = try mapping(node, what, allowed: ["yaml", "secret", "var", "path"])
+            let file = absolute(try string(n.child("yaml")!, "\(what).yaml"), from: base)
+            if let s = n.child("secret") {
+                guard n.child("path") == nil else { throw error(n.child("path"), "\(what): give `secret:` and `var:`, or `path:`, not both") }
+                guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the key inside Secret \(s.text ?? "")") }
+                return .yamlSecret(file: file, secret: try string(s, "\(what).secret"), key: try string(v, "\(what).var"))
+            }
+            guard let p = n.child("path") else { throw error(n, "\(what) needs `secret:` and `var:` (a Kubernetes Secret) or `path:` (a dotted path)") }
+            if n.child("var") != nil { throw error(n.child("var"), "\(what): `var:` goes with `secret:`; a plain map takes `path:` alone") }
+            return .yamlPath(file: file, path: try string(p, "\(what).path"))
+        case "process":
+            let n = try mapping(node, what, allowed: ["process", "var"])
+            guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the variable in the process's environment") }
+            return .process(pid: try pid(n.child("process")!, "\(what).process"), var: try string(v, "\(what).var"))
+        case "environment":
+            let n = try mapping(node, what, allowed: ["environment"])
+            return .environment(name: try string(n.child("environment")!, "\(what).environment"))
+        default:
+            let n = try mapping(node, what, allowed: ["compose", "service", "var"])
+            guard let s = n.child("service") else { throw error(n, "\(what) needs `service:`, the Compose service") }
+            guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`") }
+            return .compose(file: absolute(try string(n.child("compose")!, "\(what).compose"), from: base),
+                            service: try string(s, "\(what).service"), var: try string(v, "\(what).var"))
+        }
+    }
+
+    func absolute(_ path: String, from base: String) -> String {
+        if path == "-" || path.hasPrefix("/") { return path }
+        return URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
     }
 }

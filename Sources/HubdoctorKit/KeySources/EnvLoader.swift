@@ -7,6 +7,9 @@ struct EnvLoader {
         var origin: Origin
         var document: EnvDocument?
         var problem: SourceProblem?
+        /// In a SOPS dotenv file that cannot be decrypted: the variables left empty, which SOPS
+        /// never encrypts, with their lines.
+        var visibleEmpty: [String: Int] = [:]
     }
 
     /// Reads `name` from `files` (highest priority first) with `dialect`.
@@ -25,6 +28,10 @@ struct EnvLoader {
         for file in loaded {
             if let problem = file.problem, problem.reason != "no such file" {
                 reading.problems.append(problem)
+                if let line = file.visibleEmpty[name], definitions.isEmpty, !reading.knownEmpty {
+                    reading.knownEmpty = true
+                    reading.origin = YAMLSource.originAt(file.origin, line)
+                }
                 continue
             }
             guard let doc = file.document else { continue }
@@ -84,6 +91,9 @@ struct EnvLoader {
             case .failure(let problem):
                 return LoadedFile(origin: origin, document: nil, problem: problem)
             case .success(let bytes):
+                if let metadata = Sops.metadata(dotenv: bytes), metadata.encrypted {
+                    return loadEncrypted(bytes, metadata: metadata, origin: origin, dialect: dialect)
+                }
                 let doc: EnvDocument
                 if dialect == .next {
                     doc = DotenvExpand.expand(DotenvJSParser.parse(bytes), processEnv: &env)
@@ -92,6 +102,39 @@ struct EnvLoader {
                 }
                 return LoadedFile(origin: origin, document: doc, problem: nil)
             }
+        }
+    }
+
+    /// A SOPS-encrypted dotenv file: decrypted with sops (its values are then exactly what sops
+    /// delivers, whatever the reader); lines come from the encrypted file, where names stay visible.
+    func loadEncrypted(_ bytes: [UInt8], metadata: Sops.Metadata, origin: Origin, dialect: Dialect) -> LoadedFile {
+        var lines: [String: Int] = [:]
+        var empty: [String: Int] = [:]
+        for (index, raw) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let text = String(decoding: raw, as: UTF8.self)
+            guard !text.hasPrefix("sops_"), !text.hasPrefix("#"), let eq = text.firstIndex(of: "=") else { continue }
+            let name = String(text[..<eq])
+            lines[name] = index + 1
+            if text[text.index(after: eq)...].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { empty[name] = index + 1 }
+        }
+        let path = origin.path ?? origin.display
+        let decrypted = resolver.cache.decryption(of: path) {
+            Sops.decrypt(path: path, display: origin.display, format: .dotenv, multiDocument: false,
+                         metadata: metadata, origin: origin, resolver: resolver)
+        }
+        switch decrypted.flatMap({ out in YAMLDocuments.parse(out).mapError { f in
+            SourceProblem(cause: .sopsEncrypted, origin: origin, reason: "decrypts to output that does not parse (\(f.reason))") } }) {
+        case .failure(let problem):
+            return LoadedFile(origin: origin, document: nil, problem: problem, visibleEmpty: empty)
+        case .success(let docs):
+            var entries: [EnvEntry] = []
+            if case .mapping(let m)? = docs.nodes.first {
+                for pair in m {
+                    guard let name = pair.key.text, let value = pair.value.text else { continue }
+                    entries.append(EnvEntry(name: name, value: SecretValue(value), line: lines[name] ?? 1))
+                }
+            }
+            return LoadedFile(origin: origin, document: EnvDocument(dialect: dialect, entries: entries), problem: nil)
         }
     }
 }

@@ -8,6 +8,9 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
     case yamlSecret(file: String, secret: String, key: String)
     /// A dotted path in a plain YAML map.
     case yamlPath(file: String, path: String)
+    /// What a Compose service's container gets: its `environment:` over its `env_file:`s, with
+    /// `${VAR}` interpolation from the project `.env`.
+    case compose(file: String, service: String, var: String)
     /// A running process's environment (`/proc/PID/environ`).
     case process(pid: Int32, var: String)
     /// hubdoctor's own environment (a CI secret).
@@ -21,6 +24,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         case .env(_, let v, _): return v
         case .yamlSecret(_, _, let k): return k
         case .yamlPath(_, let p): return p
+        case .compose(_, _, let v): return v
         case .process(_, let v): return v
         case .environment(let n): return n
         case .literal: return "url"
@@ -31,7 +35,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
     public var files: [String] {
         switch self {
         case .env(let files, _, _): return files
-        case .yamlSecret(let f, _, _), .yamlPath(let f, _): return [f]
+        case .yamlSecret(let f, _, _), .yamlPath(let f, _), .compose(let f, _, _): return [f]
         case .process, .environment, .literal: return []
         }
     }
@@ -41,6 +45,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         case .env(let files, let v, let d): return "\(v) from \(files.joined(separator: ", ")) (\(d.rawValue))"
         case .yamlSecret(let f, let s, let k): return "\(k) in Secret \(s) (\(f))"
         case .yamlPath(let f, let p): return "\(p) in \(f)"
+        case .compose(let f, let s, let v): return "\(v) in Compose service \(s) (\(f))"
         case .process(let pid, let v): return "\(v) in process \(pid)"
         case .environment(let n): return "\(n) in hubdoctor's environment"
         case .literal: return "literal value in the config"

@@ -5,11 +5,18 @@ public struct SourceResolver: Sendable {
     public let root: String
     /// hubdoctor's own environment, for `{environment: NAME}` sources.
     public let environment: [String: String]
+    /// How long one `sops decrypt` may take before it is stopped.
+    public var sopsTimeout: Double
+    /// Standard input and decryptions, read once per run.
+    public let cache: SourceCache
 
-    public init(root: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(root: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                sopsTimeout: Double = 30, cache: SourceCache = SourceCache()) {
         let url = URL(fileURLWithPath: root, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         self.root = url.standardizedFileURL.path
         self.environment = environment
+        self.sopsTimeout = sopsTimeout
+        self.cache = cache
     }
 
     public func absolute(_ path: String) -> String {
@@ -43,6 +50,8 @@ public struct SourceResolver: Sendable {
             return ProcessEnvironment.read(pid: pid, name: name, source: source)
         case .yamlSecret, .yamlPath:
             return YAMLSource.read(source, resolver: self)
+        case .compose(let file, let service, let name):
+            return ComposeProject.read(file: file, service: service, name: name, source: source, resolver: self)
         }
     }
 }

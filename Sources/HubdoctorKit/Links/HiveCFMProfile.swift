@@ -40,15 +40,18 @@ public enum HiveCFMProfile {
                 mode: .native, modeReason: reason, expectedURL: nativeURL, composeHosts: composeHosts,
                 restartBoth: "(cd \(hubDir) && make run) & (cd \(coreDir) && pnpm dev)")
         case .docker:
+            if let compose = ComposeProject.find(resolver: resolver) {
+                return composeLink(file: compose, reason: reason, resolver: resolver, hosts: composeHosts)
+            }
             let coreFiles = ["\(coreDir)/.env"]
             return LinkSpec(
                 name: linkName,
                 caller: SideSpec(role: .caller, name: "Core", key: .env(files: coreFiles, var: callerVar, dialect: .compose),
                                  readers: [.compose, .next],
-                                 restart: "docker compose restart \(coreService)"),
+                                 restart: "docker compose restart \(coreService)", composeService: coreService),
                 service: SideSpec(role: .service, name: "Hub", key: .env(files: ["\(hubDir)/.env"], var: serviceVar, dialect: .compose),
                                   readers: [.compose, .godotenv],
-                                  restart: "docker compose restart \(hubService)"),
+                                  restart: "docker compose restart \(hubService)", composeService: hubService),
                 url: .env(files: coreFiles, var: urlVar, dialect: .compose),
                 probes: ProbePaths(health: "/health", protected: protectedPaths),
                 mode: .docker, modeReason: reason, expectedURL: dockerURL, composeHosts: composeHosts,
@@ -56,11 +59,32 @@ public enum HiveCFMProfile {
         }
     }
 
-    static let composeFileNames = ["docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml"]
+    /// Docker mode with a compose file: what each container really gets. Hub and Core are found
+    /// by their service names, or else by which service's environment carries their variable.
+    static func composeLink(file: String, reason: String, resolver: SourceResolver, hosts: Set<String>) -> LinkSpec {
+        var hub = hubService, core = coreService
+        if case .success(let project) = ComposeProject.load(file: file, resolver: resolver) {
+            if project.service(hubService) == nil, let found = project.services(defining: serviceVar, resolver: resolver).first { hub = found }
+            if project.service(coreService) == nil, let found = project.services(defining: callerVar, resolver: resolver).first { core = found }
+        }
+        // `docker compose restart` keeps a container's old environment; only re-creating it
+        // reads the changed env_file or .env.
+        func recreate(_ services: String) -> String { "docker compose up -d --force-recreate \(services)" }
+        return LinkSpec(
+            name: linkName,
+            caller: SideSpec(role: .caller, name: "Core", key: .compose(file: file, service: core, var: callerVar),
+                             readers: [.compose], restart: recreate(core)),
+            service: SideSpec(role: .service, name: "Hub", key: .compose(file: file, service: hub, var: serviceVar),
+                              readers: [.compose], restart: recreate(hub)),
+            url: .compose(file: file, service: core, var: urlVar),
+            probes: ProbePaths(health: "/health", protected: protectedPaths),
+            mode: .docker, modeReason: reason, expectedURL: "http://\(hub):8080", composeHosts: hosts.union([hub]),
+            restartBoth: recreate("\(hub) \(core)"))
+    }
 
     /// `--mode auto`: which mode the layout is most likely run in, and why.
     public static func detectMode(resolver: SourceResolver) -> (RunMode, String) {
-        let composeFile = composeFileNames.first { SourceFile.exists(resolver.absolute($0)) }
+        let composeFile = ComposeProject.find(resolver: resolver)
         let localFiles = nextFiles().filter { $0.contains(".local") && SourceFile.exists(resolver.absolute($0)) }
         if let local = localFiles.first {
             return (.native, "\(local) exists, and only `next dev` on the host reads it")

@@ -25,16 +25,24 @@ public struct SideSpec: Sendable {
     public var readers: [Dialect]
     /// The running process, when known: its environment is compared with `key`.
     public var process: Int32?
+    /// The variable in the process's environment that holds the key, when it is not the key
+    /// source's own variable name.
+    public var processVar: String?
     /// The command that restarts this side in the link's mode.
     public var restart: String?
+    /// Its Docker Compose service name, when it runs under Compose (for `logs`/`exec` steps).
+    public var composeService: String?
 
-    public init(role: Role, name: String, key: KeySource, readers: [Dialect] = [], process: Int32? = nil, restart: String? = nil) {
+    public init(role: Role, name: String, key: KeySource, readers: [Dialect] = [], process: Int32? = nil,
+                processVar: String? = nil, restart: String? = nil, composeService: String? = nil) {
         self.role = role
+        self.processVar = processVar
         self.name = name
         self.key = key
         self.readers = readers
         self.process = process
         self.restart = restart
+        self.composeService = composeService
     }
 }
 

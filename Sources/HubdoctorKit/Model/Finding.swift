@@ -86,10 +86,18 @@ public struct HTTPEvidence: Codable, Sendable, Equatable {
 public struct RemediationStep: Codable, Sendable, Equatable {
     public var text: String
     public var run: String?
+    /// Which part of a runbook the step comes from, so that a reader can tell the fix from the
+    /// proof that it worked. Absent on steps that a check wrote itself.
+    public var phase: Phase?
 
-    public init(text: String, run: String? = nil) {
+    public enum Phase: String, Codable, Sendable {
+        case confirm, fix, verify, prevent
+    }
+
+    public init(text: String, run: String? = nil, phase: Phase? = nil) {
         self.text = text
         self.run = run
+        self.phase = phase
     }
 }
 

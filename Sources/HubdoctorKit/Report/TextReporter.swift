@@ -28,9 +28,13 @@ public struct TextReporter {
             let findings = report.findings.filter { ($0.link ?? "") == link }
             let areas = Dictionary(grouping: findings, by: \.area)
             let order = Self.areaOrder.filter { areas[$0] != nil } + areas.keys.filter { !Self.areaOrder.contains($0) }.sorted()
+            var shown: [Finding] = []
             for area in order {
                 out += "\n" + style.bold(Self.areaNames[area] ?? area.capitalized) + "\n"
-                for f in areas[area]! { out += render(f) }
+                for f in areas[area]! {
+                    out += render(f, sameFixAs: shown.first { $0.remediation == f.remediation && !f.remediation.isEmpty }?.title)
+                    shown.append(f)
+                }
             }
             out += "\n"
         }
@@ -47,7 +51,9 @@ public struct TextReporter {
         return seen.filter { name in report.findings.contains { ($0.link ?? "") == name } }
     }
 
-    func render(_ f: Finding) -> String {
+    /// `sameFixAs`: the title of an earlier finding with exactly these steps; they are not
+    /// printed twice (JSON still carries them on each finding).
+    func render(_ f: Finding, sameFixAs earlier: String? = nil) -> String {
         var line = "  \(style.mark(f.status)) \(f.title)"
         if let cause = f.cause { line += "  [\(cause.rawValue)]" }
         if let count = f.count { line += "  ×\(count)" }
@@ -61,9 +67,14 @@ public struct TextReporter {
         if !f.evidence.isEmpty {
             for e in f.evidence { out += "      " + style.dim(evidenceLine(e)) + "\n" }
         }
-        if !f.remediation.isEmpty {
+        if let earlier, !f.remediation.isEmpty {
+            out += "      " + style.bold("Fix" + (f.runbook.map { " (runbook \($0))" } ?? "") + ":") + " the same steps as for “\(earlier)” above\n"
+        } else if !f.remediation.isEmpty {
             out += "      " + style.bold("Fix" + (f.runbook.map { " (runbook \($0))" } ?? "") + ":") + "\n"
             for (i, step) in f.remediation.enumerated() {
+                if step.phase == .verify, i > 0, f.remediation[i - 1].phase != .verify {
+                    out += "      " + style.bold("Then verify:") + "\n"
+                }
                 out += indent("\(i + 1). \(step.text)", 8)
                 if let run = step.run { out += indent("$ " + run, 11) }
             }

@@ -1,0 +1,55 @@
+import ArgumentParser
+import HubdoctorKit
+
+extension Hubdoctor {
+    struct VerifyRotation: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-rotation",
+            abstract: "After a rotation and the restarts, prove the new key works and the old one is refused."
+        )
+
+        @Option(name: .long, help: "Where the layout lives.")
+        var root: String = "."
+
+        @Option(name: .long, help: "A hubdoctor.yaml; without it, the built-in HiveCFM profile.")
+        var config: String?
+
+        @Option(name: .long, help: "native, docker or auto.")
+        var mode: ModeChoice = .auto
+
+        @Option(name: .customLong("old-key-env"), help: "The environment variable holding the old key.")
+        var oldKeyEnv: String
+
+        @Option(name: .long, help: "Keep polling (with backoff) for up to this many seconds.")
+        var wait: Double = 0
+
+        @Option(name: .customLong("hub-url"), help: "Overrides the URL the caller is configured with.")
+        var hubURL: String?
+
+        @Option(name: .long, help: "Seconds per request.")
+        var timeout: Double = 5
+
+        @Option(name: .long, help: "text, json, junit or github.")
+        var format: OutputFormat = .text
+
+        func validate() throws {
+            guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
+            guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+        }
+
+        func run() async throws {
+            var options = RotationVerifier.Options()
+            options.oldKeyEnv = oldKeyEnv
+            options.check.root = root
+            options.check.configPath = config
+            options.check.mode = mode
+            options.check.wait = wait
+            options.check.hubURL = hubURL
+            options.check.timeout = timeout
+            options.check.progress = { Output.error("hubdoctor: " + $0) }
+            let report = try await RotationVerifier.verify(options)
+            Output.write(render(report, format: format, root: root))
+            throw ExitCode(report.exitCode)
+        }
+    }
+}

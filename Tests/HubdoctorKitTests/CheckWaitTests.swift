@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import HubdoctorKit
+
+/// `check --wait`: after restarts, retry what heals by itself until it passes or time is up.
+@Suite struct CheckWaitTests {
+    static let key = SecretValue("hk_5Jx9Qm2Rv8Tz4Wn7Lp3Yb6Ck")
+
+    func options(_ url: String, wait: Double) -> CheckOptions {
+        var o = CheckOptions()
+        o.root = Repo.layout("healthy")
+        o.hubURL = url
+        o.wait = wait
+        o.timeout = 1
+        o.environment = [:]
+        return o
+    }
+
+    @Test func aServiceThatComesUpWhileWaitingEndsInAPass() async throws {
+        let placeholder = try await SandboxHub.start(SandboxOptions(key: Self.key))
+        let port = placeholder.port
+        await placeholder.stop()
+        Task {
+            try await Task.sleep(nanoseconds: 1_500_000_000)
+            var o = SandboxOptions(key: Self.key)
+            o.port = port
+            _ = try await SandboxHub.start(o)
+        }
+        final class Lines: @unchecked Sendable { var all: [String] = []; let lock = NSLock() }
+        let lines = Lines()
+        var o = options("http://127.0.0.1:\(port)", wait: 20)
+        o.progress = { line in lines.lock.lock(); lines.all.append(line); lines.lock.unlock() }
+        let report = try await Doctor.check(o)
+        #expect(report.exitCode == 0, "\(report.findings.filter { $0.status != .pass }.map(\.message))")
+        #expect(lines.all.contains { $0.contains("hub-unreachable") }, "it shows the current state while waiting")
+        #expect(lines.all.last?.hasPrefix("consistent after") == true)
+    }
+
+    @Test func whatCannotHealIsNotWaitedFor() async throws {
+        let hub = try await SandboxHub.start(SandboxOptions(key: Self.key))
+        defer { Task { await hub.stop() } }
+        var o = options(hub.baseURL, wait: 30)
+        o.root = Repo.layout("drift")
+        let started = Date()
+        let report = try await Doctor.check(o)
+        #expect(report.exitCode == 1)
+        #expect(Date().timeIntervalSince(started) < 10, "key drift in the files does not heal by waiting")
+    }
+
+    @Test func theDeadlineEndsTheWaitWithTheLastState() async throws {
+        let report = try await Doctor.check(options("http://127.0.0.1:9", wait: 2))
+        #expect(report.findings.contains { $0.cause == .hubUnreachable })
+    }
+}
