@@ -13,6 +13,22 @@ extension Binary {
     }
 }
 
+extension Binary {
+    /// `runAsync` and its wall time, measured on the waiting thread: exact even when the test's
+    /// own task is slow to wake up in a busy test run.
+    static func timedRunAsync(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Result, Double) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                let started = Date()
+                continuation.resume(with: Swift.Result {
+                    let result = try run(arguments, environment: environment)
+                    return (result, Date().timeIntervalSince(started))
+                })
+            }.start()
+        }
+    }
+}
+
 extension Binary.Result {
     var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] }
 
