@@ -115,11 +115,17 @@ struct ProbeClassifier {
     }
 
     func evidence(_ e: ProbeExchange) -> Evidence {
+        if e.kind == .reach, let r = e.response {
+            // Nothing was asked, so there is no answer to show: only the connection's timings.
+            let t = r.timings
+            let tls = t.tlsMs > 0 ? String(format: ", TLS %.1f ms", t.tlsMs) : ""
+            return Evidence(source: source(e), detail: String(format: "connected to \(hostPort) (\(r.remoteIP ?? "?")): DNS %.1f ms, TCP %.1f ms", t.dnsMs, t.connectMs) + tls)
+        }
         var http = HTTPEvidence(method: e.method, url: e.url, curl: e.curl.isEmpty ? nil : e.curl)
         switch e.outcome {
         case .answered(let r):
             let reading = AnswerReading(r)
-            http.status = e.kind == .reach ? nil : r.status
+            http.status = r.status
             http.body = reading.evidenceBody(redacting: target.secrets)
             http.wwwAuthenticate = r.header("WWW-Authenticate").map(redact)
             http.retryAfter = r.header("Retry-After")
