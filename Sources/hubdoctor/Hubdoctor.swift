@@ -10,7 +10,7 @@ struct Hubdoctor: AsyncParsableCommand {
         commandName: "hubdoctor",
         abstract: "Find out why one service gets 401 Unauthorized from another, and say how to fix it.",
         version: Report.toolVersion,
-        subcommands: [Check.self, Env.self, Probe.self, Sandbox.self, Demo.self, VerifyRotation.self, RunbookCommand.self, Explain.self]
+        subcommands: [Check.self, Env.self, Probe.self, Sandbox.self, Demo.self, Fix.self, Rotate.self, VerifyRotation.self, RunbookCommand.self, Explain.self]
     )
 
     static func main() async {

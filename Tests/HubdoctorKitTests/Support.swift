@@ -30,12 +30,16 @@ enum Binary {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// True when the process died of a signal (`status` is then the signal number).
+        var signaled = false
         var all: String { stdout + stderr }
     }
 
     /// Runs the binary with a timeout (a hung run fails the test instead of hanging CI).
+    /// `onStart` runs once the process is started (to act on it while it runs).
     static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-                    currentDirectory: String? = nil, executable: URL? = nil, timeout: TimeInterval = 60) throws -> Result {
+                    currentDirectory: String? = nil, executable: URL? = nil, timeout: TimeInterval = 60,
+                    onStart: ((Process) throws -> Void)? = nil) throws -> Result {
         let p = Process()
         p.executableURL = executable ?? url
         p.arguments = arguments
@@ -61,12 +65,36 @@ enum Binary {
         Thread { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
         group.enter()
         Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
+        try onStart?(p)
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning, Date() < deadline { usleep(10_000) }
         if p.isRunning { p.terminate(); p.waitUntilExit() }
         group.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self), stderr: String(decoding: errData.data, as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self), stderr: String(decoding: errData.data, as: UTF8.self),
+                      signaled: p.terminationReason == .uncaughtSignal)
+    }
+
+    /// `run` on a thread of its own, awaited. A test that waits seconds for a process must not
+    /// hold one of the cooperative pool's threads (one per core): in-process servers and every
+    /// other async test need them, and starve when a few blocking waits take them all.
+    static func running(_ arguments: [String], environment: [String: String] = [:], currentDirectory: String? = nil,
+                        executable: URL? = nil, timeout: TimeInterval = 60,
+                        onStart: (@Sendable (Process) throws -> Void)? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result {
+                    try run(arguments, environment: environment, currentDirectory: currentDirectory, executable: executable,
+                            timeout: timeout, onStart: onStart)
+                })
+            }.start()
+        }
+    }
+
+    /// Runs the binary under `program` (`/bin/sh -c 'ulimit -f 2 && exec "$0" "$@"'`, `setpriv …`),
+    /// which is given the binary's path and then `arguments`.
+    static func running(under program: [String], _ arguments: [String]) async throws -> Result {
+        try await running(Array(program.dropFirst()) + [url.path] + arguments, executable: URL(fileURLWithPath: program[0]))
     }
 
     static func json(_ arguments: [String], environment: [String: String] = [:]) throws -> (Result, [String: Any]) {

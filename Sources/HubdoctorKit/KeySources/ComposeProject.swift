@@ -84,17 +84,15 @@ struct ComposeProject {
         var env = Environment()
         env.considered = [origin]
         guard let service = service(serviceName) else { return env }
-        let folder = URL(fileURLWithPath: origin.path ?? resolver.root).deletingLastPathComponent().path
         let lookup: (String) -> [UInt8]? = { projectEnv[$0].map { Array($0.utf8) } }
 
         for entry in envFiles(service) {
             var at = YAMLSource.originAt(origin, entry.line)
-            let rawPath: String
-            switch ComposeTemplate.substitute(Array(entry.path.utf8), mapping: lookup) {
+            let path: String
+            switch resolvedPath(entry, resolver: resolver) {
             case .failure(let f): env.problems.append(SourceProblem(origin: at, reason: "env_file path: \(f.reason)")); continue
-            case .success(let p): rawPath = String(decoding: p, as: UTF8.self)
+            case .success(let p): path = p
             }
-            let path = rawPath.hasPrefix("/") ? rawPath : URL(fileURLWithPath: folder).appendingPathComponent(rawPath).standardizedFileURL.path
             let fileOrigin = Origin(display: resolver.display(path), path: path, dialect: .compose)
             env.considered.append(fileOrigin)
             let bytes: [UInt8]
@@ -151,6 +149,15 @@ struct ComposeProject {
     }
 
     struct EnvFileEntry { var path: String; var required: Bool; var raw: Bool; var line: Int? }
+
+    /// An `env_file:` path as `docker compose` opens it: interpolated, relative to the compose file.
+    func resolvedPath(_ entry: EnvFileEntry, resolver: SourceResolver) -> Result<String, ComposeTemplate.Failure> {
+        let folder = URL(fileURLWithPath: origin.path ?? resolver.root).deletingLastPathComponent().path
+        return ComposeTemplate.substitute(Array(entry.path.utf8), mapping: { projectEnv[$0].map { Array($0.utf8) } }).map { bytes in
+            let raw = String(decoding: bytes, as: UTF8.self)
+            return raw.hasPrefix("/") ? raw : URL(fileURLWithPath: folder).appendingPathComponent(raw).standardizedFileURL.path
+        }
+    }
 
     /// `env_file:` as a string, a list of strings, or a list of `{path, required, format}`.
     func envFiles(_ service: Node) -> [EnvFileEntry] {

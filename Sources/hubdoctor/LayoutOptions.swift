@@ -1,0 +1,22 @@
+import ArgumentParser
+import HubdoctorKit
+
+/// `--root`, `--config` and `--mode`: the layout and links that `fix` and `rotate` work on.
+struct LayoutOptions: ParsableArguments {
+    @Option(name: .long, help: "Where the layout lives.")
+    var root: String = "."
+
+    @Option(name: .long, help: "A hubdoctor.yaml; without it, the built-in HiveCFM profile.")
+    var config: String?
+
+    @Option(name: .long, help: "native, docker or auto.")
+    var mode: ModeChoice = .auto
+
+    var fixOptions: FixOptions {
+        var o = FixOptions()
+        o.root = root
+        o.configPath = config
+        o.mode = mode
+        return o
+    }
+}
