@@ -156,3 +156,38 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder ?? "/"), "the demo left its folder behind")
     }
 }
+
+/// Two links that call the same service share the run's one wrong-shape and one wrong-key probe.
+@Suite struct SharedServiceProbeTests {
+    @Test func twoLinksToOneServiceSendOneWrongShapeAndOneWrongKeyBetweenThem() async throws {
+        let key = SecretValue("hk_Shared0Service1Key2Value3")
+        let hub = try await SandboxHub.start(SandboxOptions(key: key))
+        defer { Task { await hub.stop() } }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-links-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "API_KEY=\(key.text)\n".write(to: root.appendingPathComponent("hub.env"), atomically: true, encoding: .utf8)
+        try "HUB_KEY=\(key.text)\n".write(to: root.appendingPathComponent("caller.env"), atomically: true, encoding: .utf8)
+        let link = { (name: String) in """
+              - name: \(name)
+                caller:
+                  key: {env: caller.env, var: HUB_KEY}
+                  url: \(hub.baseURL)
+                service:
+                  key: {env: hub.env, var: API_KEY}
+                probes: {health: /health, protected: [/v1/webhooks]}
+            """ }
+        try ("version: 1\nlinks:\n" + link("first") + "\n" + link("second") + "\n")
+            .write(to: root.appendingPathComponent("hubdoctor.yaml"), atomically: true, encoding: .utf8)
+        var options = CheckOptions()
+        options.root = root.path
+        options.configPath = root.appendingPathComponent("hubdoctor.yaml").path
+        let report = try await Doctor.check(options)
+        #expect(report.findings.filter { $0.check == "probe.key" }.map(\.status) == [.pass, .pass])
+        #expect(hub.entries.filter { $0.auth == .rawOther }.count == 1)
+        #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
+        let skipped = report.findings.filter { $0.check == "probe.wrong-key" && $0.status == .skip }
+        #expect(skipped.count == 1)
+        #expect(skipped.first?.message.contains("already sent them") == true)
+    }
+}

@@ -61,6 +61,7 @@ public enum Prober {
     /// Why the negative probes must not be sent, or nil when they may be.
     static func negativeGate(_ answers: [ProbeExchange], _ target: ProbeTarget, _ options: ProbeOptions) -> String? {
         if options.noNegative { return "not sent: --no-negative" }
+        if let reason = options.negativesSkipped { return "not sent: \(reason)" }
         let protected = answers.filter { [.noAuth, .key, .serviceKey, .session].contains($0.kind) }
         let statuses = protected.compactMap(\.status)
         if statuses.contains(429) {
