@@ -114,9 +114,9 @@ import Testing
     }
 
     @Test func badUsageExitsTwo() async throws {
-        #expect(try await Binary.launch(["capture", "--listen", "nonsense"]).status == 2)
-        #expect(try await Binary.launch(["capture", "--listen", "127.0.0.1:0", "--count", "0"]).status == 2)
-        let unset = try await Binary.launch(["capture", "--listen", "127.0.0.1:0", "--expect-key-env", "SURELY_UNSET_VAR_XYZ", "--timeout", "1"])
+        #expect(try await Binary.running(["capture", "--listen", "nonsense"]).status == 2)
+        #expect(try await Binary.running(["capture", "--listen", "127.0.0.1:0", "--count", "0"]).status == 2)
+        let unset = try await Binary.running(["capture", "--listen", "127.0.0.1:0", "--expect-key-env", "SURELY_UNSET_VAR_XYZ", "--timeout", "1"])
         #expect(unset.status == 2)
         #expect(unset.stderr.contains("SURELY_UNSET_VAR_XYZ is not set"))
     }

@@ -30,14 +30,14 @@ import Testing
         Mode(faults: [.slow], check: "probe.key", cause: nil, arguments: ["--timeout", "2"]),
     ]
 
-    func check(_ url: String, root: String = CheckProbeEndToEndTests.healthy, _ extra: [String] = []) async throws -> BuiltBinary.Run {
-        try await BuiltBinary.run(["check", "--root", root, "--hub-url", url, "--format", "json"] + extra)
+    func check(_ url: String, root: String = CheckProbeEndToEndTests.healthy, _ extra: [String] = []) async throws -> Binary.Result {
+        try await Binary.running(["check", "--root", root, "--hub-url", url, "--format", "json"] + extra)
     }
 
-    func expectNoKey(_ run: BuiltBinary.Run, _ keys: [SecretValue], sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectNoKey(_ run: Binary.Result, _ keys: [SecretValue], sourceLocation: SourceLocation = #_sourceLocation) {
         for key in keys {
-            #expect(!run.output.contains(key.text), "the key leaked", sourceLocation: sourceLocation)
-            #expect(!run.output.contains(String(key.text.dropFirst(3).prefix(12))), "part of the key leaked", sourceLocation: sourceLocation)
+            #expect(!run.all.contains(key.text), "the key leaked", sourceLocation: sourceLocation)
+            #expect(!run.all.contains(String(key.text.dropFirst(3).prefix(12))), "part of the key leaked", sourceLocation: sourceLocation)
         }
     }
 
@@ -50,11 +50,11 @@ import Testing
         defer { Task { await hub.stop() } }
         let run = try await check(hub.baseURL, mode.arguments)
         #expect(run.json?["schema"] as? String == "hubdoctor/report@1")
-        #expect(run.cause(mode.check) == mode.cause, "\(run.finding(mode.check) ?? [:])")
+        #expect(run.cause(mode.check) == mode.cause, "\(run.findings.filter { $0["status"] as? String == "fail" }.map { $0["message"] ?? "" })")
         if mode.cause == nil {
-            #expect(run.code == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
+            #expect(run.status == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
         } else {
-            #expect(run.code == 1)
+            #expect(run.status == 1)
         }
         let entries = hub.entries
         #expect(entries.filter { $0.auth == .rawOther }.count <= 1)
@@ -68,11 +68,11 @@ import Testing
         let hub = try await SandboxHub.start(SandboxOptions(key: SecretValue("hk_Restarted0Never1Reloaded2x")))
         defer { Task { await hub.stop() } }
         let run = try await check(hub.baseURL)
-        #expect(run.code == 1)
-        #expect(run.status("keys.match") == "pass")
+        #expect(run.status == 1)
+        #expect(run.statusOf("keys.match") == "pass")
         #expect(run.cause("probe.key") == "key-rejected")
         #expect(run.causes == ["key-rejected"])
-        let text = try await BuiltBinary.run(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
+        let text = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
         #expect(text.stdout.contains("both files hold the same key, but the running Hub refuses it"))
         expectNoKey(run, [Self.fixtureKey])
         expectNoKey(text, [Self.fixtureKey])
@@ -82,11 +82,38 @@ import Testing
         let hub = try await SandboxHub.start(SandboxOptions(key: Self.fixtureKey))
         let url = hub.baseURL
         await hub.stop()
-        let run = try await check(url)
+        let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", url, "--format", "json"])
         #expect(run.cause("probe.reach") == "hub-unreachable")
         #expect((run.finding("probe.reach")?["message"] as? String)?.contains("connection refused") == true)
-        #expect(run.status("probe.key") == "skip")
-        #expect(run.seconds < 2, "took \(run.seconds) s")
+        #expect(run.statusOf("probe.key") == "skip")
+        #expect(seconds < 3, "took \(seconds) s; a refused port must not wait for any timeout (5 s)")
+    }
+
+    @Test func aPortThatDropsConnectionsIsReportedWithinTheConnectTimeout() async throws {
+        var options = SandboxOptions(key: Self.fixtureKey)
+        options.faults = [.blackhole]
+        let hub = try await SandboxHub.start(options)
+        defer { Task { await hub.stop() } }
+        let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL,
+                                                              "--timeout", "1", "--format", "json"])
+        #expect(run.cause("probe.reach") == "hub-unreachable")
+        #expect(run.statusOf("probe.key") == "skip")
+        // Exact figures come from scripts/bench-probes; here the bound only has to tell "one
+        // connect timeout" (about 1 s) from "one per probe" (7 s), even in a busy test run.
+        #expect(seconds >= 1 && seconds < 4, "took \(seconds) s for a 1 s connect timeout")
+    }
+
+    @Test func twentySlowProtectedPathsTakeAboutTwoDelaysNotFortyThree() async throws {
+        var options = SandboxOptions(key: Self.fixtureKey)
+        options.faults = [.slow]
+        options.delayMs = 300
+        let hub = try await SandboxHub.start(options)
+        defer { Task { await hub.stop() } }
+        let paths = (1...20).flatMap { ["--probe-path", "/v1/bench-\($0)"] }
+        let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json"] + paths)
+        #expect(run.status == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
+        #expect(hub.entries.count == 43)
+        #expect(seconds < 5, "took \(seconds) s; one request after another would take 43 × 0.3 s = 12.9 s")
     }
 
     @Test func aComposeHostNameInNativeModeIsAModeMismatchWithTheDNSReason() async throws {
@@ -98,7 +125,7 @@ import Testing
         try "API_KEY=\(Self.fixtureKey.text)\n".write(to: root.appendingPathComponent("hivecfm-hub/.env"), atomically: true, encoding: .utf8)
         try "HIVECFM_HUB_URL=http://hivecfm-hub-api:8080\nHIVECFM_HUB_API_KEY=\(Self.fixtureKey.text)\n"
             .write(to: root.appendingPathComponent("hivecfm-core/.env"), atomically: true, encoding: .utf8)
-        let run = try await BuiltBinary.run(["check", "--root", root.path, "--mode", "native", "--format", "json", "--timeout", "3"])
+        let run = try await Binary.running(["check", "--root", root.path, "--mode", "native", "--format", "json", "--timeout", "3"])
         #expect(run.cause("url.mode") == "url-mode-mismatch")
         #expect(run.cause("probe.reach") == "hub-unreachable")
         let message = run.finding("probe.reach")?["message"] as? String ?? ""
@@ -118,14 +145,49 @@ import Testing
     }
 
     @Test func theDemoDiagnosesDriftWithoutSetUpAndPrintsNoKey() async throws {
-        let run = try await BuiltBinary.run(["demo"])
-        #expect(run.code == 1)
+        let run = try await Binary.running(["demo"])
+        #expect(run.status == 1)
         #expect(run.stdout.contains("[key-drift]"))
         #expect(run.stdout.contains("live confirmation of the drift"))
         #expect(run.stdout.contains("so change Core's side to that key"))
-        #expect(run.output.range(of: #"hk_[A-Za-z0-9]{32}"#, options: .regularExpression) == nil)
+        #expect(run.all.range(of: #"hk_[A-Za-z0-9]{32}"#, options: .regularExpression) == nil)
         let folder = run.stdout.range(of: #"/[^ ]*hubdoctor-demo-[A-Za-z0-9]+"#, options: .regularExpression).map { String(run.stdout[$0]) }
         #expect(folder != nil)
         #expect(!FileManager.default.fileExists(atPath: folder ?? "/"), "the demo left its folder behind")
+    }
+}
+
+/// Two links that call the same service share the run's one wrong-shape and one wrong-key probe.
+@Suite struct SharedServiceProbeTests {
+    @Test func twoLinksToOneServiceSendOneWrongShapeAndOneWrongKeyBetweenThem() async throws {
+        let key = SecretValue("hk_Shared0Service1Key2Value3")
+        let hub = try await SandboxHub.start(SandboxOptions(key: key))
+        defer { Task { await hub.stop() } }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-links-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "API_KEY=\(key.text)\n".write(to: root.appendingPathComponent("hub.env"), atomically: true, encoding: .utf8)
+        try "HUB_KEY=\(key.text)\n".write(to: root.appendingPathComponent("caller.env"), atomically: true, encoding: .utf8)
+        let link = { (name: String) in """
+              - name: \(name)
+                caller:
+                  key: {env: caller.env, var: HUB_KEY}
+                  url: \(hub.baseURL)
+                service:
+                  key: {env: hub.env, var: API_KEY}
+                probes: {health: /health, protected: [/v1/webhooks]}
+            """ }
+        try ("version: 1\nlinks:\n" + link("first") + "\n" + link("second") + "\n")
+            .write(to: root.appendingPathComponent("hubdoctor.yaml"), atomically: true, encoding: .utf8)
+        var options = CheckOptions()
+        options.root = root.path
+        options.configPath = root.appendingPathComponent("hubdoctor.yaml").path
+        let report = try await Doctor.check(options)
+        #expect(report.findings.filter { $0.check == "probe.key" }.map(\.status) == [.pass, .pass])
+        #expect(hub.entries.filter { $0.auth == .rawOther }.count == 1)
+        #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
+        let skipped = report.findings.filter { $0.check == "probe.wrong-key" && $0.status == .skip }
+        #expect(skipped.count == 1)
+        #expect(skipped.first?.message.contains("already sent them") == true)
     }
 }

@@ -54,12 +54,11 @@ import Testing
         let listener = try await HTTPListener.start { _ in .text(200, "") }
         let port = listener.port
         await listener.stop()
-        let started = Date()
         let f = await failure(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"))
         #expect(f?.kind == .connectionRefused)
         #expect(f?.reason.contains("127.0.0.1:\(port)") == true)
         #expect(f?.originUnreachable == true)
-        #expect(Date().timeIntervalSince(started) < 1)
+        #expect((f?.timings.totalMs ?? .infinity) < 500, "refused at once, not after a timeout")
     }
 
     @Test func anUnknownHostNameIsADNSFailureNamingTheHost() async throws {
@@ -69,17 +68,14 @@ import Testing
     }
 
     @Test func aServerThatNeverAnswersTimesOutWithinTheTotalTimeout() async throws {
-        let listener = try await HTTPListener.start { _ in
-            try? await Task.sleep(nanoseconds: 60_000_000_000)
-            return .text(200, "late")
-        }
+        let listener = try await HTTPListener.answering(after: 60)
         defer { Task { await listener.stop(grace: 0) } }
-        let started = Date()
         let f = await failure(HTTPClientRequest(url: listener.baseURL + "/v1/webhooks", connectTimeout: 1, timeout: 0.5))
-        let elapsed = Date().timeIntervalSince(started)
         #expect(f?.kind == .answerTimeout)
         #expect(f?.reason.contains("sent no answer within 0.5 s") == true)
-        #expect(elapsed < 1.5)
+        // libcurl's own clock: exact even when a busy test run delays this task's wake-up.
+        let total = f?.timings.totalMs ?? 0
+        #expect(total >= 450 && total < 700, "libcurl gave up after \(total) ms")
     }
 
     @Test func aServerThatClosesWithoutAnsweringOrMidBodyIsNamedSo() async throws {
@@ -117,35 +113,27 @@ import Testing
         #expect(mismatch?.kind == .tlsNameMismatch)
     }
 
-    @Test func cancellingTheTaskEndsAHangingRequestPromptly() async throws {
-        let listener = try await HTTPListener.start { _ in
-            try? await Task.sleep(nanoseconds: 60_000_000_000)
-            return .text(200, "late")
-        }
+    @Test func cancellingTheTaskEndsAHangingRequest() async throws {
+        let listener = try await HTTPListener.answering(after: 60)
         defer { Task { await listener.stop(grace: 0) } }
-        let started = Date()
-        let task = Task { try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/", timeout: 30)) }
+        let task = Task { await failure(HTTPClientRequest(url: listener.baseURL + "/", timeout: 30)) }
         try await Task.sleep(nanoseconds: 100_000_000)
         task.cancel()
-        let result = await task.result
-        #expect((try? result.get()) == nil)
-        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(await task.value?.kind == .cancelled, "ended by the cancellation, not by its 30 s timeout")
     }
 
-    @Test func twentyRequestsToASlowServerRunAtOnce() async throws {
+    @Test func twentyRequestsAreInFlightAtOnce() async throws {
+        let barrier = ArrivalBarrier(count: 20)
         let listener = try await HTTPListener.start { _ in
-            try? await Task.sleep(nanoseconds: 300_000_000)
-            return .text(200, "ok")
+            await barrier.arriveAndWait() ? .text(200, "together") : .text(503, "alone")
         }
         defer { Task { await listener.stop() } }
-        let started = Date()
         let statuses = await withTaskGroup(of: Int.self) { group in
             for i in 0..<20 {
-                group.addTask { (try? await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/\(i)")))?.status ?? 0 }
+                group.addTask { (try? await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/\(i)", timeout: 30)))?.status ?? 0 }
             }
             return await group.reduce(into: [Int]()) { $0.append($1) }
         }
-        #expect(statuses == Array(repeating: 200, count: 20))
-        #expect(Date().timeIntervalSince(started) < 0.9)
+        #expect(statuses == Array(repeating: 200, count: 20), "a request answered before all twenty arrived")
     }
 }

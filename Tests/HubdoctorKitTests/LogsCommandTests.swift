@@ -9,7 +9,7 @@ import Testing
 
     @Test func jsonReportGroupsSeedExcerptsByCauseWithCountsAndExitsOne() async throws {
         let files = ["core-hub-401.log", "hub-agent-supervisor.log", "routing-mcp.log", "team-hub.log"].map { Repo.path("fixtures/logs/\($0)") }
-        let run = try await Binary.launch(["logs", "--format", "json"] + files)
+        let run = try await Binary.running(["logs", "--format", "json"] + files)
         #expect(run.status == 1)
         let doc = try Self.json(run.stdout)
         #expect(doc["schema"] as? String == "hubdoctor/report@1")
@@ -32,7 +32,7 @@ import Testing
 
     @Test func standardInputIsReadWithDash() async throws {
         let log = try Data(contentsOf: URL(fileURLWithPath: Repo.path("fixtures/logs/routing-mcp.log")))
-        let run = try await Binary.launch(["logs", "-", "--format", "json"], stdin: String(decoding: log, as: UTF8.self))
+        let run = try await Binary.running(["logs", "-", "--format", "json"], stdin: String(decoding: log, as: UTF8.self))
         #expect(run.status == 1)
         let findings = try #require(try Self.json(run.stdout)["findings"] as? [[String: Any]])
         #expect(findings.count == 1)
@@ -53,7 +53,7 @@ import Testing
               - text: Ask the platform team for a token of the deploy user
                 run: open https://wiki.example.com/team-hub-tokens
         """.write(to: dir.appendingPathComponent("team-hub-auth.yaml"), atomically: true, encoding: .utf8)
-        let run = try await Binary.launch(["logs", Repo.path("fixtures/logs/team-hub.log"), "--runbooks", dir.path, "--format", "json"])
+        let run = try await Binary.running(["logs", Repo.path("fixtures/logs/team-hub.log"), "--runbooks", dir.path, "--format", "json"])
         #expect(run.status == 1, "\(run.stderr)")
         let findings = try #require(try Self.json(run.stdout)["findings"] as? [[String: Any]])
         let forbidden = try #require(findings.first { $0["cause"] as? String == "forbidden-scope" })
@@ -62,13 +62,13 @@ import Testing
     }
 
     @Test func aCleanLogExitsZeroAndAMissingFileExitsTwo() async throws {
-        let clean = try await Binary.launch(["logs", Repo.path("fixtures/logs/no-auth-failures.log")])
+        let clean = try await Binary.running(["logs", Repo.path("fixtures/logs/no-auth-failures.log")])
         #expect(clean.status == 0)
         #expect(clean.stdout.contains("No auth failure"))
-        let missing = try await Binary.launch(["logs", "/nonexistent/core.log"])
+        let missing = try await Binary.running(["logs", "/nonexistent/core.log"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/core.log"))
-        let none = try await Binary.launch(["logs"])
+        let none = try await Binary.running(["logs"])
         #expect(none.status == 2)
     }
 }

@@ -15,19 +15,19 @@ import Testing
     @Test func theKeyComesFromAnEnvironmentVariableAFileOrStdinAndNeverShowsUp() async throws {
         let hub = try await sandbox()
         defer { Task { await hub.stop() } }
-        let viaEnv = try await BuiltBinary.run(["probe", hub.baseURL, "--key-env", "HUB_KEY"], environment: ["HUB_KEY": Self.key.text])
-        #expect(viaEnv.code == 0, "\(viaEnv.output)")
+        let viaEnv = try await Binary.running(["probe", hub.baseURL, "--key-env", "HUB_KEY"], environment: ["HUB_KEY": Self.key.text])
+        #expect(viaEnv.status == 0, "\(viaEnv.all)")
         #expect(viaEnv.stdout.contains("✓ The service accepts the key from $HUB_KEY"))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-key-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try (Self.key.text + "\n").write(to: file, atomically: true, encoding: .utf8)
-        let viaFile = try await BuiltBinary.run(["probe", hub.baseURL, "--key-file", file.path, "--format", "json", "-v"])
-        #expect(viaFile.code == 0)
-        #expect(viaFile.status("probe.key") == "pass")
-        let viaStdin = try await BuiltBinary.run(["probe", hub.baseURL, "--key-stdin", "--format", "json"], stdin: Self.key.text + "\n")
-        #expect(viaStdin.status("probe.key") == "pass")
+        let viaFile = try await Binary.running(["probe", hub.baseURL, "--key-file", file.path, "--format", "json", "-v"])
+        #expect(viaFile.status == 0)
+        #expect(viaFile.statusOf("probe.key") == "pass")
+        let viaStdin = try await Binary.running(["probe", hub.baseURL, "--key-stdin", "--format", "json"], stdin: Self.key.text + "\n")
+        #expect(viaStdin.statusOf("probe.key") == "pass")
         for run in [viaEnv, viaFile, viaStdin] {
-            #expect(!run.output.contains(Self.key.text))
+            #expect(!run.all.contains(Self.key.text))
         }
         #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 6)
     }
@@ -35,28 +35,28 @@ import Testing
     @Test func aRefusedKeyExitsOneAndUsageMistakesExitTwo() async throws {
         let hub = try await sandbox()
         defer { Task { await hub.stop() } }
-        let refused = try await BuiltBinary.run(["probe", hub.baseURL, "--key-env", "K", "--format", "json"], environment: ["K": "hk_Not0The1Key2Of3This4Hub5x"])
-        #expect(refused.code == 1)
+        let refused = try await Binary.running(["probe", hub.baseURL, "--key-env", "K", "--format", "json"], environment: ["K": "hk_Not0The1Key2Of3This4Hub5x"])
+        #expect(refused.status == 1)
         #expect(refused.cause("probe.key") == "key-rejected")
-        let unset = try await BuiltBinary.run(["probe", hub.baseURL, "--key-env", "HUBDOCTOR_SURELY_UNSET"])
-        #expect(unset.code == 2)
+        let unset = try await Binary.running(["probe", hub.baseURL, "--key-env", "HUBDOCTOR_SURELY_UNSET"])
+        #expect(unset.status == 2)
         #expect(unset.stderr.contains("HUBDOCTOR_SURELY_UNSET is not set"))
-        let twoSources = try await BuiltBinary.run(["probe", hub.baseURL, "--key-env", "A", "--key-stdin"])
-        #expect(twoSources.code == 2)
-        let onArgv = try await BuiltBinary.run(["probe", hub.baseURL, "--key", Self.key.text])
-        #expect(onArgv.code == 2)
+        let twoSources = try await Binary.running(["probe", hub.baseURL, "--key-env", "A", "--key-stdin"])
+        #expect(twoSources.status == 2)
+        let onArgv = try await Binary.running(["probe", hub.baseURL, "--key", Self.key.text])
+        #expect(onArgv.status == 2)
     }
 
     @Test func repeatedPathsAreEachProbedAndBadURLsAreFindingsNotCrashes() async throws {
         let hub = try await sandbox()
         defer { Task { await hub.stop() } }
-        let run = try await BuiltBinary.run(["probe", hub.baseURL, "--path", "/v1/webhooks", "--path", "/v1/a", "--path", "/v1/b",
+        let run = try await Binary.running(["probe", hub.baseURL, "--path", "/v1/webhooks", "--path", "/v1/a", "--path", "/v1/b",
                                              "--key-env", "K", "--format", "json"], environment: ["K": Self.key.text])
-        #expect(run.code == 0)
+        #expect(run.status == 0)
         #expect((run.finding("probe.key")?["evidence"] as? [Any])?.count == 3)
         for url in ["http://exa mple:80", "ftp://example.com", "localhost:8090"] {
-            let bad = try await BuiltBinary.run(["probe", url, "--format", "json"])
-            #expect(bad.code == 1, "\(url): \(bad.output)")
+            let bad = try await Binary.running(["probe", url, "--format", "json"])
+            #expect(bad.status == 1, "\(url): \(bad.all)")
             #expect(bad.cause("probe.reach") == "hub-unreachable")
         }
     }
@@ -68,7 +68,7 @@ import Testing
         let log = dir.appendingPathComponent("sandbox.log").path
         let keyFile = dir.appendingPathComponent("key").path
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltBinary.path)
+        process.executableURL = URL(fileURLWithPath: Binary.url.path)
         process.arguments = ["sandbox", "--listen", "127.0.0.1:0", "--write-key", keyFile, "--log", log, "--fault", "slow", "--delay-ms", "10"]
         let out = Pipe()
         let err = Pipe()
@@ -84,8 +84,8 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: keyFile)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let key = try String(contentsOfFile: keyFile, encoding: .utf8)
-        let probe = try await BuiltBinary.run(["probe", url, "--key-file", keyFile, "--format", "json"])
-        #expect(probe.code == 0, "\(probe.output)")
+        let probe = try await Binary.running(["probe", url, "--key-file", keyFile, "--format", "json"])
+        #expect(probe.status == 0, "\(probe.all)")
         process.terminate()
         await Task.detached { process.waitUntilExit() }.value
         #expect(process.terminationStatus == 0)
@@ -96,14 +96,14 @@ import Testing
         #expect(lines.filter { $0.auth == .rawOther }.count == 1)
         #expect(lines.filter { $0.auth == .bearerOther }.count == 1)
         #expect(!lines.contains { $0.auth != .bearerKey && $0.carriesKey })
-        for text in [stderr, probe.output, try String(contentsOfFile: log, encoding: .utf8)] {
+        for text in [stderr, probe.all, try String(contentsOfFile: log, encoding: .utf8)] {
             #expect(!text.contains(key))
         }
     }
 
     @Test func theSandboxRefusesToListenBeyondLoopback() async throws {
-        let run = try await BuiltBinary.run(["sandbox", "--listen", "0.0.0.0:0"])
-        #expect(run.code == 2)
+        let run = try await Binary.running(["sandbox", "--listen", "0.0.0.0:0"])
+        #expect(run.status == 2)
         #expect(run.stderr.contains("loopback only"))
     }
 }

@@ -38,6 +38,17 @@ struct RawSocket {
         }
     }
 
+    /// `readAll` and how long the server took to close, measured on the reading thread.
+    func readAllTimed() async -> (String, Double) {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let started = Date()
+                let text = readBlocking()
+                continuation.resume(returning: (text, Date().timeIntervalSince(started)))
+            }.start()
+        }
+    }
+
     private func readBlocking() -> String {
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

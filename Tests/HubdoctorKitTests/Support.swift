@@ -55,14 +55,16 @@ enum Binary {
         try p.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
-        // Drain both pipes concurrently so a large output cannot block the child.
+        // Drain both pipes concurrently so a large output cannot block the child. Plain threads,
+        // not DispatchQueue.global(): on Linux that pool also runs Swift concurrency's tasks, and
+        // two blocked readers per run starve an in-process server (the sandbox Hub) under test.
         final class Sink: @unchecked Sendable { var data = Data() }
         let outData = Sink(), errData = Sink()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        Thread { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
         group.enter()
-        DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }.start()
         try onStart?(p)
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning, Date() < deadline { usleep(10_000) }
@@ -76,13 +78,13 @@ enum Binary {
     /// `run` on a thread of its own, awaited. A test that waits seconds for a process must not
     /// hold one of the cooperative pool's threads (one per core): in-process servers and every
     /// other async test need them, and starve when a few blocking waits take them all.
-    static func running(_ arguments: [String], environment: [String: String] = [:], currentDirectory: String? = nil,
-                        executable: URL? = nil, timeout: TimeInterval = 60,
+    static func running(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+                        currentDirectory: String? = nil, executable: URL? = nil, timeout: TimeInterval = 60,
                         onStart: (@Sendable (Process) throws -> Void)? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Swift.Result {
-                    try run(arguments, environment: environment, currentDirectory: currentDirectory, executable: executable,
+                    try run(arguments, environment: environment, stdin: stdin, currentDirectory: currentDirectory, executable: executable,
                             timeout: timeout, onStart: onStart)
                 })
             }.start()

@@ -38,13 +38,27 @@ extension Doctor {
             composeHosts: r.link.composeHosts, expectedURL: r.link.expectedURL, restartService: r.link.service.restart))
     }
 
-    static func probeFindings(_ r: LinkReadings, options: CheckOptions) async -> [Finding] {
+    /// Links that call the same service share one wrong-shape and one wrong-key probe per run:
+    /// for each link, why it must not send its own (nil for the first link of each origin).
+    static func negativeOwners(_ readings: [LinkReadings]) -> [String?] {
+        var firstByOrigin: [String: String] = [:]
+        return readings.map { r in
+            guard let url = r.effectiveURL, let origin = ProbeClassifier.origin(url) else { return nil }
+            if let first = firstByOrigin[origin] { return "link \(first) already sent them to \(Redact.url(url)) in this run" }
+            firstByOrigin[origin] = r.link.name
+            return nil
+        }
+    }
+
+    static func probeFindings(_ r: LinkReadings, options: CheckOptions, negativesSkipped: String? = nil) async -> [Finding] {
         switch probePlan(r, options: options) {
         case .nothing(let reason):
             return [Finding(check: ProbeKind.reach.check, status: .skip, title: "\(r.link.service.name) can be reached",
                             message: "Skipped: " + reason, link: r.link.name, facts: r.facts)]
         case .probe(let target):
-            let exchanges = await Prober.run(target, ProbeOptions(timeout: options.timeout, noNegative: options.noNegative))
+            var probeOptions = ProbeOptions(timeout: options.timeout, noNegative: options.noNegative)
+            probeOptions.negativesSkipped = negativesSkipped
+            let exchanges = await Prober.run(target, probeOptions)
             var findings = ProbeClassifier(target: target, exchanges: exchanges, link: r.link.name, facts: r.facts).findings()
             if target.key == nil {
                 findings.append(Finding(check: ProbeKind.key.check, status: .skip, title: "\(r.link.service.name) accepts \(target.keyLabel)",

@@ -112,9 +112,10 @@ public enum Doctor {
         }
         if wantsProbes(options) {
             // Links are independent: probe them all at once.
+            let owners = negativeOwners(allReadings)
             let live = await withTaskGroup(of: (Int, [Finding]).self) { group in
                 for (i, r) in allReadings.enumerated() {
-                    group.addTask { (i, await probeFindings(r, options: options)) }
+                    group.addTask { (i, await probeFindings(r, options: options, negativesSkipped: owners[i])) }
                 }
                 return await group.reduce(into: [Int: [Finding]]()) { $0[$1.0] = $1.1 }
             }

@@ -40,6 +40,30 @@ public struct TransportFailure: Error, Sendable, Equatable, CustomStringConverti
 
     public var description: String { reason }
 
+    /// The kind in a few words ("connection refused"), for a line that points elsewhere for more.
+    public var summary: String {
+        switch kind {
+        case .malformedURL: return "malformed URL"
+        case .unsupportedScheme: return "unsupported URL scheme"
+        case .dnsFailure: return "DNS failure"
+        case .proxyDNSFailure: return "proxy DNS failure"
+        case .connectionRefused: return "connection refused"
+        case .noRoute: return "no route to host"
+        case .connectTimeout: return "connect timeout"
+        case .answerTimeout: return "no answer in time"
+        case .tlsUntrusted: return "untrusted TLS certificate"
+        case .tlsNameMismatch: return "TLS certificate for another name"
+        case .tlsExpired: return "expired TLS certificate"
+        case .tlsToPlainPort: return "https:// to a plain-HTTP port"
+        case .tlsHandshake: return "TLS handshake failure"
+        case .closedWithoutAnswer: return "connection closed without an answer"
+        case .closedMidResponse: return "connection closed mid-answer"
+        case .notHTTP: return "an answer that is not HTTP"
+        case .cancelled: return "cancelled"
+        case .other: return "transport failure"
+        }
+    }
+
     /// Failures that happen before any HTTP is spoken: every later request to the same origin
     /// would fail the same way.
     public var originUnreachable: Bool {

@@ -43,6 +43,9 @@ public final class HTTPListener: Sendable {
 
     public var stats: ListenerStats { registry.stats }
 
+    /// True once `stop()` was called: a handler that waits for something can give up early.
+    public var isStopping: Bool { registry.draining }
+
     /// Binds and starts serving. Throws `HubdoctorError(.io)` when the address cannot be bound.
     public static func start(host: String = "127.0.0.1", port: Int = 0, limits: ListenerLimits = ListenerLimits(),
                              handler: @escaping Handler) async throws -> HTTPListener {

@@ -64,7 +64,7 @@ final class ListenerConnectionHandler: ChannelInboundHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let handler = self.handler
-        registry.track {
+        registry.track(on: loop) {
             let response = await handler(request)
             loop.execute {
                 let (me, context) = bound.value

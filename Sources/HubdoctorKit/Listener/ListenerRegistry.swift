@@ -9,7 +9,13 @@ final class ListenerRegistry: @unchecked Sendable {
     private var tasks: [Int: Task<Void, Never>] = [:]
     private var nextTask = 0
     private var counters = ListenerStats()
-    private(set) var draining = false
+    private var isDraining = false
+
+    var draining: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return isDraining
+    }
 
     var stats: ListenerStats {
         lock.lock()
@@ -23,7 +29,7 @@ final class ListenerRegistry: @unchecked Sendable {
     func admit(_ channel: Channel, limit: Int) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        guard !draining, connections.count < limit else {
+        guard !isDraining, connections.count < limit else {
             counters.rejectedConnections += 1
             return false
         }
@@ -43,17 +49,21 @@ final class ListenerRegistry: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Runs `work` as a task that `stop()` can cancel; `work` gets the id `finish` needs.
-    func track(_ work: @escaping @Sendable () async -> Void) {
+    /// Runs `work` as a task that `stop()` can cancel, on `loop` where the runtime allows.
+    func track(on loop: EventLoop, _ work: @escaping @Sendable () async -> Void) {
         lock.lock()
         let id = nextTask
         nextTask += 1
-        // The task removes itself when done; it starts after the lock is released.
-        let task = Task { [weak self] in
+        // `finish` waits for the lock, so the task is registered before it can remove itself.
+        let body: @Sendable () async -> Void = { [weak self] in
             await work()
             self?.finish(id)
         }
-        tasks[id] = task
+        if #available(macOS 15.0, *) {
+            tasks[id] = Task(executorPreference: ListenerExecutor(loop), operation: body)
+        } else {
+            tasks[id] = Task(operation: body)
+        }
         lock.unlock()
     }
 
@@ -73,8 +83,8 @@ final class ListenerRegistry: @unchecked Sendable {
     func beginDraining() -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if draining { return false }
-        draining = true
+        if isDraining { return false }
+        isDraining = true
         return true
     }
 

@@ -17,13 +17,13 @@ extension ProbeClassifier {
         for e in answered {
             guard let r = e.response, (300..<400).contains(r.status), let location = r.header("Location"), !seen.contains(e.path) else { continue }
             seen.insert(e.path)
-            let resolved = URL(string: location, relativeTo: URL(string: e.url))?.absoluteURL.absoluteString ?? location
+            let resolved = URL(string: redact(location), relativeTo: URL(string: e.url))?.absoluteURL.absoluteString ?? redact(location)
             if Self.origin(resolved) == Self.origin(e.url) { within.append((e, resolved)) } else { crossing.append((e, resolved)) }
         }
         let shown = (crossing + within).map { evidence($0.0) }
         if let (e, to) = crossing.first {
             let status = e.response?.status ?? 0
-            let newOrigin = Self.origin(to) ?? to
+            let newOrigin = Self.displayOrigin(to) ?? to
             let message = "GET \(e.path) answers \(status) → \(to), another origin. HTTP clients drop the Authorization header when a redirect leaves the origin (fetch in Node and browsers, Go's net/http for another host, curl), so the request arrives there without the key and is refused with 401 `Missing Authorization header`. Point the caller's URL at \(newOrigin) directly."
             return Finding(check: "probe.redirect", status: .fail, cause: .redirectDropsAuth, title: title, message: message,
                            evidence: shown, link: link, facts: facts.merging(["redirect_to": newOrigin]) { a, _ in a })
@@ -36,7 +36,14 @@ extension ProbeClassifier {
         return Finding(check: "probe.redirect", status: .pass, title: title, message: "No protected path redirects.", link: link, facts: facts)
     }
 
-    /// `scheme://host:port`, with the default port made explicit.
+    /// `scheme://host`, with the port only when it is not the scheme's default.
+    static func displayOrigin(_ url: String) -> String? {
+        guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), let host = c.host?.lowercased() else { return nil }
+        let standard = (scheme == "https" && c.port == 443) || (scheme == "http" && c.port == 80)
+        return "\(scheme)://\(host)" + (c.port.map { standard ? "" : ":\($0)" } ?? "")
+    }
+
+    /// `scheme://host:port`, with the default port made explicit, for comparing origins.
     static func origin(_ url: String) -> String? {
         guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), let host = c.host?.lowercased() else { return nil }
         return "\(scheme)://\(host):\(c.port ?? (scheme == "https" ? 443 : 80))"

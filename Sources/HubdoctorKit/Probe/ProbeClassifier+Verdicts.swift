@@ -36,12 +36,18 @@ extension ProbeClassifier {
         switch f.kind {
         case .dnsFailure where target.composeHosts.contains(host):
             sentence += " \(host) is a Docker Compose service name: it resolves only inside the Compose network, so neither this machine nor \(target.callerName) running on the host can find it."
-            if let e = target.expectedURL { sentence += " Outside Compose, use \(e)." }
+            if let e = target.expectedURL {
+                sentence += " Outside Compose, use \(e)."
+                if let health = target.healthPath {
+                    steps.append(RemediationStep(text: "Check \(target.serviceName) where the host reaches it",
+                                                 run: CurlLine.make("GET", e.trimmingSuffix("/") + health, .none, timeout: 5)))
+                }
+            }
         case .dnsFailure:
             sentence += " Check the host name's spelling, /etc/hosts and the DNS this machine uses."
         case .connectionRefused:
             sentence += " Is \(target.serviceName) running, and listening on that port (a published Compose port, or its PORT setting)?"
-            if let r = target.restartService { steps.append(RemediationStep(text: "Start \(target.serviceName)", run: r)) }
+            if let r = target.restartService { steps.append(restartStep("Start or restart", r)) }
         case .connectTimeout, .noRoute:
             sentence += " Check that the host is up and that no firewall or security group drops the port."
         case .tlsUntrusted:
@@ -55,7 +61,7 @@ extension ProbeClassifier {
         default:
             break
         }
-        if let health = target.healthPath {
+        if steps.isEmpty, let health = target.healthPath {
             steps.append(RemediationStep(text: "Check by hand", run: CurlLine.make("GET", target.url(health), .none, timeout: 5)))
         }
         var v = ProbeVerdict.fail(.hubUnreachable, sentence)
@@ -130,6 +136,13 @@ extension ProbeClassifier {
         }
     }
 
+    /// A restart instruction: a command to run, or (for a process started by hand) words.
+    func restartStep(_ verb: String, _ restart: String) -> RemediationStep {
+        let isCommand = !restart.contains("`") && !restart.lowercased().hasPrefix("stop ")
+        return isCommand ? RemediationStep(text: "\(verb) \(target.serviceName)", run: restart)
+                         : RemediationStep(text: "\(verb) \(target.serviceName): \(restart)")
+    }
+
     func accepted(_ r: HTTPClientResponse) -> Bool {
         (200..<300).contains(r.status) || (r.status == 404 && AnswerReading(r).isJSON)
     }
@@ -198,7 +211,7 @@ extension ProbeClassifier {
             return .fail(.keyDrift, sentence)
         case true?:
             var v = ProbeVerdict.fail(.keyRejected, "GET \(e.path) answers \(said): both files hold the same key, but the running \(service) refuses it. Its process was started with another key (the file changed after it started, or its environment overrides the file). Restart \(service) so it reads \(target.serviceKeyLabel ?? "its file") again.")
-            if let r = target.restartService { v.remediation = [RemediationStep(text: "Restart \(service)", run: r)] }
+            if let r = target.restartService { v.remediation = [restartStep("Restart", r)] }
             return v
         case nil:
             return .fail(.keyRejected, "GET \(e.path) answers \(said): \(service) refuses \(label). Its running process holds another key.")
@@ -213,7 +226,7 @@ extension ProbeClassifier {
         }
         if r.status == 401 {
             var v = ProbeVerdict.fail(.keyRejected, "GET \(e.path) with the key from \(where_) answers \(said) too: the running \(target.serviceName) holds neither file's key. After making the files agree, restart \(target.serviceName).")
-            if let restart = target.restartService { v.remediation = [RemediationStep(text: "Restart \(target.serviceName)", run: restart)] }
+            if let restart = target.restartService { v.remediation = [restartStep("Restart", restart)] }
             return v
         }
         return common(e, r) ?? .skip("GET \(e.path) with the key from \(where_) answers \(said).")

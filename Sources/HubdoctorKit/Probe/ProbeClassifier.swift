@@ -58,8 +58,14 @@ struct ProbeClassifier {
         var f = facts
         for v in verdicts { f.merge(v.facts) { a, _ in a } }
         let remediation = verdicts.filter { $0.status == worst.status }.flatMap(\.remediation).uniqued()
-        return Finding(check: kind.check, status: worst.status, cause: worst.cause, title: title(kind), message: message,
+        return Finding(check: kind.check, status: worst.status, cause: worst.cause, title: title(kind), message: redact(message),
                        evidence: evidence, remediation: remediation, link: link, facts: f)
+    }
+
+    /// A service may echo what it was sent; nothing it says reaches a report with a key in it.
+    func redact(_ text: String) -> String {
+        target.secrets.filter { $0.length >= SecretRegistry.minimumLength }
+            .reduce(text) { $0.replacingOccurrences(of: $1.text, with: "‹redacted›") }
     }
 
     /// Sentences that differ only in their path become one that lists the paths:
@@ -68,7 +74,7 @@ struct ProbeClassifier {
         let marker = "\u{1}"
         var groups: [(template: String, paths: [String])] = []
         for (path, sentence) in items {
-            let template = path.isEmpty ? sentence : sentence.replacingOccurrences(of: "GET \(path) ", with: "GET \(marker) ")
+            let template = path.isEmpty ? sentence : sentence.replacingOccurrences(of: "GET \(path)", with: "GET \(marker)")
             if let i = groups.firstIndex(where: { $0.template == template }) {
                 if !groups[i].paths.contains(path) { groups[i].paths.append(path) }
             } else {
@@ -109,17 +115,22 @@ struct ProbeClassifier {
     }
 
     func evidence(_ e: ProbeExchange) -> Evidence {
+        if e.kind == .reach, let r = e.response {
+            // Nothing was asked, so there is no answer to show: only the connection's timings.
+            let t = r.timings
+            let tls = t.tlsMs > 0 ? String(format: ", TLS %.1f ms", t.tlsMs) : ""
+            return Evidence(source: source(e), detail: String(format: "connected to \(hostPort) (\(r.remoteIP ?? "?")): DNS %.1f ms, TCP %.1f ms", t.dnsMs, t.connectMs) + tls)
+        }
         var http = HTTPEvidence(method: e.method, url: e.url, curl: e.curl.isEmpty ? nil : e.curl)
         switch e.outcome {
         case .answered(let r):
             let reading = AnswerReading(r)
-            http.status = e.kind == .reach ? nil : r.status
+            http.status = r.status
             http.body = reading.evidenceBody(redacting: target.secrets)
-            http.wwwAuthenticate = r.header("WWW-Authenticate")
+            http.wwwAuthenticate = r.header("WWW-Authenticate").map(redact)
             http.retryAfter = r.header("Retry-After")
-            http.location = r.header("Location")
+            http.location = r.header("Location").map(redact)
             http.timings = r.timings
-            if e.kind == .reach { http.method = "CONNECT-ONLY" }
         case .failed(let f):
             http.error = f.reason
             http.timings = f.timings

@@ -6,6 +6,9 @@ public struct ProbeOptions: Sendable {
     public var noNegative = false
     /// A PEM bundle to trust instead of the system's.
     public var caFile: String?
+    /// Why the negative probes must not be sent this time, when the caller knows better than
+    /// the answers (they already went to this service in this run).
+    public var negativesSkipped: String?
 
     public init(timeout: Double = 5, noNegative: Bool = false, caFile: String? = nil) {
         self.timeout = timeout

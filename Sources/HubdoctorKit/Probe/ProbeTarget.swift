@@ -28,7 +28,7 @@ public struct ProbeTarget: Sendable {
     /// How to restart the service so it reads its files again.
     public var restartService: String?
 
-    public init(baseURL: String, healthPath: String? = "/health", protectedPaths: [String] = [], sessionPath: String? = "/auth/session",
+    public init(baseURL: String, healthPath: String? = "/health", protectedPaths: [String] = [], sessionPath: String? = nil,
                 key: SecretValue? = nil, keyEnv: String = "API_KEY", serviceKey: SecretValue? = nil, serviceKeyEnv: String = "API_KEY",
                 filesAgree: Bool? = nil, callerName: String = "the caller", serviceName: String = "the service",
                 keyLabel: String = "the key", serviceKeyLabel: String? = nil, composeHosts: Set<String> = [],

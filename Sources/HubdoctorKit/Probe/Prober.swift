@@ -15,7 +15,7 @@ public enum Prober {
         let first = plan(target)
         let negatives = negativePlan(target)
         if let failure = reach.failure {
-            let reason = "not sent: \(failure.reason)"
+            let reason = "not sent: the service cannot be reached (\(failure.summary); see probe.reach)"
             return [reach] + (first + negatives).map { skipped($0, reason) }
         }
         let answers = await sendAll(first, target, options)
@@ -61,6 +61,7 @@ public enum Prober {
     /// Why the negative probes must not be sent, or nil when they may be.
     static func negativeGate(_ answers: [ProbeExchange], _ target: ProbeTarget, _ options: ProbeOptions) -> String? {
         if options.noNegative { return "not sent: --no-negative" }
+        if let reason = options.negativesSkipped { return "not sent: \(reason)" }
         let protected = answers.filter { [.noAuth, .key, .serviceKey, .session].contains($0.kind) }
         let statuses = protected.compactMap(\.status)
         if statuses.contains(429) {
@@ -71,6 +72,9 @@ public enum Prober {
         }
         if statuses.isEmpty {
             return "not sent: no protected path gave an HTTP answer"
+        }
+        if statuses.allSatisfy({ (300..<400).contains($0) }) {
+            return "not sent: the protected paths redirect (see probe.redirect)"
         }
         if answers.contains(where: { $0.kind == .noAuth && (200..<300).contains($0.status ?? 0) }) {
             return "not sent: the service answers protected paths without any credentials (see probe.no-auth)"
@@ -102,11 +106,13 @@ public enum Prober {
         request.headers = [("Accept", "application/json")]
         if let header { request.headers.append(("Authorization", header)) }
         let line = connectOnly ? "" : CurlLine.make("GET", url, curl, timeout: options.timeout)
+        // Not an HTTP method: the reach probe only connects, and the evidence says so.
+        let method = connectOnly ? "connect" : "GET"
         do {
             let response = try await HTTPClient.send(request)
-            return ProbeExchange(kind: kind, method: "GET", url: Redact.url(url), path: path, curl: line, outcome: .answered(response))
+            return ProbeExchange(kind: kind, method: method, url: Redact.url(url), path: path, curl: line, outcome: .answered(response))
         } catch {
-            return ProbeExchange(kind: kind, method: "GET", url: Redact.url(url), path: path, curl: line, outcome: .failed(error))
+            return ProbeExchange(kind: kind, method: method, url: Redact.url(url), path: path, curl: line, outcome: .failed(error))
         }
     }
 }

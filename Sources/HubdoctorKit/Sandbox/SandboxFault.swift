@@ -29,8 +29,8 @@ public enum SandboxFault: String, CaseIterable, Sendable {
         case .healthBehindAuth: return "/health demands the key too"
         case .slow: return "every answer is delayed by --delay-ms"
         case .hanging: return "connections are accepted and never answered"
-        case .blackhole: return "connection attempts are dropped, as by a firewall (Linux)"
-        case .redirect: return "/v1/* redirects to another origin (--redirect-to)"
+        case .blackhole: return "connection attempts are dropped, as by a firewall; Linux only"
+        case .redirect: return "/v1/* redirects to another origin, --redirect-to"
         case .forbidden: return "a valid key gets 403: its account may not use /v1/*"
         case .revoked: return "a valid key gets 401: the key was revoked"
         }

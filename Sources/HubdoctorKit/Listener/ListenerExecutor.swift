@@ -1,0 +1,16 @@
+import NIOCore
+
+/// Runs a listener's handler tasks on the connection's event loop instead of Swift's shared
+/// cooperative pool. That pool has one thread per core; when code elsewhere in the process
+/// blocks those threads (a test waiting on a subprocess, a blocking read), a server whose
+/// handlers need them stops answering. The event loop's threads belong to the listener.
+final class ListenerExecutor: TaskExecutor, @unchecked Sendable {
+    let loop: EventLoop
+
+    init(_ loop: EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
