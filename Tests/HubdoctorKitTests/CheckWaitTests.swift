@@ -52,3 +52,16 @@ import Testing
         #expect(report.findings.contains { $0.cause == .hubUnreachable })
     }
 }
+
+extension CheckWaitTests {
+    @Test func waitingOnARefusedKeyStopsBeforeTheServiceLocksItOut() async throws {
+        let hub = try await SandboxHub.start(SandboxOptions(key: SecretValue("hk_Restarted0Never1Reloaded2x")))
+        defer { Task { await hub.stop() } }
+        let report = try await Doctor.check(options(hub.baseURL, wait: 120))
+        #expect(report.findings.contains { $0.cause == .keyRejected })
+        // Each round sends the real key once per protected path (two in the built-in profile).
+        let realKeyRequests = hub.entries.filter { $0.credentialFingerprint == Self.key.fingerprint }.count
+        #expect(realKeyRequests > 0)
+        #expect(realKeyRequests <= Doctor.maxKeyRefusalsWhileWaiting * 2, "at most \(Doctor.maxKeyRefusalsWhileWaiting) rounds, not two minutes of retries")
+    }
+}

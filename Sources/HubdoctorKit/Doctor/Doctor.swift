@@ -62,12 +62,15 @@ public enum Doctor {
 
     /// Failures that can heal by themselves once restarted services come up: `--wait` retries them.
     public static let healableCauses: Set<Cause> = [.hubUnreachable, .keyRejected, .authStoreDown]
+    /// How many rounds of refusals of the real key `--wait` accepts before it gives up.
+    public static let maxKeyRefusalsWhileWaiting = 3
 
     public static func check(_ options: CheckOptions) async throws -> Report {
         guard let wait = options.wait, wait > 0 else { return try await checkOnce(options) }
         let start = Date()
         let deadline = start.addingTimeInterval(wait)
         var delay = 0.5
+        var refusals = 0
         while true {
             let report = try await checkOnce(options)
             let healing = report.findings.filter { $0.status == .fail && $0.cause.map(healableCauses.contains) == true }
@@ -75,6 +78,19 @@ public enum Doctor {
             if healing.isEmpty {
                 if elapsed > 0.5 { options.progress?(String(format: "consistent after %.1f s", elapsed)) }
                 return report
+            }
+            // Every retry of a refused key is one more failed attempt with the real key, and
+            // services lock a key out after a handful (Team Hub: 10 in 15 minutes). Stop early.
+            if report.findings.contains(where: { $0.cause == .throttled }) {
+                options.progress?("stopped waiting: the service answers 429; retrying would extend the lockout")
+                return report
+            }
+            if healing.contains(where: { $0.cause == .keyRejected }) {
+                refusals += 1
+                if refusals >= maxKeyRefusalsWhileWaiting {
+                    options.progress?("stopped waiting after \(refusals) refusals of the real key, to keep it clear of the service's lockout")
+                    return report
+                }
             }
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 {
