@@ -8,14 +8,7 @@ extension Hubdoctor {
             abstract: "Diagnose each caller→service link: read both sides, compare keys, probe, explain, fix."
         )
 
-        @Option(name: .long, help: "Where the layout lives.")
-        var root: String = "."
-
-        @Option(name: .long, help: "A hubdoctor.yaml (paths in it are relative to its folder); without it, the built-in HiveCFM profile.")
-        var config: String?
-
-        @Option(name: .long, help: "native, docker or auto.")
-        var mode: ModeChoice = .auto
+        @OptionGroup var layout: LayoutOptions
 
         @Option(name: .customLong("hub-url"), help: "Overrides the URL the caller is configured with.")
         var hubURL: String?
@@ -66,9 +59,9 @@ extension Hubdoctor {
 
         func run() async throws {
             var options = CheckOptions()
-            options.root = root
-            options.configPath = config
-            options.mode = mode
+            options.root = layout.root
+            options.configPath = layout.config
+            options.mode = layout.mode
             options.hubURL = hubURL
             options.offline = offline
             options.failOn = failOn

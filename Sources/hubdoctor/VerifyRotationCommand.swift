@@ -8,14 +8,7 @@ extension Hubdoctor {
             abstract: "After a rotation and the restarts, prove the new key works and the old one is refused."
         )
 
-        @Option(name: .long, help: "Where the layout lives.")
-        var root: String = "."
-
-        @Option(name: .long, help: "A hubdoctor.yaml; without it, the built-in HiveCFM profile.")
-        var config: String?
-
-        @Option(name: .long, help: "native, docker or auto.")
-        var mode: ModeChoice = .auto
+        @OptionGroup var layout: LayoutOptions
 
         @Option(name: .customLong("old-key-env"), help: "The environment variable holding the old key.")
         var oldKeyEnv: String
@@ -40,15 +33,15 @@ extension Hubdoctor {
         func run() async throws {
             var options = RotationVerifier.Options()
             options.oldKeyEnv = oldKeyEnv
-            options.check.root = root
-            options.check.configPath = config
-            options.check.mode = mode
+            options.check.root = layout.root
+            options.check.configPath = layout.config
+            options.check.mode = layout.mode
             options.check.wait = wait
             options.check.hubURL = hubURL
             options.check.timeout = timeout
             options.check.progress = { Output.error("hubdoctor: " + $0) }
             let report = try await RotationVerifier.verify(options)
-            Output.write(render(report, format: format, root: root))
+            Output.write(render(report, format: format, root: layout.root))
             throw ExitCode(report.exitCode)
         }
     }
