@@ -21,8 +21,8 @@ import Testing
     }
 
     @Test func theGeneratorReproducesTheCommittedFile() throws {
-        let dir = try ScratchDir()
-        let out = dir.path + "/Embedded.swift"
+        let dir = TemporaryLayout()
+        let out = dir.root + "/Embedded.swift"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Repo.path("scripts/embed-runbooks"))
         p.arguments = ["-o", out]

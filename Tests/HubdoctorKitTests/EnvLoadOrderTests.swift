@@ -4,24 +4,17 @@ import Testing
 
 /// Load orders and expansion across files, as each reader's loader does them.
 @Suite struct EnvLoadOrderTests {
-    /// A throwaway layout on disk.
-    final class TempLayout {
-        let root: URL
-        init(_ files: [String: String]) throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-test-\(UUID().uuidString)")
-            for (path, content) in files {
-                let url = root.appendingPathComponent(path)
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(content.utf8).write(to: url)
-            }
-        }
-        deinit { try? FileManager.default.removeItem(at: root) }
-        var resolver: SourceResolver { SourceResolver(root: root.path, environment: [:]) }
+    /// A throwaway layout holding `files`.
+    static func layout(_ files: [String: String]) -> TemporaryLayout {
+        let t = TemporaryLayout()
+        for (path, content) in files { t.write(path, content) }
+        return t
     }
 
     @Test func nextDevReadsEnvLocalBeforeEnvAndTheFirstDefinitionWins() throws {
-        let t = try TempLayout(["c/.env": "K=from-env\n", "c/.env.local": "K=from-local\n"])
-        let r = t.resolver.read(.env(files: ["c/.env.local", "c/.env"], var: "K", dialect: .next))
+        let t = Self.layout(["c/.env": "K=from-env\n", "c/.env.local": "K=from-local\n"])
+        let resolver = SourceResolver(root: t.root, environment: [:])
+        let r = resolver.read(.env(files: ["c/.env.local", "c/.env"], var: "K", dialect: .next))
         #expect(r.value?.text == "from-local")
         #expect(r.origin?.label == "c/.env.local:1")
         #expect(r.shadowed.map(\.origin.label) == ["c/.env:1"])
@@ -37,8 +30,9 @@ import Testing
 
     @Test func nextExpansionSeesHigherPriorityFilesFirst() throws {
         // .env.local is loaded first, so when .env is expanded its $HOST_PART comes from .env.local.
-        let t = try TempLayout(["c/.env.local": "HOST_PART=local\n", "c/.env": "HOST_PART=base\nURL=http://${HOST_PART}:1\n"])
-        let r = t.resolver.read(.env(files: ["c/.env.local", "c/.env"], var: "URL", dialect: .next))
+        let t = Self.layout(["c/.env.local": "HOST_PART=local\n", "c/.env": "HOST_PART=base\nURL=http://${HOST_PART}:1\n"])
+        let resolver = SourceResolver(root: t.root, environment: [:])
+        let r = resolver.read(.env(files: ["c/.env.local", "c/.env"], var: "URL", dialect: .next))
         #expect(r.value?.text == "http://local:1")
     }
 
@@ -62,10 +56,11 @@ import Testing
     }
 
     @Test func godotenvFirstFileWinsAndStopsAtAFileItCannotParse() throws {
-        let t = try TempLayout(["a.env": "K=first\n", "b.env": "K=second\n", "bad.env": "MY-KEY=x\n"])
-        let r = t.resolver.read(.env(files: ["a.env", "b.env"], var: "K", dialect: .godotenv))
+        let t = Self.layout(["a.env": "K=first\n", "b.env": "K=second\n", "bad.env": "MY-KEY=x\n"])
+        let resolver = SourceResolver(root: t.root, environment: [:])
+        let r = resolver.read(.env(files: ["a.env", "b.env"], var: "K", dialect: .godotenv))
         #expect(r.value?.text == "first")
-        let stopped = t.resolver.read(.env(files: ["bad.env", "b.env"], var: "K", dialect: .godotenv))
+        let stopped = resolver.read(.env(files: ["bad.env", "b.env"], var: "K", dialect: .godotenv))
         #expect(stopped.value == nil)
         #expect(stopped.problems.first?.origin.line == 1)
         #expect(stopped.notes.contains { $0.contains("stops at bad.env") })

@@ -7,13 +7,13 @@ import Testing
     /// The binary carries its runbooks: copied alone into an empty folder and run from there, it
     /// still prints filled-in remediation (a SwiftPM resource bundle would be missing here).
     @Test func aCopiedBinaryStillPrintsRemediation() throws {
-        let dir = try ScratchDir()
-        let copy = URL(fileURLWithPath: dir.path).appendingPathComponent("hubdoctor")
+        let dir = TemporaryLayout()
+        let copy = URL(fileURLWithPath: dir.root).appendingPathComponent("hubdoctor")
         try FileManager.default.copyItem(at: Binary.url, to: copy)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["hubdoctor"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.root) == ["hubdoctor"])
         let layout = Repo.layout("drift")
         let r = try Binary.run(["check", "--offline", "--root", layout], environment: ["HUBDOCTOR_RUNBOOKS": ""],
-                               currentDirectory: dir.path, executable: copy)
+                               currentDirectory: dir.root, executable: copy)
         #expect(r.status == 1, "\(r.all)")
         #expect(r.stdout.contains("Fix (runbook hub-401):"), "\(r.all)")
         #expect(r.stdout.contains("write that one value as HIVECFM_HUB_API_KEY at hivecfm-core/.env:3"))
@@ -22,7 +22,7 @@ import Testing
         #expect(!r.stderr.contains("error"), "\(r.stderr)")
         for key in Repo.fixtureKeys { #expect(!r.all.contains(key)) }
 
-        let list = try Binary.run(["runbook", "list"], currentDirectory: dir.path, executable: copy)
+        let list = try Binary.run(["runbook", "list"], currentDirectory: dir.root, executable: copy)
         #expect(list.status == 0)
         #expect(list.stdout.contains("covering \(Cause.allCases.count) of \(Cause.allCases.count) causes"), "\(list.stdout)")
     }

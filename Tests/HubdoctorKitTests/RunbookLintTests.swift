@@ -51,29 +51,29 @@ import Testing
     }
 
     @Test func aDirectoryWithoutRunbooksIsAProblem() throws {
-        let dir = try ScratchDir()
-        let result = try RunbookLinter.lint(paths: [dir.path])
+        let dir = TemporaryLayout()
+        let result = try RunbookLinter.lint(paths: [dir.root])
         #expect(result.problems.first?.message.contains("holds no runbook") == true)
     }
 
     @Test func anAliasBombIsRefusedQuickly() throws {
-        let dir = try ScratchDir()
+        let dir = TemporaryLayout()
         var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for i in 1...12 { yaml += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
         yaml += "id: bomb\ntitle: t\ncauses: *a12\n"
-        try dir.write("bomb.yaml", yaml)
+        dir.write("bomb.yaml", yaml)
         let start = Date()
-        let (runbook, problems) = RunbookLoader.load(file: dir.path + "/bomb.yaml")
+        let (runbook, problems) = RunbookLoader.load(file: dir.root + "/bomb.yaml")
         #expect(runbook == nil)
         #expect(!problems.isEmpty)
         #expect(Date().timeIntervalSince(start) < 10)
     }
 
     @Test func binaryAndNonUTF8FilesAreProblemsNotCrashes() throws {
-        let dir = try ScratchDir()
-        try dir.write("nul.yaml", Data([0x69, 0x64, 0x3A, 0x00, 0x01]))
-        try dir.write("latin1.yaml", Data("id: caf".utf8) + Data([0xE9]) + Data("\n".utf8))
-        let result = try RunbookLinter.lint(paths: [dir.path])
+        let dir = TemporaryLayout()
+        dir.write("nul.yaml", bytes: [0x69, 0x64, 0x3A, 0x00, 0x01])
+        dir.write("latin1.yaml", bytes: Array("id: caf".utf8) + [0xE9] + Array("\n".utf8))
+        let result = try RunbookLinter.lint(paths: [dir.root])
         #expect(result.problems.count == 2, "\(result.problems)")
         #expect(result.problems.contains { $0.file.hasSuffix("latin1.yaml") && $0.message.contains("UTF-8") })
     }
