@@ -72,6 +72,9 @@ import Testing
         #expect(run.statusOf("keys.match") == "pass")
         #expect(run.cause("probe.key") == "key-rejected")
         #expect(run.causes == ["key-rejected"])
+        // The fix is a restart, in the mode's words (native: the processes started by hand).
+        let steps = (run.finding("probe.key")?["remediation"] as? [[String: Any]] ?? []).map { "\($0["text"] ?? "") \($0["run"] ?? "")" }
+        #expect(steps.contains { $0.contains("make run") }, "\(steps)")
         let text = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
         #expect(text.stdout.contains("both files hold the same key, but the running Hub refuses it"))
         expectNoKey(run, [Self.fixtureKey])

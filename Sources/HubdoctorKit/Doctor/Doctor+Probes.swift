@@ -35,7 +35,7 @@ extension Doctor {
             key: key, keyEnv: agree == false ? callerEnv : keyEnv, serviceKey: serviceKey, serviceKeyEnv: keyEnv,
             filesAgree: agree, callerName: r.link.caller.name, serviceName: r.link.service.name,
             keyLabel: "\(r.link.caller.name)'s \(r.link.caller.key.variableName)", serviceKeyLabel: r.service.origin?.label,
-            composeHosts: r.link.composeHosts, expectedURL: r.link.expectedURL, restartService: r.link.service.restart))
+            composeHosts: r.link.composeHosts, expectedURL: r.link.expectedURL))
     }
 
     /// Links that call the same service share one wrong-shape and one wrong-key probe per run:

@@ -47,7 +47,6 @@ extension ProbeClassifier {
             sentence += " Check the host name's spelling, /etc/hosts and the DNS this machine uses."
         case .connectionRefused:
             sentence += " Is \(target.serviceName) running, and listening on that port (a published Compose port, or its PORT setting)?"
-            if let r = target.restartService { steps.append(restartStep("Start or restart", r)) }
         case .connectTimeout, .noRoute:
             sentence += " Check that the host is up and that no firewall or security group drops the port."
         case .tlsUntrusted:
@@ -136,13 +135,6 @@ extension ProbeClassifier {
         }
     }
 
-    /// A restart instruction: a command to run, or (for a process started by hand) words.
-    func restartStep(_ verb: String, _ restart: String) -> RemediationStep {
-        let isCommand = !restart.contains("`") && !restart.lowercased().hasPrefix("stop ")
-        return isCommand ? RemediationStep(text: "\(verb) \(target.serviceName)", run: restart)
-                         : RemediationStep(text: "\(verb) \(target.serviceName): \(restart)")
-    }
-
     func accepted(_ r: HTTPClientResponse) -> Bool {
         (200..<300).contains(r.status) || (r.status == 404 && AnswerReading(r).isJSON)
     }
@@ -210,9 +202,8 @@ extension ProbeClassifier {
             }
             return .fail(.keyDrift, sentence)
         case true?:
-            var v = ProbeVerdict.fail(.keyRejected, "GET \(e.path) answers \(said): both files hold the same key, but the running \(service) refuses it. Its process was started with another key (the file changed after it started, or its environment overrides the file). Restart \(service) so it reads \(target.serviceKeyLabel ?? "its file") again.")
-            if let r = target.restartService { v.remediation = [restartStep("Restart", r)] }
-            return v
+            // The restart itself is the runbook's step (service-auth), filled with the mode's command.
+            return .fail(.keyRejected, "GET \(e.path) answers \(said): both files hold the same key, but the running \(service) refuses it. Its process was started with another key (the file changed after it started, or its environment overrides the file). Restart \(service) so it reads \(target.serviceKeyLabel ?? "its file") again.")
         case nil:
             return .fail(.keyRejected, "GET \(e.path) answers \(said): \(service) refuses \(label). Its running process holds another key.")
         }
@@ -225,9 +216,7 @@ extension ProbeClassifier {
             return .pass("GET \(e.path) with the key from \(where_) answers \(said): the running \(target.serviceName) holds its file's key, so \(target.callerName)'s side is the one to change.")
         }
         if r.status == 401 {
-            var v = ProbeVerdict.fail(.keyRejected, "GET \(e.path) with the key from \(where_) answers \(said) too: the running \(target.serviceName) holds neither file's key. After making the files agree, restart \(target.serviceName).")
-            if let restart = target.restartService { v.remediation = [restartStep("Restart", restart)] }
-            return v
+            return .fail(.keyRejected, "GET \(e.path) with the key from \(where_) answers \(said) too: the running \(target.serviceName) holds neither file's key. After making the files agree, restart \(target.serviceName).")
         }
         return common(e, r) ?? .skip("GET \(e.path) with the key from \(where_) answers \(said).")
     }

@@ -25,14 +25,12 @@ public struct ProbeTarget: Sendable {
     public var composeHosts: Set<String>
     /// The URL the caller should use in this mode, when known.
     public var expectedURL: String?
-    /// How to restart the service so it reads its files again.
-    public var restartService: String?
 
     public init(baseURL: String, healthPath: String? = "/health", protectedPaths: [String] = [], sessionPath: String? = nil,
                 key: SecretValue? = nil, keyEnv: String = "API_KEY", serviceKey: SecretValue? = nil, serviceKeyEnv: String = "API_KEY",
                 filesAgree: Bool? = nil, callerName: String = "the caller", serviceName: String = "the service",
                 keyLabel: String = "the key", serviceKeyLabel: String? = nil, composeHosts: Set<String> = [],
-                expectedURL: String? = nil, restartService: String? = nil) {
+                expectedURL: String? = nil) {
         self.baseURL = baseURL
         self.healthPath = healthPath
         self.protectedPaths = protectedPaths
@@ -48,7 +46,6 @@ public struct ProbeTarget: Sendable {
         self.serviceKeyLabel = serviceKeyLabel
         self.composeHosts = composeHosts
         self.expectedURL = expectedURL
-        self.restartService = restartService
     }
 
     /// `baseURL` plus `path`, with exactly one slash between them.
