@@ -20,12 +20,12 @@ public struct HubdoctorConfig: Sendable {
         let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
         let bytes: [UInt8]
         switch SourceFile.read(absolute, display: path) {
-        case .failure(let problem): throw HubdoctorError(.config, "cannot read the config: it \(problem.reason)", location: path)
+        case .failure(let problem): throw HubdoctorError(.config, "cannot read the config: \(problem.reason)", location: path)
         case .success(let b): bytes = b
         }
         let docs: [Node]
         switch YAMLDocuments.parse(bytes) {
-        case .failure(let f): throw HubdoctorError(.config, "the config \(f.reason)", location: "\(path):\(f.line):\(f.column)")
+        case .failure(let f): throw HubdoctorError(.config, "the config: \(f.reason)", location: "\(path):\(f.line):\(f.column)")
         case .success(let d): docs = d.nodes
         }
         let reader = ConfigReader(display: path, folder: URL(fileURLWithPath: absolute).deletingLastPathComponent().path)
