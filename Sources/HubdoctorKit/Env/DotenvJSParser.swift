@@ -37,9 +37,13 @@ enum DotenvJSParser {
             var value = valueRange.location == NSNotFound ? "" : ns.substring(with: valueRange)
             value = jsTrim(value)
             let maybeQuote = value.utf16.first
-            value = surroundingQuotes.stringByReplacingMatches(
-                in: value, range: NSRange(location: 0, length: (value as NSString).length), withTemplate: "$2")
-            if maybeQuote == 0x22 { // "
+            // Only a value that starts with a quote can match: an unquoted one has no line break
+            // for the pattern's `^` to match after.
+            if maybeQuote == 0x22 || maybeQuote == 0x27 || maybeQuote == 0x60 {
+                value = surroundingQuotes.stringByReplacingMatches(
+                    in: value, range: NSRange(location: 0, length: (value as NSString).length), withTemplate: "$2")
+            }
+            if maybeQuote == 0x22, value.contains("\\") { // "
                 value = value.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\r", with: "\r")
             }
             entries.append(EnvEntry(name: key, value: SecretValue(value), line: lineIndex.line(at: keyRange.location)))

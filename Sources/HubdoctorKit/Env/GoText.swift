@@ -39,6 +39,7 @@ enum GoText {
 
     /// `unicode.IsSpace`.
     static func isSpace(_ r: UInt32) -> Bool {
+        if r < 0x80 { return r == 0x20 || (r >= 0x09 && r <= 0x0D) }
         guard let s = Unicode.Scalar(r) else { return false }
         return s.properties.isWhitespace
     }
@@ -52,6 +53,7 @@ enum GoText {
     }
 
     static func isLetter(_ r: UInt32) -> Bool {
+        if r < 0x80 { return (r | 0x20) >= 0x61 && (r | 0x20) <= 0x7A }
         guard let s = Unicode.Scalar(r) else { return false }
         switch s.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
@@ -60,6 +62,7 @@ enum GoText {
     }
 
     static func isNumber(_ r: UInt32) -> Bool {
+        if r < 0x80 { return r >= 0x30 && r <= 0x39 }
         guard let s = Unicode.Scalar(r) else { return false }
         switch s.properties.generalCategory {
         case .decimalNumber, .letterNumber, .otherNumber: return true
