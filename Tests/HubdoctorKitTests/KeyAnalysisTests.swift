@@ -53,3 +53,11 @@ import Testing
         #expect("\(SecretValue("hello"))".contains("hello") == false)
     }
 }
+
+extension KeyAnalysisTests {
+    @Test func shownURLsLoseTheirCredentials() {
+        #expect(Redact.url("http://user:s3cretpass@hub:8080/v1") == "http://hub:8080/v1")
+        #expect(Redact.url("http://hub:8080/v1?api_key=s3cretpass&page=2") == "http://hub:8080/v1?api_key=REDACTED&page=2")
+        #expect(Redact.url("http://localhost:8090") == "http://localhost:8090")
+    }
+}

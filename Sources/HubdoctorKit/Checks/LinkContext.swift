@@ -80,10 +80,25 @@ extension String {
 /// Redaction of the few non-key values hubdoctor shows.
 public enum Redact {
     /// A URL with any `user:password@` removed.
+    /// A URL with any `user:password@` removed, and the values of query parameters whose names
+    /// suggest a credential (`?api_key=…`, `token`, `secret`, `password`, `auth`) masked.
     public static func url(_ text: String) -> String {
-        guard var c = URLComponents(string: text), c.user != nil || c.password != nil else { return text }
-        c.user = nil
-        c.password = nil
-        return c.string ?? text
+        guard var c = URLComponents(string: text) else { return text }
+        var changed = false
+        if c.user != nil || c.password != nil {
+            c.user = nil
+            c.password = nil
+            changed = true
+        }
+        if let items = c.queryItems, items.contains(where: { isCredentialName($0.name) && $0.value != nil }) {
+            c.queryItems = items.map { isCredentialName($0.name) && $0.value != nil ? URLQueryItem(name: $0.name, value: "REDACTED") : $0 }
+            changed = true
+        }
+        return changed ? (c.string ?? text) : text
+    }
+
+    static func isCredentialName(_ name: String) -> Bool {
+        let n = name.lowercased()
+        return ["key", "token", "secret", "password", "passwd", "auth", "signature", "sig"].contains { n.contains($0) }
     }
 }
