@@ -25,8 +25,7 @@ extension Hubdoctor {
         @Option(name: .long, help: "Seconds per probe.")
         var timeout: Double = 5
 
-        @Option(name: .long, help: "Extra runbooks, a directory or a file (repeatable); an id that exists overrides the built-in one. Also read: HUBDOCTOR_RUNBOOKS (colon-separated).")
-        var runbooks: [String] = []
+        @OptionGroup var runbookOptions: RunbookOptions
 
         @Option(name: .customLong("caller-pid"), help: "The caller's running process: its environment is compared with its files.")
         var callerPID: Int32?
@@ -66,7 +65,7 @@ extension Hubdoctor {
             options.offline = offline
             options.failOn = failOn
             options.timeout = timeout
-            options.runbookDirs = runbooks
+            options.runbookDirs = runbookOptions.runbooks
             options.callerPID = callerPID
             options.servicePID = servicePID
             options.wait = wait

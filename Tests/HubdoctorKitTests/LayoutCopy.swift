@@ -46,15 +46,3 @@ final class LayoutCopy {
         (try FileManager.default.attributesOfItem(atPath: path(relative))[.posixPermissions] as! NSNumber).intValue
     }
 }
-
-/// Fails the test if `output` holds any of `secrets`, or any 8-character piece of one.
-func expectNoSecrets(_ output: String, _ secrets: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-    for secret in secrets where !secret.isEmpty {
-        let s = Array(secret)
-        let pieces = s.count <= 8 ? [secret] : (0...(s.count - 8)).map { String(s[$0..<($0 + 8)]) }
-        for piece in pieces where output.contains(piece) {
-            Issue.record("the output contains a piece of a key (\(piece.count) characters at offset \(pieces.firstIndex(of: piece)!))", sourceLocation: sourceLocation)
-            return
-        }
-    }
-}

@@ -82,7 +82,7 @@ struct LayoutExpectation: Sendable, CustomTestStringConvertible {
         #expect(f.evidence.map(\.fingerprint) == [Fingerprint.of("hk_Vq3Ws8Nd2Kp7Hx4Tb9Mz6Rf"), Fingerprint.of("hk_5Jx9Qm2Rv8Tz4Wn7Lp3Yb6Ck")])
         #expect(f.evidence.map(\.length) == [26, 27])
         let json = JSONReporter.render(report)
-        for key in Repo.fixtureKeys { #expect(!json.contains(key)) }
+        expectNoSecrets(json, Repo.fixtureKeys)
     }
 
     @Test func onlyAndSkipSelectChecksByIdOrArea() async throws {

@@ -20,7 +20,7 @@ import Testing
         #expect(r.stdout.contains("$ hubdoctor check --root \(layout) --mode native"))
         #expect(r.stdout.contains("Then verify:"))
         #expect(!r.stderr.contains("error"), "\(r.stderr)")
-        for key in Repo.fixtureKeys { #expect(!r.all.contains(key)) }
+        expectNoSecrets(r.all, Repo.fixtureKeys)
 
         let list = try Binary.run(["runbook", "list"], currentDirectory: dir.root, executable: copy)
         #expect(list.status == 0)

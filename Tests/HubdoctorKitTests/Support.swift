@@ -1,12 +1,27 @@
 import Foundation
+import Testing
 
 /// Paths inside the repository, found from this file so tests run from any working directory.
 enum Repo {
     static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    /// The keys used in the fixture layouts: no output may ever contain one.
-    static let fixtureKeys = ["hk_5Jx9Qm2Rv8Tz4Wn7Lp3Yb6Ck", "hk_Vq3Ws8Nd2Kp7Hx4Tb9Mz6Rf", "hk_5Jx9Qm2Rv8$Tz4Wn7Lp3Yb6Ck", "5Jx9Qm2Rv8Tz4Wn7"]
+    /// Every key in the fixture layouts (the `hk_…` values, found by scanning the files, so a new
+    /// fixture is covered without a list to keep up to date): no output may contain one.
+    static let fixtureKeys: [String] = {
+        let pattern = try! NSRegularExpression(pattern: #"hk_[A-Za-z0-9$#]{8,}"#)
+        var keys = Set<String>()
+        let base = path("fixtures/layouts")
+        guard let files = FileManager.default.enumerator(atPath: base) else { return [] }
+        for case let file as String in files {
+            guard let data = FileManager.default.contents(atPath: base + "/" + file), data.count < 1 << 20,
+                  let text = String(data: data, encoding: .utf8) else { continue }
+            for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                keys.insert((text as NSString).substring(with: m.range))
+            }
+        }
+        return keys.sorted()
+    }()
 
     static func layout(_ name: String) -> String { path("fixtures/layouts/\(name)") }
 }
@@ -101,5 +116,17 @@ enum Binary {
         let r = try run(arguments, environment: environment)
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
         return (r, obj)
+    }
+}
+
+/// Fails the test if `output` holds any of `secrets`, or any 8-character piece of one.
+func expectNoSecrets(_ output: String, _ secrets: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+    for secret in secrets where !secret.isEmpty {
+        let s = Array(secret)
+        let pieces = s.count <= 8 ? [secret] : (0...(s.count - 8)).map { String(s[$0..<($0 + 8)]) }
+        for piece in pieces where output.contains(piece) {
+            Issue.record("the output contains a piece of a key (\(piece.count) characters at offset \(pieces.firstIndex(of: piece)!))", sourceLocation: sourceLocation)
+            return
+        }
     }
 }
