@@ -59,5 +59,10 @@ extension KeyAnalysisTests {
         #expect(Redact.url("http://user:s3cretpass@hub:8080/v1") == "http://hub:8080/v1")
         #expect(Redact.url("http://hub:8080/v1?api_key=s3cretpass&page=2") == "http://hub:8080/v1?api_key=REDACTED&page=2")
         #expect(Redact.url("http://localhost:8090") == "http://localhost:8090")
+        // Odd characters in the password and the query: the credentials still go.
+        let odd = Redact.url("http://admin:p%w d@hub:8080/v1?token=abc def")
+        #expect(!odd.contains("p%w") && !odd.contains("abc def"), "\(odd)")
+        let spaced = Redact.url("http://admin:pw@hub:8080/v1 x|y?token=abc")
+        #expect(!spaced.contains("pw@") && !spaced.contains("=abc"), "\(spaced)")
     }
 }

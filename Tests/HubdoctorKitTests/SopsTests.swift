@@ -76,13 +76,15 @@ sops:
         #expect(problem.hint?.run == "sops decrypt secrets.enc.yaml > /dev/null")
     }
 
-    @Test func aSopsThatFailsBecomesAFindingWithoutItsCiphertext() {
+    @Test func aSopsThatFailsBecomesAFindingWithoutItsCiphertextOrPlaintext() {
         let layout = TemporaryLayout()
-        let env = fakeSops(layout, "echo 'strange failure near ENC[AES256_GCM,data:c2VjcmV0LWJsb2I=]' >&2\nexit 3")
+        // sops' dotenv store quotes the whole failing line, which may hold a plaintext key.
+        let env = fakeSops(layout, "echo 'strange failure near ENC[AES256_GCM,data:c2VjcmV0LWJsb2I=]' >&2\necho 'invalid dotenv input line: API_KEY=plaintext-hk-9Xq2' >&2\nexit 3")
         let problem = try! #require(read(layout, env: env).problems.first)
         #expect(problem.cause == .sopsEncrypted)
-        #expect(problem.reason.contains("failed (exit 3): strange failure near ENC[…]"))
+        #expect(problem.reason.contains("`sops decrypt` failed (exit 3)"))
         #expect(!problem.reason.contains("c2VjcmV0LWJsb2I"))
+        #expect(!problem.reason.contains("plaintext-hk-9Xq2"))
     }
 
     @Test func sopsErrorsAreExplainedByTheirExitCodes() {

@@ -58,7 +58,7 @@ public enum AuthorizationClassifier {
         }
         let scalars = Array(header.unicodeScalars)
         let schemeEnd = scalars.firstIndex { $0 == " " || $0 == "\t" } ?? scalars.count
-        let scheme = String(String.UnicodeScalarView(scalars[..<schemeEnd]))
+        let scheme = Self.schemeText(String(String.UnicodeScalarView(scalars[..<schemeEnd])))
         let rest = SecretValue(trimWhitespace(String(String.UnicodeScalarView(scalars[schemeEnd...]))))
         if scheme.lowercased() == "bearer" {
             let how = scheme == "Bearer" ? "`Bearer` followed by something other than one space" : "the scheme written `\(scheme)`"
@@ -154,16 +154,33 @@ public enum AuthorizationClassifier {
     static let placeholderTokens: Set<String> = ["undefined", "null", "none", "nil", "nan", "[object object]", "false", "true"]
 
     /// Why a received credential is a placeholder rather than a key, or nil.
+    /// The first word of a header as it may be shown: a scheme name is, anything longer or stranger
+    /// may be a key sent without a scheme, so only its length is.
+    static func schemeText(_ word: String) -> String {
+        let ok = word.range(of: #"^[A-Za-z][A-Za-z0-9_-]{0,23}$"#, options: .regularExpression) != nil
+        return ok ? word : "<a \(word.unicodeScalars.count)-character word>"
+    }
+
+    /// Whether the text between placeholder brackets reads like a variable or template name
+    /// (`${HUB_KEY}`, `<api-key>`), not like a key pasted into a template.
+    static func looksLikeName(_ inner: Substring) -> Bool {
+        inner.count <= 40 && inner.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-. :|".contains($0)) }
+    }
+
+    /// Why `t` is a placeholder, or nil. A placeholder is echoed in messages, so only short,
+    /// name-like text qualifies: a real key inside `<…>` is not called a placeholder (or shown).
     static func placeholderReason(_ t: String) -> String? {
         let lower = t.lowercased()
         if placeholderTokens.contains(lower) { return "`\(t)` is what a program prints for a variable that holds no value" }
-        if t.hasPrefix("${") || t.hasPrefix("$(") || t.hasPrefix("{{") || (t.hasPrefix("%") && t.hasSuffix("%") && t.count > 2) {
-            return "it is a variable reference that nothing expanded"
+        for (open, close) in [("${", "}"), ("$(", ")"), ("{{", "}}"), ("%", "%"), ("<", ">")]
+        where t.hasPrefix(open) && t.hasSuffix(close) && t.count > open.count + close.count - 1 {
+            let inner = t.dropFirst(open.count).dropLast(close.count)
+            guard looksLikeName(inner) else { return nil }
+            return open == "<" ? "it is a template marker that was never filled in" : "it is a variable reference that nothing expanded"
         }
-        if t.hasPrefix("$"), t.count > 1, t.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+        if t.hasPrefix("$"), t.count > 1, t.count <= 41, t.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             return "it is a shell variable name that nothing expanded"
         }
-        if t.hasPrefix("<"), t.hasSuffix(">") { return "it is a template marker that was never filled in" }
         if KeyAnalysis.placeholderWords.contains(lower) { return "it is a well-known placeholder word" }
         if t.count >= 3, Set(t).count == 1 { return "it is one character repeated" }
         return nil

@@ -154,7 +154,7 @@ public final class CaptureSession: @unchecked Sendable {
                                     count: stats.malformed + stats.oversized + stats.rejectedConnections))
         }
         if total == 0 {
-            let waited = options.timeout.map { " in \(Self.seconds($0))" } ?? ""
+            let waited = options.timeout.map { " in \(Seconds.text($0))" } ?? ""
             findings.append(Finding(check: "capture.none", status: .fail, cause: .hubUnreachable,
                                     title: "The caller reached the stand-in",
                                     message: "No request arrived at \(listener.address)\(waited). The caller is not pointed at this address (its service URL names another host or port), cannot connect to it (a container cannot reach the host's loopback), or sent nothing.",
@@ -235,9 +235,5 @@ public final class CaptureSession: @unchecked Sendable {
         localtime_r(&t, &parts)
         let ms = Int((seconds - seconds.rounded(.down)) * 1000)
         return String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, ms)
-    }
-
-    static func seconds(_ s: Double) -> String {
-        s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s)
     }
 }

@@ -79,11 +79,16 @@ extension String {
 
 /// Redaction of the few non-key values hubdoctor shows.
 public enum Redact {
-    /// A URL with any `user:password@` removed.
     /// A URL with any `user:password@` removed, and the values of query parameters whose names
     /// suggest a credential (`?api_key=…`, `token`, `secret`, `password`, `auth`) masked.
     public static func url(_ text: String) -> String {
-        guard var c = URLComponents(string: text) else { return text }
+        guard var c = URLComponents(string: text) else {
+            // Unparsable (a password with a space or `%` in it, say): cut by hand whatever could
+            // be a credential — the userinfo and the whole query.
+            var out = text.replacingOccurrences(of: #"://[^/?#]*@"#, with: "://", options: .regularExpression)
+            if let q = out.firstIndex(of: "?") { out = String(out[..<q]) + "?REDACTED" }
+            return out
+        }
         var changed = false
         if c.user != nil || c.password != nil {
             c.user = nil

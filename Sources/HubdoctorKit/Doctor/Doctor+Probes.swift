@@ -29,7 +29,7 @@ extension Doctor {
         let keyEnv = facts["key_env"] ?? "API_KEY"
         let callerEnv = r.shellName(r.link.caller.key.variableName)
         let paths = options.probePaths.isEmpty ? r.link.probes.protected : options.probePaths
-        let session = r.link.probes.session ?? (key?.text.hasPrefix("hbk_") == true ? "/auth/session" : nil)
+        let session = r.link.probes.session ?? ProbeTarget.sessionPath(for: key)
         return .probe(ProbeTarget(
             baseURL: url, healthPath: r.link.probes.health, protectedPaths: paths, sessionPath: session,
             key: key, keyEnv: agree == false ? callerEnv : keyEnv, serviceKey: serviceKey, serviceKeyEnv: keyEnv,

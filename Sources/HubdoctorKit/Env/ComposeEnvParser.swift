@@ -199,7 +199,7 @@ enum ComposeTemplate {
                 op = [s[k]]
             }
             guard !op.isEmpty, let close = closingBrace(s, from: i) else {
-                return .failure(Failure(reason: "invalid interpolation: unclosed or malformed `${\(name)…`"))
+                return .failure(Failure(reason: "invalid interpolation: a `${` is not closed, or its operator is not one of :- - :+ + :? ?"))
             }
             let arg = Array(s[(k + op.count)..<close])
             let value = mapping(name)

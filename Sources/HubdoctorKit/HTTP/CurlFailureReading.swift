@@ -32,10 +32,6 @@ struct CurlFailureReading {
         return h.contains(":") ? "[\(h)]:\(port)" : "\(h):\(port)"
     }
 
-    func seconds(_ s: Double) -> String {
-        s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s)
-    }
-
     func explain() -> (TransportFailure.Kind, String) {
         let lower = text.lowercased()
         if cancelled || code == CURLE_ABORTED_BY_CALLBACK {
@@ -66,15 +62,15 @@ struct CurlFailureReading {
             }
         case CURLE_OPERATION_TIMEDOUT:
             if !resolved {
-                return (.dnsFailure, "DNS could not resolve \(host) within \(seconds(request.connectTimeout))")
+                return (.dnsFailure, "DNS could not resolve \(host) within \(Seconds.text(request.connectTimeout))")
             }
             if !connected {
-                return (.connectTimeout, "no connection to \(hostPort) within \(seconds(request.connectTimeout)): packets are dropped on the way (a firewall, or a host that is down)")
+                return (.connectTimeout, "no connection to \(hostPort) within \(Seconds.text(request.connectTimeout)): packets are dropped on the way (a firewall, or a host that is down)")
             }
             if bodyBytes > 0 || lower.contains("bytes received") && !lower.contains("with 0 bytes") {
-                return (.answerTimeout, "\(hostPort) started answering but stalled: the answer was not complete within \(seconds(request.timeout))")
+                return (.answerTimeout, "\(hostPort) started answering but stalled: the answer was not complete within \(Seconds.text(request.timeout))")
             }
-            return (.answerTimeout, "\(hostPort) accepted the connection but sent no answer within \(seconds(request.timeout)) (the service hangs)")
+            return (.answerTimeout, "\(hostPort) accepted the connection but sent no answer within \(Seconds.text(request.timeout)) (the service hangs)")
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
             if verifyResult == Self.hostnameMismatch || lower.contains("subject name") || lower.contains("does not match") {
                 return (.tlsNameMismatch, "TLS: the certificate of \(hostPort) is not valid for the name \(host) (\(text))")

@@ -53,7 +53,7 @@ enum Sops {
     /// sops' JSON output keeps only the first document). The result is parsed, never printed.
     static func decrypt(path: String, display: String, format: Format, multiDocument: Bool, metadata: Metadata,
                         origin: Origin, resolver: SourceResolver) -> Result<[UInt8], SourceProblem> {
-        let command = "sops decrypt \(shellQuote(display)) > /dev/null"
+        let command = "sops decrypt \(ShellWord.quote(display)) > /dev/null"
         let who = recipientText(metadata)
         guard let sops = Subprocess.find("sops", path: resolver.environment["PATH"]) else {
             return .failure(SourceProblem(cause: .sopsEncrypted, origin: origin,
@@ -74,7 +74,7 @@ enum Sops {
             case .exited(0):
                 return .success(outcome.stdout)
             case .timedOut:
-                return problem("is SOPS-encrypted\(who), and `sops decrypt` did not finish within \(formatSeconds(resolver.sopsTimeout)) s (waiting for a key service, a passphrase or the network?); hubdoctor stopped it",
+                return problem("is SOPS-encrypted\(who), and `sops decrypt` did not finish within \(Seconds.text(resolver.sopsTimeout)) (waiting for a key service, a passphrase or the network?); hubdoctor stopped it",
                                "Run the command below by hand to see what sops waits for.")
             case .outputTooLarge:
                 return problem("decrypts to more output than a configuration file holds; hubdoctor stopped sops", "Check that this is the right file.")
@@ -108,9 +108,9 @@ enum Sops {
             return ("looked SOPS-encrypted, but sops finds no metadata in it (a `sops` section that sops does not recognise)",
                     "Compare the file with one that `sops encrypt` wrote.")
         }
-        let first = text.split(separator: "\n").first.map(String.init) ?? "no message"
-        let cleaned = first.replacingOccurrences(of: #"ENC\[[^\]]*\]"#, with: "ENC[…]", options: .regularExpression)
-        return ("is SOPS-encrypted\(who), and `sops decrypt` failed (exit \(code)): \(cleaned.prefix(200))", "Run the command below by hand to see sops' full message.")
+        // sops' other messages can quote the input (its dotenv store prints the whole failing
+        // line), so they are not repeated here: only the exit code is.
+        return ("is SOPS-encrypted\(who), and `sops decrypt` failed (exit \(code))", "Run the command below by hand to see sops' full message.")
     }
 
     static func recipientText(_ metadata: Metadata) -> String {
@@ -120,12 +120,4 @@ enum Sops {
         return " (for \(shown)\(more))"
     }
 
-    static func formatSeconds(_ s: Double) -> String {
-        s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s)
-    }
-
-    static func shellQuote(_ s: String) -> String {
-        if s.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || "/._-+:@".unicodeScalars.contains($0) }) { return s }
-        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 }

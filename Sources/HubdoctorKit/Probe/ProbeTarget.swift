@@ -48,6 +48,12 @@ public struct ProbeTarget: Sendable {
         self.expectedURL = expectedURL
     }
 
+    /// Team Hub tokens (`hbk_…`) can describe themselves at `GET /auth/session`; other keys are
+    /// not sent there unless a session path is configured.
+    public static func sessionPath(for key: SecretValue?) -> String? {
+        key?.text.hasPrefix("hbk_") == true ? "/auth/session" : nil
+    }
+
     /// `baseURL` plus `path`, with exactly one slash between them.
     func url(_ path: String) -> String {
         let base = baseURL.trimmingSuffix("/")

@@ -13,7 +13,7 @@ public enum ServiceProbe {
             key = nil
         }
         let paths = options.paths.isEmpty ? HiveCFMProfile.protectedPaths : options.paths
-        let session = options.sessionPath ?? (key?.text.hasPrefix("hbk_") == true ? "/auth/session" : nil)
+        let session = options.sessionPath ?? ProbeTarget.sessionPath(for: key)
         let keyEnv = options.key?.variableName ?? "API_KEY"
         let target = ProbeTarget(baseURL: options.url, healthPath: options.healthPath, protectedPaths: paths, sessionPath: session,
                                  key: key, keyEnv: keyEnv, callerName: "a caller", serviceName: "the service",
@@ -21,8 +21,8 @@ public enum ServiceProbe {
         let probeOptions = ProbeOptions(timeout: options.timeout, noNegative: options.noNegative, caFile: options.caFile)
         let exchanges = await Prober.run(target, probeOptions)
         var facts = ["url": Redact.url(options.url), "key_env": keyEnv]
-        if let h = options.healthPath { facts["health_url"] = target.url(h) }
-        if let p = paths.first { facts["protected_url"] = target.url(p) }
+        if let h = options.healthPath { facts["health_url"] = Redact.url(target.url(h)) }
+        if let p = paths.first { facts["protected_url"] = Redact.url(target.url(p)) }
         var findings = ProbeClassifier(target: target, exchanges: exchanges, link: nil, facts: facts).findings()
         if key == nil {
             findings.append(Finding(check: ProbeKind.key.check, status: .skip, title: "The service accepts the key",
