@@ -11,12 +11,6 @@ import Testing
         try LogAnalyzer.analyze(LogsOptions(paths: names.map { Repo.path("fixtures/logs/\($0)") })).report
     }
 
-    static func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-logs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     static func counts(_ report: Report) -> [String: Int] {
         Dictionary(uniqueKeysWithValues: report.findings.map { ($0.check, $0.count ?? -1) })
     }
@@ -115,8 +109,8 @@ import Testing
     }
 
     @Test func aBinaryFileIsRefusedWithItsName() throws {
-        let path = try Self.tempDir().appendingPathComponent("app.log.gz").path
-        try Data([0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x34, 0x30, 0x31, 0x0A]).write(to: URL(fileURLWithPath: path))
+        let dir = TemporaryLayout()
+        let path = dir.write("app.log.gz", bytes: [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x34, 0x30, 0x31, 0x0A])
         #expect {
             try LogAnalyzer.analyze(LogsOptions(paths: [path]))
         } throws: { error in
@@ -132,7 +126,8 @@ import Testing
     }
 
     @Test func anEndlessLineIsCutAndTheNextLineStillCounts() throws {
-        let url = try Self.tempDir().appendingPathComponent("huge.log")
+        let dir = TemporaryLayout()
+        let url = URL(fileURLWithPath: dir.path("huge.log"))
         var data = Data(repeating: UInt8(ascii: "x"), count: 3 << 20)
         data.append(contentsOf: Array("\n2026-05-18T06:06:42Z POST http://hub/v1/x 401 (Unauthorized) {\"error\":\"Missing Authorization header\"}\n".utf8))
         try data.write(to: url)
@@ -144,7 +139,8 @@ import Testing
 
     @Test func linesSplitAcrossReadsAreJoined() throws {
         // Enough filler that status lines straddle the 256 KiB read boundary at least once.
-        let url = try Self.tempDir().appendingPathComponent("many.log")
+        let dir = TemporaryLayout()
+        let url = URL(fileURLWithPath: dir.path("many.log"))
         var text = ""
         var expected = 0
         for i in 0..<20_000 {
@@ -159,5 +155,22 @@ import Testing
         let result = try LogAnalyzer.analyze(LogsOptions(paths: [url.path]))
         #expect(result.files.first?.lines == 20_000)
         #expect(Self.counts(result.report) == ["logs.key-revoked": expected])
+    }
+}
+
+extension LogAnalyzerTests {
+    @Test func retryAfterTakesOnlyASecondsCountOrAnHTTPDate() throws {
+        let dir = TemporaryLayout()
+        let log = dir.write("throttle.log", """
+            2026-05-18T06:06:42Z {"status":429,"retry_after":null,"authorization":"Bearer s3cr3tTokQ-9Zx","date":"Wed, 21 Oct 2026 07:28:00 GMT"}
+            İİİİİİİİ GET /v1/x 429 Too Many Requests retry-after
+            2026-05-18T06:06:43Z GET /v1/x 429 Too Many Requests Retry-After: 900
+
+            """)
+        let report = try LogAnalyzer.analyze(LogsOptions(paths: [log])).report
+        let throttled = try #require(report.findings.first { $0.cause == .throttled })
+        #expect(throttled.count == 3)
+        #expect(throttled.facts["retry_after"] == "900")
+        expectNoSecrets(JSONReporter.render(report), ["s3cr3tTokQ-9Zx"])
     }
 }

@@ -41,9 +41,8 @@ import Testing
     }
 
     @Test func anOperatorsRunbookGivesTheGroupItsSteps() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-runbooks-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try """
+        let dir = TemporaryLayout()
+        dir.write("team-hub-auth.yaml", """
         id: team-hub-auth
         title: Team Hub answers 403 (platform team)
         causes:
@@ -52,8 +51,8 @@ import Testing
             fix:
               - text: Ask the platform team for a token of the deploy user
                 run: open https://wiki.example.com/team-hub-tokens
-        """.write(to: dir.appendingPathComponent("team-hub-auth.yaml"), atomically: true, encoding: .utf8)
-        let run = try await Binary.running(["logs", Repo.path("fixtures/logs/team-hub.log"), "--runbooks", dir.path, "--format", "json"])
+        """)
+        let run = try await Binary.running(["logs", Repo.path("fixtures/logs/team-hub.log"), "--runbooks", dir.root, "--format", "json"])
         #expect(run.status == 1, "\(run.stderr)")
         let findings = try #require(try Self.json(run.stdout)["findings"] as? [[String: Any]])
         let forbidden = try #require(findings.first { $0["cause"] as? String == "forbidden-scope" })

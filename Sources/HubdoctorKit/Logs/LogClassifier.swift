@@ -286,12 +286,18 @@ struct LogClassifier {
 
     /// `Retry-After: 900` (or `retry_after=900`, `"retry-after":"900"`) as the log wrote it.
     static func retryAfter(in text: String, lower l: String) -> String? {
-        guard let r = l.byteRange(of: "retry-after") ?? l.byteRange(of: "retry_after") ?? l.byteRange(of: "retryafter") else { return nil }
+        // Found in `text` itself: indices of the lowered copy do not fit it (lowering `İ` makes
+        // the string longer). `l` only answers, cheaply, whether there is anything to find.
+        guard l.byteRange(of: "retry") != nil,
+              let r = ["retry-after", "retry_after", "retryafter"].lazy.compactMap({ text.range(of: $0, options: .caseInsensitive) }).first
+        else { return nil }
         let rest = text[r.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "=" || $0 == "\"" || $0 == "'" }
-        if rest.first?.isNumber == true { return String(rest.prefix { $0.isNumber }) }
-        // An HTTP date: `Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`.
-        if let gmt = rest.byteRange(of: "GMT") { return String(rest[..<gmt.upperBound]) }
-        return nil
+        if rest.first?.isNumber == true { return String(rest.prefix { $0.isNumber }.prefix(12)) }
+        // An HTTP date, `Wed, 21 Oct 2026 07:28:00 GMT`, and nothing else: whatever else follows
+        // the name (a token, on a JSON line) must not become part of a message.
+        let date = String(rest.prefix(29))
+        let pattern = #"^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$"#
+        return date.range(of: pattern, options: .regularExpression) != nil ? date : nil
     }
 
     /// The lines `curl -i`/`-v` prints between a status line and its body.
