@@ -52,3 +52,13 @@ import Testing
         #expect(out.contains(" ‹…›"))
     }
 }
+
+extension RedactedDiffTests {
+    @Test func keysKeptInCommentsOrAfterATabAreNotShown() throws {
+        let text = "# KEY=\(old) (before the rotation)\nKEY=\(old)\nDB_PASSWORD=abc\t#tailSecret9\n"
+        let out = try diff(text, new)
+        #expect(out.contains(" # KEY=‹redacted›"))
+        #expect(out.contains(" DB_PASSWORD=‹…› ‹…›"))
+        expectNoSecrets(out, [old, new, "tailSecret9"])
+    }
+}

@@ -127,8 +127,11 @@ public enum RedactedDiff {
         let text = { (r: Range<Int>) in visible(lines.bytes[r]) }
         let kind = n - 1 < scan.kinds.count ? scan.kinds[n - 1] : .blank
         switch kind {
-        case .blank, .comment:
+        case .blank:
             return text(range)
+        case .comment:
+            // A comment may hold an old key (`# API_KEY=…` kept "just in case"): masked as logs are.
+            return LogMasker.mask(text(range))
         case .continuation:
             return "‹…›"
         case .other:
@@ -141,7 +144,16 @@ public enum RedactedDiff {
             let value = label.flatMap { $0.name == def.name ? $0.text : nil }
             let shown = value ?? (def.token.isEmpty ? "" : "‹…›")
             let token = def.token.isEmpty ? shown : quote + shown + (def.token.upperBound <= range.upperBound ? quote : "")
-            let suffix = def.token.upperBound <= range.upperBound ? text(def.token.upperBound..<range.upperBound) : ""
+            // What follows the value is shown only as an inline comment (masked like any comment):
+            // anything else there is part of the value for some reader (Compose keeps a tab and
+            // `#…`), so it is hidden.
+            var suffix = def.token.upperBound <= range.upperBound ? text(def.token.upperBound..<range.upperBound) : ""
+            if !suffix.isEmpty, !suffix.drop(while: { $0 == "\"" || $0 == "'" }).hasPrefix(" #"),
+               suffix.drop(while: { $0 == "\"" || $0 == "'" }).contains(where: { $0 != " " && $0 != "\t" }) {
+                suffix = " ‹…›"
+            } else {
+                suffix = LogMasker.mask(suffix)
+            }
             return prefix + token + suffix
         }
     }
