@@ -69,6 +69,21 @@ import Testing
         #expect(Date().timeIntervalSince(start) < 10)
     }
 
+    @Test func anAliasUsedAsAMappingKeyIsRefusedAtItsLine() throws {
+        // Yams hashes an aliased key by expanding it: this shape took minutes before the guard.
+        let dir = TemporaryLayout()
+        var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...12 { yaml += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        yaml += "id: bomb\ntitle: t\ncauses:\n  *a12 : x\n"
+        dir.write("bomb.yaml", yaml)
+        let start = Date()
+        let (runbook, problems) = RunbookLoader.load(file: dir.root + "/bomb.yaml")
+        #expect(runbook == nil)
+        #expect(problems.first?.message.contains("alias as a mapping key") == true, "\(problems)")
+        #expect(problems.first?.line == 17)
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
     @Test func binaryAndNonUTF8FilesAreProblemsNotCrashes() throws {
         let dir = TemporaryLayout()
         dir.write("nul.yaml", bytes: [0x69, 0x64, 0x3A, 0x00, 0x01])

@@ -37,6 +37,11 @@ public struct RunbookParser {
     mutating func runbook(origin: Runbook.Origin) -> Runbook? {
         lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.unicodeScalars) }
         let root: Node
+        if let key = YAMLAliasGuard.aliasKey(in: text) {
+            // Hashing an aliased mapping key expands it: a few lines can take minutes (an alias bomb).
+            problem(at: Position(line: key.line, column: key.column), "uses an alias as a mapping key, which hubdoctor refuses (a YAML alias bomb)")
+            return nil
+        }
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 problem(nil, "the file is empty: a runbook needs at least id, title and causes")
@@ -454,7 +459,11 @@ public struct RunbookParser {
             let second = duplicates.first.flatMap { secondOccurrence(of: $0, after: first) }
             self.problem(at: second ?? first, "`\(duplicates.joined(separator: "`, `"))` appears twice in one mapping (first at \(first.line):\(first.column))")
         case .reader(let problem, let offset, _, _):
-            let mark = offset.map(markForOffset)
+            // libyaml counts bytes; the shared helper turns that into a line and a column.
+            let mark = offset.map { o -> Position in
+                let (line, column) = YAMLDocuments.position(ofByte: o, in: Array(text.utf8))
+                return Position(line: line, column: column)
+            }
             self.problem(at: mark, "cannot be read: \(problem)")
         default:
             self.problem(at: nil, "invalid YAML: \(error.localizedDescription)")
@@ -473,15 +482,6 @@ public struct RunbookParser {
             }
         }
         return nil
-    }
-
-    func markForOffset(_ offset: Int) -> Position {
-        var remaining = offset
-        for (i, line) in lines.enumerated() {
-            if remaining <= line.count { return Position(line: i + 1, column: remaining + 1) }
-            remaining -= line.count + 1
-        }
-        return Position(line: max(lines.count, 1), column: 1)
     }
 
     /// ` (did you mean `fix`?)` when one candidate is close: a misspelt name is the usual mistake.
