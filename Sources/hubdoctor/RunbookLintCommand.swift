@@ -23,7 +23,7 @@ extension Hubdoctor.RunbookCommand {
             var out = ""
             for p in result.problems {
                 if format == .github {
-                    out += "::error file=\(p.file)" + (p.line.map { ",line=\($0)" } ?? "") + (p.column.map { ",col=\($0)" } ?? "") + "::\(p.message)\n"
+                    out += GitHubReporter.annotation("error", file: p.file, line: p.line, column: p.column, message: p.message)
                 } else {
                     out += p.description + "\n"
                 }

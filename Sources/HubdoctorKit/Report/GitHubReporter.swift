@@ -24,13 +24,10 @@ public struct GitHubReporter {
             }
             let places = annotatedPlaces(f)
             if places.isEmpty {
-                out += "::\(command) title=\(property(title))::\(data(message))\n"
+                out += Self.annotation(command, title: title, message: message)
             }
             for (file, line) in places {
-                var props = ["file=\(property(file))"]
-                if let line { props.append("line=\(line)") }
-                props.append("title=\(property(title))")
-                out += "::\(command) \(props.joined(separator: ","))::\(data(message))\n"
+                out += Self.annotation(command, file: file, line: line, title: title, message: message)
             }
         }
         let s = report.summary
@@ -58,13 +55,25 @@ public struct GitHubReporter {
         return absolute.hasPrefix(prefix) ? String(absolute.dropFirst(prefix.count)) : absolute
     }
 
+    /// One workflow command, `::error file=…,line=…,col=…,title=…::message`, escaped as GitHub
+    /// requires (a `%`, a line break, or a `,`/`:` in a property would otherwise cut it).
+    public static func annotation(_ command: String, file: String? = nil, line: Int? = nil, column: Int? = nil,
+                                  title: String? = nil, message: String) -> String {
+        var props: [String] = []
+        if let file { props.append("file=\(property(file))") }
+        if let line { props.append("line=\(line)") }
+        if let column { props.append("col=\(column)") }
+        if let title { props.append("title=\(property(title))") }
+        return "::\(command)" + (props.isEmpty ? "" : " " + props.joined(separator: ",")) + "::\(data(message))\n"
+    }
+
     /// Workflow-command escaping for the message part.
-    func data(_ s: String) -> String {
+    static func data(_ s: String) -> String {
         s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
     }
 
     /// Workflow-command escaping for a property value.
-    func property(_ s: String) -> String {
+    static func property(_ s: String) -> String {
         data(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
     }
 }
