@@ -17,7 +17,7 @@ public enum ManualKeySteps {
             let index = "[\"stringData\"][\"\(key)\"]"
             if isSOPSEncrypted(path) {
                 steps.append(RemediationStep(text: "Set \(key) in Secret \(secret) (\(file)); sops reads the value from the file, so it never appears in a process listing",
-                                             run: "sops set --value-file \(arg(path)) '\(index)' \(arg(valueFile ?? "VALUE_FILE"))"))
+                                             run: "sops set --value-file \(arg(path)) \(ShellWord.quote(index)) \(arg(valueFile ?? "VALUE_FILE"))"))
             } else {
                 steps.append(RemediationStep(text: "Set stringData.\(key) of Secret \(secret) in \(file) to the value in \(valueFile.map { ShellWord.relative($0, workingDirectory: workingDirectory) } ?? "the value file") (a JSON string; stringData overrides data)"))
             }
@@ -30,7 +30,7 @@ public enum ManualKeySteps {
             var steps = valueStep(side, valueFile, arg)
             let index = dotted.split(separator: ".").map { "[\"\($0)\"]" }.joined()
             if isSOPSEncrypted(path) {
-                steps.append(RemediationStep(text: "Set \(dotted) in \(file)", run: "sops set --value-file \(arg(path)) '\(index)' \(arg(valueFile ?? "VALUE_FILE"))"))
+                steps.append(RemediationStep(text: "Set \(dotted) in \(file)", run: "sops set --value-file \(arg(path)) \(ShellWord.quote(index)) \(arg(valueFile ?? "VALUE_FILE"))"))
             } else {
                 steps.append(RemediationStep(text: "Set \(dotted) in \(file) to the value in \(valueFile.map { ShellWord.relative($0, workingDirectory: workingDirectory) } ?? "the value file") (a JSON string)"))
             }
@@ -72,10 +72,9 @@ public enum ManualKeySteps {
         return Array((try? encoder.encode(value.text)) ?? Data("\"\"".utf8))
     }
 
-    /// A SOPS file keeps its metadata under a top-level `sops:` key.
+    /// Whether sops still encrypts the file, by the same rule as reading it (`sops filestatus`).
     static func isSOPSEncrypted(_ path: String) -> Bool {
-        guard case .success(let bytes) = SourceFile.read(path) else { return false }
-        let text = String(decoding: bytes, as: UTF8.self)
-        return text.contains("\nsops:") && text.contains("ENC[")
+        guard case .success(let bytes) = SourceFile.read(path), case .success(let docs) = YAMLDocuments.parse(bytes) else { return false }
+        return Sops.metadata(yaml: docs.nodes) != nil
     }
 }

@@ -63,7 +63,7 @@ public enum LogAnalyzer {
         let s = try reader.forEachLine { bytes, number in
             if seen < binaryProbeBytes {
                 if bytes.count > 0, memchr(bytes.baseAddress!, 0, min(bytes.count, binaryProbeBytes - seen)) != nil {
-                    throw HubdoctorError(.parse, "\(name) looks like a binary file (NUL bytes near its start); for a compressed log, run: zcat \(path) | hubdoctor logs -",
+                    throw HubdoctorError(.parse, "\(name) looks like a binary file (NUL bytes near its start); for a compressed log, run: zcat \(ShellWord.quote(path)) | hubdoctor logs -",
                                          location: "\(name):\(number)")
                 }
                 seen += bytes.count + 1

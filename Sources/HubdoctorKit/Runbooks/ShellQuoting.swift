@@ -34,12 +34,7 @@ struct ShellQuoting {
             }
             return out
         case .bare:
-            if !value.isEmpty, value.unicodeScalars.allSatisfy(Self.isSafeBare) { return value }
-            return "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            return ShellWord.quote(value)
         }
-    }
-
-    static func isSafeBare(_ c: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || "_./:@%+=,-".unicodeScalars.contains(c)
     }
 }
