@@ -62,7 +62,8 @@ extension ChangeEndToEnd {
             #expect(killed.signaled && killed.status == SIGKILL, "\(killed.all)")
             let (states, _) = try Self.versions(layout, before)
             #expect(states.filter { $0 == "new" }.count == 2, "two files were still to be restored")
-            let runs = try InterruptedRun.find(in: [layout.path("hivecfm-hub"), layout.path("hivecfm-core")])
+            // The next run scans the layout root (where the journal is) and the key files' folders.
+            let runs = try InterruptedRun.find(in: [layout.root, layout.path("hivecfm-hub"), layout.path("hivecfm-core")])
             #expect(runs.count == 1)
             _ = try runs.first?.recover()
             #expect(try layout.snapshot() == before, "the next run must put back every file and remove every file of the killed one")
@@ -83,6 +84,23 @@ extension ChangeEndToEnd {
             #expect(fixed.status == 0, "\(fixed.all)")
             #expect(try layout.workFiles().isEmpty)
             #expect(try await Binary.running(["check", "--offline", "--root", layout.root]).status == 0)
+        }
+
+        @Test func aDockerFixKilledAfterItsFirstRenameIsFoundByTheNextDockerRun() async throws {
+            // A Compose link writes env files that its key sources (the compose file) do not name;
+            // the journal sits in the layout root, which every run scans.
+            let layout = try LayoutCopy("compose-interpolated")
+            let before = try layout.snapshot()
+            let killed = try await Binary.running(["fix", "--root", layout.root, "--mode", "docker", "--apply"],
+                                                  environment: ["HUBDOCTOR_FAULT": "kill:after-first-rename"])
+            #expect(killed.signaled && killed.status == SIGKILL, "\(killed.all)")
+            #expect(try layout.snapshot() != before, "the first rename happened")
+            let dry = try await Binary.running(["fix", "--root", layout.root, "--mode", "docker"])
+            #expect(dry.stdout.contains("was interrupted while it replaced files"), "\(dry.all)")
+            let fixed = try await Binary.running(["fix", "--root", layout.root, "--mode", "docker", "--apply"])
+            #expect(fixed.status == 0, "\(fixed.all)")
+            #expect(try layout.workFiles().isEmpty)
+            #expect(try await Binary.running(["check", "--offline", "--root", layout.root, "--mode", "docker"]).status == 0)
         }
 
         @Test func aFailedSecondRenameRestoresEveryFileAlreadyWritten() async throws {

@@ -30,9 +30,10 @@ final class ChangeSession {
         }
     }
 
-    /// Every folder that holds a key file of any link, on either side.
+    /// Every folder that holds a key file of any link, on either side, and the layout root, where
+    /// the journal goes (a Compose link writes env files that its key sources do not name).
     var directories: [String] {
-        var out: [String] = []
+        var out: [String] = [resolver.root]
         for link in links {
             for file in link.caller.key.files + link.service.key.files + (link.mode == .native ? HiveCFMProfile.nextFiles() : []) {
                 let dir = (resolver.absolute(file) as NSString).deletingLastPathComponent
@@ -91,7 +92,8 @@ final class ChangeSession {
     /// Returns the backup of each file, by display name.
     func write(_ plans: [FileChangePlan], sideFiles: [SideFile], verify: () throws -> Void) throws -> [String: String] {
         let tx = FileTransaction(command: command, writes: plans.map(\.write), sideFiles: sideFiles,
-                                 faults: FaultInjection.from(environment: options.environment), id: id)
+                                 faults: FaultInjection.from(environment: options.environment), id: id,
+                                 journalDirectory: resolver.root)
         try tx.preflight()
         try tx.stage()
         try tx.commit()

@@ -52,12 +52,18 @@ public final class FileTransaction {
     private var committed: [Int] = []
     private var journalPath: String?
 
-    public init(command: String, writes: [PlannedWrite], sideFiles: [SideFile] = [], faults: FaultInjection = .none, id: String = FileTransaction.newID()) {
+    /// Where the journal goes: one folder that every later run scans, whichever files this run
+    /// writes (nil: beside the first file written).
+    let journalDirectory: String?
+
+    public init(command: String, writes: [PlannedWrite], sideFiles: [SideFile] = [], faults: FaultInjection = .none,
+                id: String = FileTransaction.newID(), journalDirectory: String? = nil) {
         self.command = command
         self.writes = writes
         self.sideFiles = sideFiles
         self.faults = faults
         self.id = id
+        self.journalDirectory = journalDirectory
     }
 
     /// `20250101T120000Z-3f9a1c`: sorts by time, and unique enough for two runs in one second.
@@ -268,7 +274,7 @@ public final class FileTransaction {
                                          before: w.before?.digest, after: PosixFile.sha256(w.after))
             },
             sideFiles: sideFiles.map(\.path))
-        let dir = (first.path as NSString).deletingLastPathComponent
+        let dir = journalDirectory.flatMap { access($0, W_OK) == 0 ? $0 : nil } ?? (first.path as NSString).deletingLastPathComponent
         let path = dir + "/" + Self.journalPrefix + id + ".json"
         let bytes = try journal.encoded()
         // Replaced atomically too: a journal is never half-written.

@@ -17,7 +17,7 @@ public struct InterruptedRun: Sendable {
     /// Files of this run other than the journal: temporary files, backups, side files.
     var leftovers: [String]
 
-    static let idPattern = try! NSRegularExpression(pattern: #"\.hubdoctor-(tmp|bak|restore|old-key|value|journal)-(\d{8}T\d{6}Z-[0-9a-f]{6})(\.json(\.next)?)?$"#)
+    static let idPattern = try! NSRegularExpression(pattern: #"\.hubdoctor-(tmp|bak|restore|old-key|journal)-(\d{8}T\d{6}Z-[0-9a-f]{6})(\.json(\.next)?)?$"#)
 
     /// Runs that did not finish, in the given folders.
     public static func find(in directories: [String]) throws -> [InterruptedRun] {
@@ -121,6 +121,9 @@ public struct InterruptedRun: Sendable {
         }
         for e in journal.files { PosixFile.remove(e.temp) }
         for p in leftovers { PosixFile.remove(p) }
+        // The rolled-back run's side files (a value file in $TMPDIR holds its key) go too: nothing
+        // will read them now.
+        for p in journal.sideFiles { PosixFile.remove(p) }
         PosixFile.remove(journalPath)
         syncFolders(journal.files.map(\.path) + [journalPath])
         return done.isEmpty ? ["\(id) had not replaced any file yet; deleted its leftovers"] : done
