@@ -66,6 +66,34 @@ struct DriftCase: CustomTestStringConvertible, Sendable {
 
 extension ChangeEndToEnd {
     @Suite struct FixCommandTests {
+        @Test func linksThatShareAServiceWriteItOnceAndRefuseToWriteTwoKeysIntoIt() async throws {
+            let layout = TemporaryLayout()
+            layout.write("svc/.env", "API_KEY=hk_Sh4red0Service1Key2Now3x\n")
+            layout.write("a/.env", "A_KEY=hk_Caller0A1Differs2From3Svc\n")
+            layout.write("b/.env", "B_KEY=hk_Caller0B1Differs2From3Svc\n")
+            layout.write("hubdoctor.yaml", """
+                version: 1
+                links:
+                  - name: a-to-svc
+                    caller: {key: {env: a/.env, var: A_KEY, dialect: dotenv}}
+                    service: {key: {env: svc/.env, var: API_KEY, dialect: godotenv}}
+                  - name: b-to-svc
+                    caller: {key: {env: b/.env, var: B_KEY, dialect: dotenv}}
+                    service: {key: {env: svc/.env, var: API_KEY, dialect: godotenv}}
+
+                """)
+            let config = layout.path("hubdoctor.yaml")
+            let before = try Data(contentsOf: URL(fileURLWithPath: layout.path("svc/.env")))
+            let refused = try await Binary.running(["fix", "--config", config, "--from", "caller", "--apply"])
+            #expect(refused.status == 2, "\(refused.all)")
+            #expect(refused.stderr.contains("would write different keys into \(layout.path("svc/.env"))"))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: layout.path("svc/.env"))) == before)
+            let fixed = try await Binary.running(["fix", "--config", config, "--apply"])
+            #expect(fixed.status == 0, "\(fixed.all)")
+            #expect(try await Binary.running(["check", "--config", config, "--offline"]).status == 0)
+            expectNoSecrets(refused.all + fixed.all, ["hk_Sh4red0Service1Key2Now3x", "hk_Caller0A1Differs2From3Svc", "hk_Caller0B1Differs2From3Svc"])
+        }
+
         @Test(arguments: DriftCase.all)
         func fixApplyMakesCheckPassAndChangesOnlyTheValue(_ c: DriftCase) async throws {
             let layout = try LayoutCopy(c.layout)

@@ -13,6 +13,31 @@ extension ChangeEndToEnd {
             return try #require(doc.value(of: "API_KEY")).value.text
         }
 
+        @Test func twoLinksToOneServiceShareOneNewKey() async throws {
+            let layout = TemporaryLayout()
+            layout.write("svc/.env", "API_KEY=hk_Sh4red0Service1Key2Old3x\n")
+            layout.write("a/.env", "A_KEY=hk_Sh4red0Service1Key2Old3x\n")
+            layout.write("b/.env", "B_KEY=hk_Sh4red0Service1Key2Old3x\n")
+            layout.write("hubdoctor.yaml", """
+                version: 1
+                links:
+                  - name: a-to-svc
+                    caller: {key: {env: a/.env, var: A_KEY, dialect: dotenv}}
+                    service: {key: {env: svc/.env, var: API_KEY, dialect: godotenv}}
+                  - name: b-to-svc
+                    caller: {key: {env: b/.env, var: B_KEY, dialect: dotenv}}
+                    service: {key: {env: svc/.env, var: API_KEY, dialect: godotenv}}
+
+                """)
+            let config = layout.path("hubdoctor.yaml")
+            let r = try await Binary.running(["rotate", "--config", config, "--apply"])
+            #expect(r.status == 0, "\(r.all)")
+            let check = try await Binary.running(["check", "--config", config, "--offline", "--format", "json"])
+            #expect(check.status == 0, "\(check.all)")
+            #expect(check.findings.filter { $0["check"] as? String == "keys.match" }.count == 2)
+            expectNoSecrets(r.all + check.all, ["hk_Sh4red0Service1Key2Old3x"])
+        }
+
         @Test func theDryRunChangesNothingAndShowsNoKey() async throws {
             let layout = try LayoutCopy("drift-env-local-stale-env")
             let before = try layout.snapshot()

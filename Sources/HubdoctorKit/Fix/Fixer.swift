@@ -9,7 +9,8 @@ public enum Fixer {
 
     public static func run(_ options: FixOptions) throws -> ChangeReport {
         let session = try ChangeSession(command: "fix", options: options)
-        let work = try session.links.map { try plan($0, session) }
+        var work = try session.links.map { try plan($0, session) }
+        try dropSharedWrites(&work)
         let report = ChangeReport(command: "fix", applied: false, links: work.map(\.change), interrupted: session.interrupted)
         return try session.apply(report, work.flatMap(\.plans), sideFiles: work.flatMap(\.sideFiles)) {
             var verified: [String: [String]] = [:]
@@ -17,6 +18,24 @@ public enum Fixer {
                 verified[w.link.name] = try session.verify(w.link, keys: w.keyWritten, url: w.urlWritten)
             }
             return verified
+        }
+    }
+
+    /// Links that share a side plan the same file: written once when they agree; refused when
+    /// they would write different keys into it (`--from caller` with two callers that disagree).
+    static func dropSharedWrites(_ work: inout [LinkWork]) throws {
+        var seen: [String: (link: String, after: [UInt8])] = [:]
+        for i in work.indices {
+            work[i].plans = try work[i].plans.filter { plan in
+                guard let first = seen[plan.write.path] else {
+                    seen[plan.write.path] = (work[i].link.name, plan.write.after)
+                    return true
+                }
+                guard first.after == plan.write.after else {
+                    throw HubdoctorError(.usage, "links \(first.link) and \(work[i].link.name) would write different keys into \(plan.write.display); make their callers agree first, or fix from the shared service's side (--from service)")
+                }
+                return false
+            }
         }
     }
 

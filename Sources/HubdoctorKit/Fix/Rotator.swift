@@ -1,6 +1,6 @@
 import Foundation
 
-/// `hubdoctor rotate`: a new key on both sides of every link (each link its own), all files or none.
+/// `hubdoctor rotate`: a new key on both sides of every link (one per service), all files or none.
 ///
 /// The old key is needed once more, by `verify-rotation`, to prove that the restarted service
 /// refuses it, and must not be printed. `rotate --apply` therefore writes the service's old key
@@ -15,10 +15,16 @@ public enum Rotator {
         var allPlans: [FileChangePlan] = []
         var sideFiles: [SideFile] = []
         var checks: [LinkSpec] = []
+        // Links that share a service (the same key source) share its one new key, and each file
+        // and variable is written once, by the first link that reaches it.
+        var keyForService: [String: SecretValue] = [:]
+        var planned = Set<String>()
         for link in session.links {
             // A dry run draws a key too, to prove that every file can take it; it is thrown away,
             // and the diff shows `‹new key›`, since `--apply` draws another.
-            let key = KeyGenerator.generate()
+            let serviceSource = link.service.key.description
+            let key = keyForService[serviceSource] ?? KeyGenerator.generate()
+            keyForService[serviceSource] = key
             SecretRegistry.shared.register(key)
             keys[link.name] = key
             let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
@@ -41,7 +47,7 @@ public enum Rotator {
             for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] {
                 if let files = try KeyWritePlanner.targets(side: side, reading: reading, value: key, resolver: session.resolver) {
                     if side.role == .service { serviceFile = files.first?.path }
-                    targets += files
+                    targets += files.filter { planned.insert($0.path + "\u{0}" + $0.assignment.name).inserted }
                     sidesWritten += 1
                 } else {
                     let valueFile = Fixer.valueFilePath(link, side, session)
@@ -58,7 +64,7 @@ public enum Rotator {
                 + (change.manual.isEmpty ? ", in every file each reads in this mode." : "; what hubdoctor does not write is listed under \"By hand\".")
             change.files = session.fileChanges(plans, label: options.apply ? nil : { _ in "‹new key›" })
             if let old = readings.service.usableValue, let oldKeyFile = oldKeyPath(link, serviceFile: serviceFile, session) {
-                if options.apply {
+                if options.apply, !sideFiles.contains(where: { $0.path == oldKeyFile }) {
                     sideFiles.append(SideFile(path: oldKeyFile, display: session.display(oldKeyFile), bytes: old.bytes))
                 }
                 change.next = nextSteps(oldKeyFile: options.apply ? oldKeyFile : nil, old: old, variable: "OLD_" + (readings.facts["key_env"] ?? "KEY"),
