@@ -98,3 +98,45 @@ import Testing
         #expect(throws: HubdoctorError.self) { try Suppression.load(path: noDate.path) }
     }
 }
+
+extension CIFormatTests {
+    /// Suppressions through the binary: a config that only carries suppressions keeps the built-in
+    /// profile under --root; an active one turns the finding into a skip, an expired one does not.
+    @Test func suppressionsInTheConfigApplyUntilTheyExpire() throws {
+        let dir = TemporaryLayout()
+        func config(_ expires: String) -> String {
+            dir.write("hubdoctor.yaml", """
+                version: 1
+                suppressions:
+                  - check: keys.match
+                    reason: the .env.local drift is being fixed in PR 42
+                    expires: \(expires)
+                  - check: mode
+                    reason: we only run natively
+                    expires: \(expires)
+
+                """)
+        }
+        let args = ["check", "--offline", "--root", Repo.layout("drift-env-local"), "--fail-on", "warning", "--format", "json"]
+        let active = try Binary.run(args + ["--config", config("2999-12-31")])
+        #expect(active.status == 0, "\(active.all)")
+        #expect(active.statusOf("keys.match") == "skip")
+        #expect((active.finding("keys.match")?["message"] as? String)?.hasPrefix("Suppressed until 2999-12-31 (was fail, key-drift)") == true)
+        let expired = try Binary.run(args + ["--config", config("2020-01-01")])
+        #expect(expired.status == 1)
+        #expect(expired.statusOf("keys.match") == "fail")
+        #expect((expired.finding("keys.match")?["message"] as? String)?.contains("expired on 2020-01-01") == true)
+        let noReason = dir.write("bad.yaml", "version: 1\nsuppressions:\n  - check: keys.match\n    expires: 2999-12-31\n")
+        let bad = try Binary.run(["check", "--offline", "--root", Repo.layout("drift-env-local"), "--config", noReason])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("bad.yaml:3:5"), "\(bad.stderr)")
+    }
+
+    @Test func failOnWarningThroughTheBinary() throws {
+        let args = ["check", "--offline", "--root", Repo.layout("drift-env-local"), "--skip", "keys.match", "--format", "json"]
+        let relaxed = try Binary.run(args)
+        #expect(relaxed.status == 0)
+        #expect(relaxed.statusOf("mode.compare") == "warn")
+        #expect(try Binary.run(args + ["--fail-on", "warning"]).status == 1)
+    }
+}

@@ -182,9 +182,9 @@ import Testing
         var check = CheckOptions()
         check.configPath = config
         check.environment = options.environment
-        let resolver = SourceResolver(root: ".", environment: options.environment)
-        let link = try #require(try Doctor.links(check, resolver: resolver).first)
-        let token = try #require(resolver.read(link.caller.key).usableValue).text
+        let setup = try Doctor.setup(check)
+        let link = try #require(setup.links.first)
+        let token = try #require(setup.resolver.read(link.caller.key).usableValue).text
         // mcpclient.New(url, token): Authorization only when the token is non-empty.
         let incident = try await TokenClient(baseURL: session.baseURL, token: "").post("/mcp")
         let fixed = try await TokenClient(baseURL: session.baseURL, token: token).post("/mcp")

@@ -33,8 +33,9 @@ public struct ExpectedKey: Sendable {
             check.configPath = options.configPath
             check.mode = options.mode
             check.environment = options.environment
-            let resolver = SourceResolver(root: options.root, environment: options.environment)
-            guard let link = try Doctor.links(check, resolver: resolver).first else {
+            let setup = try Doctor.setup(check)
+            let resolver = setup.resolver
+            guard let link = setup.links.first else {
                 throw HubdoctorError(.config, "the configuration has no link, so there is no service key to expect; pass --expect-key-env")
             }
             let readings = Doctor.read(link, options: check, resolver: resolver)

@@ -2,12 +2,23 @@ import Foundation
 
 /// `hubdoctor check`: read both sides of every link, compare, probe, and explain.
 public enum Doctor {
-    /// The links to check: those of `--config`, or the built-in HiveCFM profile in the chosen mode.
-    public static func links(_ options: CheckOptions, resolver: SourceResolver) throws -> [LinkSpec] {
-        if let path = options.configPath {
-            let links = try HubdoctorConfig.load(path: path).links
-            if !links.isEmpty { return links }
-        }
+    /// What every command that works on links starts from: the config (read once), the resolver
+    /// rooted where the config says, and the links.
+    public struct Setup: Sendable {
+        public var config: HubdoctorConfig?
+        public var resolver: SourceResolver
+        public var links: [LinkSpec]
+    }
+
+    public static func setup(_ options: CheckOptions) throws -> Setup {
+        let config = try options.configPath.map { try HubdoctorConfig.load(path: $0) }
+        let resolver = resolver(options, config: config)
+        return Setup(config: config, resolver: resolver, links: try links(options, config: config, resolver: resolver))
+    }
+
+    /// The links to check: those of the config, or the built-in HiveCFM profile in the chosen mode.
+    static func links(_ options: CheckOptions, config: HubdoctorConfig?, resolver: SourceResolver) throws -> [LinkSpec] {
+        if let links = config?.links, !links.isEmpty { return links }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: resolver.root, isDirectory: &isDir), isDir.boolValue else {
             throw HubdoctorError(.usage, "--root \(resolver.root) is not a directory")
@@ -109,9 +120,7 @@ public enum Doctor {
     }
 
     static func checkOnce(_ options: CheckOptions) async throws -> Report {
-        let config = try options.configPath.map { try HubdoctorConfig.load(path: $0) }
-        let resolver = resolver(options, config: config)
-        let links = try links(options, resolver: resolver)
+        let (config, resolver, links) = try { let s = try setup(options); return (s.config, s.resolver, s.links) }()
         var perLink: [[Finding]] = []
         var contexts: [Report.LinkContext] = []
         var allReadings: [LinkReadings] = []
@@ -140,8 +149,8 @@ public enum Doctor {
         var findings = perLink.flatMap { $0 }
         let (catalog, problems) = RunbookCatalog.load(extraDirs: options.runbookDirs, environment: options.environment)
         findings += problems.map(\.finding)
-        if let path = options.configPath {
-            findings = Suppression.apply(try Suppression.load(path: path), to: findings)
+        if let config {
+            findings = Suppression.apply(config.suppressions, to: findings)
         }
         findings = select(findings, only: options.only, skip: options.skip)
         if let path = options.configPath {

@@ -15,8 +15,10 @@ public struct HubdoctorConfig: Sendable {
     public var root: String?
     /// Empty when the config only carries suppressions for the built-in profile.
     public var links: [LinkSpec]
+    /// Findings the team lives with for a while, each with a reason and an expiry date.
+    public var suppressions: [Suppression] = []
 
-    public static func load(path: String, resolver: SourceResolver? = nil) throws -> HubdoctorConfig {
+    public static func load(path: String) throws -> HubdoctorConfig {
         let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
         let bytes: [UInt8]
         switch SourceFile.read(absolute, display: path) {
@@ -66,8 +68,8 @@ struct ConfigReader {
     }
 
     func config(_ top: Node, path: String) throws -> HubdoctorConfig {
-        // `suppressions:` is read by `Suppression.load`.
         let top = try mapping(top, "the config", allowed: ["version", "root", "links", "suppressions"])
+        let suppressions = try top.child("suppressions").map { try Suppression.parse($0, display: display) } ?? []
         guard let version = top.child("version") else { throw error(top, "the config needs `version: 1`") }
         guard version.text == "1" else { throw error(version, "unsupported config version `\(version.text ?? version.kindName)`: this hubdoctor reads version 1") }
         var base = folder
@@ -79,7 +81,7 @@ struct ConfigReader {
             }
         }
         guard let linksNode = top.child("links") else {
-            return HubdoctorConfig(path: path, root: top.child("root") == nil ? nil : base, links: [])
+            return HubdoctorConfig(path: path, root: top.child("root") == nil ? nil : base, links: [], suppressions: suppressions)
         }
         guard case .sequence(let items) = linksNode, !items.isEmpty else {
             throw error(linksNode, "links must be a non-empty list")
@@ -92,7 +94,7 @@ struct ConfigReader {
             }
             links.append(link)
         }
-        return HubdoctorConfig(path: path, root: base, links: links)
+        return HubdoctorConfig(path: path, root: base, links: links, suppressions: suppressions)
     }
 
     func link(_ node: Node, index: Int, base: String) throws -> LinkSpec {

@@ -27,18 +27,21 @@ public struct Suppression: Sendable, Equatable {
 
     public func isActive(on now: Date) -> Bool { now < expires.addingTimeInterval(86_400) }
 
-    /// Reads the `suppressions:` list of a hubdoctor.yaml. A suppression without a reason or a
-    /// valid expiry date is a config error with file:line:col.
+    /// Reads the `suppressions:` list of a hubdoctor.yaml (the config reader does this for
+    /// `--config`; this is for a file read on its own).
     public static func load(path: String) throws -> [Suppression] {
         guard case .success(let bytes) = SourceFile.read(path) else { return [] }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let e as YamlError {
-            throw HubdoctorError(.config, "invalid YAML: \(e)", location: path)
+        switch YAMLDocuments.parse(bytes) {
+        case .failure(let f):
+            throw HubdoctorError(.config, f.reason, location: "\(path):\(f.line):\(f.column)")
+        case .success(let docs):
+            guard let list = docs.nodes.first?.child("suppressions") else { return [] }
+            return try parse(list, display: path)
         }
-        guard let list = root?.mapping?["suppressions"] else { return [] }
+    }
+
+    /// A suppression without a reason or a valid expiry date is a config error with file:line:col.
+    static func parse(_ list: Node, display path: String) throws -> [Suppression] {
         guard let items = list.sequence else {
             throw HubdoctorError(.config, "`suppressions` must be a list", location: location(path, list))
         }

@@ -16,9 +16,10 @@ final class ChangeSession {
     init(command: String, options: FixOptions) throws {
         self.command = command
         self.options = options
-        resolver = SourceResolver(root: options.root, environment: options.environment)
         checkOptions = options.checkOptions
-        links = try Doctor.links(checkOptions, resolver: resolver)
+        let setup = try Doctor.setup(checkOptions)
+        resolver = setup.resolver
+        links = setup.links
         // Before anything is read: with --apply, put back what an interrupted run left half-done,
         // so that the plan starts from a layout that is wholly as it was.
         for run in try InterruptedRun.find(in: directories) {

@@ -57,11 +57,11 @@ public enum RotationVerifier {
         }
         let oldKey = SecretValue(oldText)
         SecretRegistry.shared.register(oldKey)
-        let resolver = SourceResolver(root: o.root, environment: o.environment)
+        let setup = try Doctor.setup(o)
         var findings: [Finding] = []
         var contexts: [Report.LinkContext] = []
-        for link in try Doctor.links(o, resolver: resolver) {
-            let r = Doctor.read(link, options: o, resolver: resolver)
+        for link in setup.links {
+            let r = Doctor.read(link, options: o, resolver: setup.resolver)
             contexts.append(Report.LinkContext(name: link.name, mode: link.mode?.rawValue, modeReason: link.modeReason,
                                                url: r.effectiveURL.map(Redact.url)))
             findings += try await verify(r, oldKey: oldKey, options: options)
