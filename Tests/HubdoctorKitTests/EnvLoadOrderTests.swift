@@ -129,3 +129,17 @@ import Testing
         }
     }
 }
+
+extension EnvLoadOrderTests {
+    /// A configuration file may be up to 1 MiB, all of it one line: the Go readers decode it in one
+    /// pass (copying the rest of the line for each character made this take hours).
+    @Test func aOneMegabyteLineIsReadInOnePass() {
+        let value = String(repeating: "a", count: 1_000_000)
+        let input = Array("API_KEY=\(value) # note\n".utf8)
+        let start = Date()
+        for d in [Dialect.godotenv, .compose] {
+            #expect(d.parse(input).value(of: "API_KEY")?.value.length == 1_000_000)
+        }
+        #expect(Date().timeIntervalSince(start) < 30, "a hang guard, not a speed test")
+    }
+}

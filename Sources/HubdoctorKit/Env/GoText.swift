@@ -4,8 +4,9 @@ enum GoText {
     static let runeError: UInt32 = 0xFFFD
 
     /// `utf8.DecodeRune`: an invalid or short sequence decodes as U+FFFD with width 1.
-    static func decodeRune(_ b: [UInt8], at i: Int) -> (rune: UInt32, width: Int) {
-        let n = b.count
+    /// `end`: where the slice being decoded stops (a sequence cut there is invalid, as in Go).
+    static func decodeRune(_ b: [UInt8], at i: Int, end: Int? = nil) -> (rune: UInt32, width: Int) {
+        let n = min(end ?? b.count, b.count)
         guard i < n else { return (runeError, 0) }
         let c0 = b[i]
         if c0 < 0x80 { return (UInt32(c0), 1) }
@@ -108,7 +109,7 @@ enum GoText {
         var starts: [(Int, UInt32)] = []
         var i = from
         while i < to {
-            let (r, w) = decodeRune(Array(b[i..<to]), at: 0)
+            let (r, w) = decodeRune(b, at: i, end: to)
             starts.append((i, r))
             i += max(w, 1)
         }

@@ -97,7 +97,7 @@ enum GodotenvParser {
             var runes: [UInt32] = []
             var k = from
             while k < eol {
-                let (r, w) = GoText.decodeRune(Array(src[k..<eol]), at: 0)
+                let (r, w) = GoText.decodeRune(src, at: k, end: eol)
                 runes.append(r)
                 k += w
             }

@@ -43,9 +43,12 @@ final class CurlEngine: @unchecked Sendable {
             lock.lock()
             let new = incoming
             incoming = []
+            // Both decided under the lock: a cancel that lands after it is seen on the next turn,
+            // when the transfer is already active.
             let cancelled = active.values.filter(\.cancelRequested) + new.filter(\.cancelRequested)
+            let toAdd = new.filter { !$0.cancelRequested }
             lock.unlock()
-            for t in new where !t.cancelRequested {
+            for t in toAdd {
                 active[t.handle] = t
                 curl_multi_add_handle(multi, t.handle)
             }
