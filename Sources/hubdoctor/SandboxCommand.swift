@@ -47,6 +47,7 @@ extension Hubdoctor {
 
         func validate() throws {
             guard delayMs >= 0, retryAfter >= 0 else { throw ValidationError("--delay-ms and --retry-after must not be negative") }
+            guard delayMs <= 3_600_000 else { throw ValidationError("--delay-ms must be at most 3600000 (one hour)") }
             guard keyEnv == nil || writeKey == nil else { throw ValidationError("--write-key only writes a generated key; drop --key-env") }
         }
 

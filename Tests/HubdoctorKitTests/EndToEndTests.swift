@@ -48,6 +48,10 @@ import Testing
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/layout"))
         #expect(try Binary.run(["--version"]).stdout.contains("0.1.0"))
+        // Numbers that would overflow a timer are usage errors, not traps.
+        #expect(try Binary.run(["capture", "--timeout", "inf"]).status == 2)
+        #expect(try Binary.run(["sandbox", "--delay-ms", "99999999999999"]).status == 2)
+        #expect(try Binary.run(["probe", "http://127.0.0.1:9", "--key-stdin"], stdin: String(repeating: "k", count: 70_000)).status == 2)
     }
 
     @Test func envJSONShowsVariablesRedactedAndRefusalsAsErrors() throws {

@@ -216,3 +216,16 @@ import Testing
         #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
     }
 }
+
+extension ProberTests {
+    @Test func aKeyWithALineBreakIsNotSentInAHeader() async throws {
+        let hub = try await sandbox()
+        defer { Task { await hub.stop() } }
+        let findings = await probe(hub.baseURL, key: SecretValue(Self.key.text + "\n"))
+        let key = try #require(finding(findings, "probe.key"))
+        #expect(key.status == .skip)
+        #expect(key.message.contains("line break or a NUL byte"))
+        // Nothing reached the Hub carrying the key, split or whole.
+        #expect(!hub.entries.contains { $0.carriesKey })
+    }
+}

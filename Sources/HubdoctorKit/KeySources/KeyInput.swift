@@ -16,7 +16,11 @@ public enum KeyInput: Sendable, Equatable {
     /// Reads the key and registers it for scrubbing. A file or stdin loses one trailing line
     /// break (what `echo "$KEY" > file` adds); anything else is kept, because stray whitespace
     /// is one of the faults being diagnosed.
-    public func read(environment: [String: String], standardInput: () -> Data = { FileHandle.standardInput.readDataToEndOfFile() }) throws -> SecretValue {
+    /// A key is short; reading stops after this many bytes, so `< /dev/zero` cannot fill memory.
+    public static let maxBytes = 64 * 1024
+
+    public func read(environment: [String: String],
+                     standardInput: () -> Data = { (try? FileHandle.standardInput.read(upToCount: KeyInput.maxBytes + 1)) ?? Data() }) throws -> SecretValue {
         let value: SecretValue
         switch self {
         case .environment(let name):
@@ -30,7 +34,11 @@ public enum KeyInput: Sendable, Equatable {
             case .failure(let problem): throw HubdoctorError(.io, "cannot read the key: \(problem.reason)", location: path)
             }
         case .standardInput:
-            value = SecretValue(bytes: Self.dropLineBreak(Array(standardInput().prefix(64 * 1024))))
+            let bytes = standardInput()
+            guard bytes.count <= Self.maxBytes else {
+                throw HubdoctorError(.usage, "standard input holds more than \(Self.maxBytes / 1024) KiB: that is not a key")
+            }
+            value = SecretValue(bytes: Self.dropLineBreak(Array(bytes)))
         }
         guard !value.isEmpty else { throw HubdoctorError(.usage, "the key from \(self) is empty") }
         SecretRegistry.shared.register(value)

@@ -18,11 +18,16 @@ public enum Prober {
             let reason = "not sent: the service cannot be reached (\(failure.summary); see probe.reach)"
             return [reach] + (first + negatives).map { skipped($0, reason) }
         }
-        let answers = await sendAll(first, target, options)
+        // A key with a line break or NUL cannot travel in a header: libcurl would split or cut the
+        // header (and Go's client refuses to send it), so the answer would describe another request.
+        let unsendable = first.filter { $0.header.map(Self.breaksHeader) ?? false }
+        let sendable = first.filter { !($0.header.map(Self.breaksHeader) ?? false) }
+        let held = unsendable.map { skipped($0, "not sent: the key holds a line break or a NUL byte, which cannot go into an HTTP header (see keys.*.format)") }
+        let answers = await sendAll(sendable, target, options)
         if let reason = negativeGate(answers, target, options) {
-            return [reach] + answers + negatives.map { skipped($0, reason) }
+            return [reach] + answers + held + negatives.map { skipped($0, reason) }
         }
-        return [reach] + answers + (await sendAll(negatives, target, options))
+        return [reach] + answers + held + (await sendAll(negatives, target, options))
     }
 
     /// A probe not yet sent: its kind, path, header value and how its curl line names the credential.
@@ -80,6 +85,10 @@ public enum Prober {
             return "not sent: the service answers protected paths without any credentials (see probe.no-auth)"
         }
         return nil
+    }
+
+    static func breaksHeader(_ value: String) -> Bool {
+        value.unicodeScalars.contains { $0 == "\r" || $0 == "\n" || $0 == "\0" }
     }
 
     static func skipped(_ p: Planned, _ reason: String) -> ProbeExchange {
