@@ -69,6 +69,20 @@ import Testing
         #expect(findings.first { $0.check == "probe.key" }?.cause == .keyRejected)
     }
 
+    @Test func aKeyEchoedAcrossTheMessageCutOrJSONEscapedIsStillCutOut() async throws {
+        // The message is cut at 160 characters; a key that straddles the cut must be recognised
+        // before the cut. And a key with a `/` comes back JSON-escaped as `\/`.
+        let slashKey = SecretValue("hk_Answer0/Reading1/Key2Value3")
+        let echoed = response(401, #"{"error":"bad key hk_Answer0\/Reading1\/Key2Value3"}"#)
+        #expect(!(AnswerReading(echoed).evidenceBody(redacting: [slashKey]) ?? "").contains("Reading1"))
+        let findings = try await probe { request in
+            let padding = String(repeating: "x", count: 140)
+            return .json(401, #"{"error":"\#(padding) \#(request.header("Authorization") ?? "")"}"#)
+        }
+        let json = JSONReporter.render(Report(command: "probe", findings: findings))
+        expectNoSecrets(json, [Self.key.text])
+    }
+
     @Test func anHTMLErrorPageAndAHugeBodyAreReadWithoutJSONAndWithoutCrashing() async throws {
         let findings = try await probe { request in
             if request.path == "/health" { return ListenerResponse(status: 200, body: [UInt8](repeating: 65, count: 5 * 1024 * 1024)) }

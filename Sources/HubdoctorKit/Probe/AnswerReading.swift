@@ -119,7 +119,10 @@ struct AnswerReading {
         var text = response.bodyText
         guard !text.isEmpty else { return nil }
         for s in secrets where s.length >= SecretRegistry.minimumLength {
-            text = text.replacingOccurrences(of: s.text, with: "‹redacted›")
+            // The key as written, and as a JSON string escapes it (`\/`, `\"`), since bodies are JSON.
+            let escaped = s.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "/", with: "\\/")
+            for form in Set([s.text, escaped]) { text = text.replacingOccurrences(of: form, with: "‹redacted›") }
         }
         text = String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
         let cut = text.count > 300 || response.bodyTruncated

@@ -110,7 +110,8 @@ struct ProbeClassifier {
     func answerText(_ r: HTTPClientResponse) -> String {
         let reading = AnswerReading(r)
         var text = String(r.status)
-        if let m = reading.message { text += " `\(m.prefix(160))`" } else if !r.body.isEmpty, !reading.isJSON { text += " (not JSON)" }
+        // Cut only after the keys are: a key cut in half would no longer be recognised.
+        if let m = reading.message { text += " `\(redact(m).prefix(160))`" } else if !r.body.isEmpty, !reading.isJSON { text += " (not JSON)" }
         return text
     }
 
