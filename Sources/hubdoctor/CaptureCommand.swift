@@ -58,35 +58,19 @@ extension Hubdoctor {
             let session = try await CaptureSession.start(options) { request in
                 if !quiet { Output.error(request.line) }
             }
-            let interrupt = StopOnSignal(SIGINT, SIGTERM) { session.requestStop() }
+            // Ctrl-C ends the capture with its report rather than killing it.
+            Task {
+                await SignalWait.untilInterrupted()
+                session.requestStop()
+            }
             var limits: [String] = []
             if let count { limits.append("after \(count) request\(count == 1 ? "" : "s")") }
             if let timeout { limits.append("after \(timeout) s") }
             limits.append("on Ctrl-C")
             Output.error("capture: listening on \(session.baseURL), expecting \(session.expected.name) from \(session.expected.origin) (\(session.expected.value.fingerprint)); stops " + limits.joined(separator: ", or "))
             let report = await session.finish()
-            interrupt.cancel()
             Output.write(render(report, format: format))
             throw ExitCode(report.exitCode)
         }
-    }
-}
-
-/// Turns SIGINT/SIGTERM into a call, so that Ctrl-C ends a capture with its report.
-final class StopOnSignal: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-
-    init(_ signals: Int32..., action: @escaping @Sendable () -> Void) {
-        for sig in signals {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler(handler: action)
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func cancel() {
-        sources.forEach { $0.cancel() }
     }
 }

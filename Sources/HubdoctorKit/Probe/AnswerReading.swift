@@ -15,6 +15,12 @@ struct AnswerReading {
         return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
     }
 
+    /// The service let the request through: 2xx, or 404 with a JSON body (the route's own "not
+    /// found", past the auth middleware, as the runbook's smoke test expects).
+    var acceptsCredential: Bool {
+        (200..<300).contains(status) || (status == 404 && isJSON)
+    }
+
     var isJSON: Bool {
         !response.bodyTruncated && (try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed])) != nil
     }

@@ -135,9 +135,7 @@ extension ProbeClassifier {
         }
     }
 
-    func accepted(_ r: HTTPClientResponse) -> Bool {
-        (200..<300).contains(r.status) || (r.status == 404 && AnswerReading(r).isJSON)
-    }
+    func accepted(_ r: HTTPClientResponse) -> Bool { AnswerReading(r).acceptsCredential }
 
     func key(_ e: ProbeExchange, _ r: HTTPClientResponse) -> ProbeVerdict {
         let reading = AnswerReading(r)

@@ -28,10 +28,9 @@ public enum RotationVerifier {
             case .success(let r):
                 let reading = AnswerReading(r)
                 switch r.status {
-                case 200..<300: self = .accepted(r.status)
-                case 404 where reading.isJSON: self = .accepted(r.status)
+                case _ where reading.acceptsCredential: self = .accepted(r.status)
                 case 401, 403: self = .refused(r.status)
-                case 429: self = .throttled(retryAfter: r.header("Retry-After"))
+                case 429: self = .throttled(retryAfter: reading.retryAfterSeconds.map { "\($0) s" })
                 case 503: self = .unavailable(r.status)
                 default: self = .other(r.status)
                 }
@@ -42,7 +41,7 @@ public enum RotationVerifier {
             switch self {
             case .accepted(let s): return "accepted (\(s))"
             case .refused(let s): return "refused (\(s))"
-            case .throttled(let ra): return "throttled (429\(ra.map { ", Retry-After: \($0)" } ?? ""))"
+            case .throttled(let ra): return "throttled (429\(ra.map { ", retry after \($0)" } ?? ""))"
             case .unavailable(let s): return "unavailable (\(s))"
             case .other(let s): return "answered \(s)"
             case .unreachable(let why): return "unreachable (\(why))"
@@ -144,7 +143,7 @@ public enum RotationVerifier {
                             [newEvidence] + (oldEvidence.map { [$0] } ?? [])))
         case .throttled(let ra):
             out.append(make("rotation.new-key", .fail, .throttled, newTitle,
-                            "\(service) answered 429 Too Many Requests\(ra.map { "; Retry-After \($0) s" } ?? ""): verification stopped so as not to extend the lockout. Try again after that.", [newEvidence]))
+                            "\(service) answered 429 Too Many Requests\(ra.map { "; retry after \($0)" } ?? ""): verification stopped so as not to extend the lockout. Try again after that.", [newEvidence]))
         case .unavailable(let s):
             out.append(make("rotation.new-key", .fail, .authStoreDown, newTitle, "\(service) answered \(s): its auth store is down and it fails closed.", [newEvidence]))
         case .unreachable(let why):
@@ -160,7 +159,7 @@ public enum RotationVerifier {
                             "After \(took), \(service) still accepts the old key: the rotation is not finished (a process still holds it, or the service accepts both). Restart \(service), and revoke the old key where the service keeps a key store.",
                             oldEvidence.map { [$0] } ?? []))
         case .throttled(let ra)?:
-            out.append(make("rotation.old-key", .fail, .throttled, oldTitle, "429 to the old key\(ra.map { " (Retry-After \($0) s)" } ?? ""): verification stopped.", oldEvidence.map { [$0] } ?? []))
+            out.append(make("rotation.old-key", .fail, .throttled, oldTitle, "429 to the old key\(ra.map { " (retry after \($0))" } ?? ""): verification stopped.", oldEvidence.map { [$0] } ?? []))
         case let answer?:
             out.append(make("rotation.old-key", .warn, .oldKeyAccepted, oldTitle, "\(service) neither accepted nor refused the old key: \(answer.text).", oldEvidence.map { [$0] } ?? []))
         case nil:
