@@ -139,7 +139,7 @@ public enum Fixer {
             if let f = bad(check), let cause = f.cause, repairable.contains(cause) { decision.change.problems.append(.init(cause: cause, message: f.message)) }
         }
         if let f = bad("source.\(to.rawValue)") {
-            if !targetReading.problems.isEmpty, targetReading.problems.allSatisfy(isMissingFile) {
+            if !targetReading.problems.isEmpty, targetReading.problems.allSatisfy(\.isMissingFile) {
                 decision.change.problems.append(.init(cause: f.cause, message: f.message))
             } else {
                 decision.change.blockers.append("\(target.name)'s key source cannot be read, so hubdoctor will not rewrite it:\n" + f.message)
@@ -188,10 +188,6 @@ public enum Fixer {
         guard var targets = try KeyWritePlanner.targets(side: side, reading: reading, value: value, resolver: session.resolver) else { return nil }
         for i in targets.indices { targets[i].assignment.isSecret = false }
         return (ChangeReport.Problem(cause: .urlModeMismatch, message: finding.message), targets)
-    }
-
-    static func isMissingFile(_ p: SourceProblem) -> Bool {
-        p.reason == "no such file" || (p.reason.hasPrefix("none of ") && p.reason.hasSuffix(" exists"))
     }
 
     /// Where the JSON-encoded key for a hand-edited source goes: the temporary folder, mode 0600,

@@ -60,7 +60,7 @@ public enum KeyWritePlanner {
         var existing: [EnvLoader.LoadedFile] = []
         for file in loaded {
             if let problem = file.problem {
-                if problem.reason == "no such file" { continue }
+                if problem.isMissingFile { continue }
                 throw HubdoctorError(.io, "\(problem.reason); hubdoctor cannot change a file it cannot read", location: file.origin.display)
             }
             guard let doc = file.document else { continue }

@@ -31,7 +31,7 @@ public enum Rotator {
             var change = ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned, problems: [],
                                                  blockers: [], summary: nil, files: [], manual: [], verified: [], restart: session.restart(link), next: [])
             for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] where KeyWritePlanner.readsFiles(side.key) {
-                let unreadable = reading.problems.filter { !Fixer.isMissingFile($0) }
+                let unreadable = reading.problems.filter { !$0.isMissingFile }
                 if !unreadable.isEmpty {
                     change.blockers.append("\(side.name)'s key source cannot be read, so hubdoctor will not rewrite it: " + unreadable.map(\.description).joined(separator: "; "))
                 }

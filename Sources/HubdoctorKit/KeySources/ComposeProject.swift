@@ -98,7 +98,7 @@ struct ComposeProject {
             let bytes: [UInt8]
             switch SourceFile.read(path, display: fileOrigin.display) {
             case .failure(let p):
-                if p.reason == "no such file", !entry.required {
+                if p.isMissingFile, !entry.required {
                     env.notes.append("\(fileOrigin.display) (env_file, required: false) does not exist and is skipped")
                 } else {
                     at.line = entry.line

@@ -17,16 +17,16 @@ struct EnvLoader {
         var reading = KeyReading(source: source)
         let loaded = load(files: files, dialect: dialect)
         reading.considered = loaded.map(\.origin)
-        let existing = loaded.filter { $0.problem == nil || $0.problem?.reason != "no such file" }
+        let existing = loaded.filter { !($0.problem?.isMissingFile ?? false) }
         if existing.isEmpty {
             let list = loaded.map(\.origin.display).joined(separator: ", ")
             let origin = loaded.first?.origin ?? Origin(display: list)
-            reading.problems.append(SourceProblem(origin: origin, reason: loaded.count > 1 ? "none of \(list) exists" : "no such file"))
+            reading.problems.append(SourceProblem(origin: origin, reason: loaded.count > 1 ? "none of \(list) exists" : "no such file", isMissingFile: true))
             return reading
         }
         var definitions: [Definition] = []
         for file in loaded {
-            if let problem = file.problem, problem.reason != "no such file" {
+            if let problem = file.problem, !problem.isMissingFile {
                 reading.problems.append(problem)
                 if let line = file.visibleEmpty[name], definitions.isEmpty, !reading.knownEmpty {
                     reading.knownEmpty = true

@@ -88,13 +88,18 @@ public struct SourceProblem: Error, Sendable, Equatable, CustomStringConvertible
     public var reason: String
     /// What to run to get past it (for example the `sops decrypt` command).
     public var hint: RemediationStep?
+    /// The file does not exist (or none of the files does): normal for an optional file in a
+    /// load order, unlike a file that exists and cannot be read.
+    public var isMissingFile: Bool
 
-    public init(cause: Cause = .sourceUnreadable, origin: Origin, column: Int? = nil, reason: String, hint: RemediationStep? = nil) {
+    public init(cause: Cause = .sourceUnreadable, origin: Origin, column: Int? = nil, reason: String, hint: RemediationStep? = nil,
+                isMissingFile: Bool = false) {
         self.cause = cause
         self.origin = origin
         self.column = column
         self.reason = reason
         self.hint = hint
+        self.isMissingFile = isMissingFile
     }
 
     public var description: String {

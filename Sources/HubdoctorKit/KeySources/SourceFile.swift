@@ -10,7 +10,7 @@ public enum SourceFile {
         let origin = Origin(display: display ?? path, path: path)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            return .failure(SourceProblem(origin: origin, reason: "no such file"))
+            return .failure(SourceProblem(origin: origin, reason: "no such file", isMissingFile: true))
         }
         if isDir.boolValue {
             return .failure(SourceProblem(origin: origin, reason: "is a directory, not a file"))
