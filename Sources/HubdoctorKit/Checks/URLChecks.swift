@@ -3,8 +3,6 @@ import Foundation
 /// Offline checks on the URL the caller uses: does it fit the run mode, and does it carry the
 /// key in clear text over the network.
 public enum URLChecks {
-    static let loopbackHosts: Set<String> = ["localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", "host.docker.internal"]
-
     static func isLoopback(_ host: String) -> Bool {
         let h = host.lowercased()
         return h == "localhost" || h.hasSuffix(".localhost") || h.hasPrefix("127.") || h == "::1" || h == "[::1]"

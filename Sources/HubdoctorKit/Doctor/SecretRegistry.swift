@@ -20,7 +20,6 @@ public final class SecretRegistry: @unchecked Sendable {
         }
     }
 
-    public func register(_ text: String) { register(SecretValue(text)) }
 
     public func scrub(_ text: String) -> String {
         lock.lock()

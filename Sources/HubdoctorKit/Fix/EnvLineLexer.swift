@@ -16,8 +16,6 @@ public enum QuoteStyle: String, Sendable, Equatable {
 /// editor can replace exactly that and nothing else.
 struct WrittenDefinition: Equatable {
     var name: String
-    /// Byte offset where the definition's line starts.
-    var lineStart: Int
     /// 1-based line, counting LF only: godotenv's and Compose's numbering, and the diff's.
     var line: Int
     /// 1-based line, counting LF, CRLF and a lone CR as one break each: dotenv's numbering.
@@ -150,7 +148,7 @@ enum EnvLineLexer {
                 var j = k + 1
                 while j < n, b[j] == 0x20 || b[j] == 0x09 { j += 1 }
                 if j >= n || b[j] == lf || b[j] == cr || b[j] == hash {
-                    return WrittenDefinition(name: name, lineStart: start, line: line, jsLine: jsLine, token: valueStart..<(k + 1),
+                    return WrittenDefinition(name: name, line: line, jsLine: jsLine, token: valueStart..<(k + 1),
                                              style: style, exported: exported, commentFollows: false)
                 }
             }
@@ -158,7 +156,7 @@ enum EnvLineLexer {
         // Unquoted: up to the first `#` that follows a space or tab (the widest of the readers'
         // readings, so that nothing of the old value is left behind), without trailing blanks.
         if valueStart < end, b[valueStart] == hash, valueStart > afterSeparator {
-            return WrittenDefinition(name: name, lineStart: start, line: line, jsLine: jsLine, token: valueStart..<valueStart,
+            return WrittenDefinition(name: name, line: line, jsLine: jsLine, token: valueStart..<valueStart,
                                      style: .unquoted, exported: exported, commentFollows: true)
         }
         var stop = end
@@ -168,7 +166,7 @@ enum EnvLineLexer {
             k += 1
         }
         while stop > valueStart, b[stop - 1] == 0x20 || b[stop - 1] == 0x09 { stop -= 1 }
-        return WrittenDefinition(name: name, lineStart: start, line: line, jsLine: jsLine, token: valueStart..<stop,
+        return WrittenDefinition(name: name, line: line, jsLine: jsLine, token: valueStart..<stop,
                                  style: .unquoted, exported: exported, commentFollows: false)
     }
 }

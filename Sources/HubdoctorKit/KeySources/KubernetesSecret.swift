@@ -6,8 +6,6 @@ import Yams
 struct KubernetesSecret {
     /// The mapping of the Secret object.
     var node: Node
-    /// 1-based index of the document that holds it (for `kind: List`, the List's document).
-    var document: Int
     /// The line of `metadata.name` (or of the object).
     var line: Int?
     /// True when the name itself is SOPS-encrypted and the Secret was matched by its keys.
@@ -20,14 +18,14 @@ struct KubernetesSecret {
     }
 
     /// The objects of a stream: each document, and the items of a `kind: List` (or `SecretList`).
-    static func objects(_ documents: [Node]) -> [(node: Node, document: Int)] {
-        var out: [(Node, Int)] = []
-        for (index, doc) in documents.enumerated() {
+    static func objects(_ documents: [Node]) -> [Node] {
+        var out: [Node] = []
+        for doc in documents {
             if let kind = doc.child("kind")?.text, kind == "List" || kind.hasSuffix("List"),
                case .sequence(let items)? = doc.child("items") {
-                out += items.map { ($0, index + 1) }
+                out += items
             } else {
-                out.append((doc, index + 1))
+                out.append(doc)
             }
         }
         return out
@@ -38,19 +36,19 @@ struct KubernetesSecret {
     /// The Secret named `name`. Several of the same name: the last one, which `kubectl apply`
     /// leaves in place. With SOPS-encrypted names, the one encrypted-name Secret holding `key`.
     static func find(_ name: String, key: String, in documents: [Node]) -> Lookup {
-        let secrets = objects(documents).filter { isSecret($0.node) }
-        func make(_ s: (node: Node, document: Int), byKey: Bool = false) -> KubernetesSecret {
-            let nameNode = s.node.child("metadata")?.child("name")
-            return KubernetesSecret(node: s.node, document: s.document, line: nameNode?.line ?? s.node.line, matchedByKey: byKey)
+        let secrets = objects(documents).filter(isSecret)
+        func make(_ s: Node, byKey: Bool = false) -> KubernetesSecret {
+            let nameNode = s.child("metadata")?.child("name")
+            return KubernetesSecret(node: s, line: nameNode?.line ?? s.line, matchedByKey: byKey)
         }
-        let named = secrets.filter { $0.node.child("metadata")?.child("name")?.text == name }
+        let named = secrets.filter { $0.child("metadata")?.child("name")?.text == name }
         if let last = named.last {
             return .found(make(last), others: named.dropLast().map { make($0) })
         }
-        let encryptedNames = secrets.filter { $0.node.child("metadata")?.child("name")?.text?.hasPrefix("ENC[") == true }
-        let holding = encryptedNames.filter { $0.node.child("data")?.child(key) != nil || $0.node.child("stringData")?.child(key) != nil }
+        let encryptedNames = secrets.filter { $0.child("metadata")?.child("name")?.text?.hasPrefix("ENC[") == true }
+        let holding = encryptedNames.filter { $0.child("data")?.child(key) != nil || $0.child("stringData")?.child(key) != nil }
         if holding.count == 1 { return .found(make(holding[0], byKey: true), others: []) }
-        return .missing(names: secrets.compactMap { $0.node.child("metadata")?.child("name")?.text })
+        return .missing(names: secrets.compactMap { $0.child("metadata")?.child("name")?.text })
     }
 
     /// Where `key` is defined: `stringData` overrides `data`, as the API server merges them.

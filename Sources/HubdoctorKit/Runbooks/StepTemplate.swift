@@ -38,17 +38,6 @@ public struct StepTemplate: Sendable, Equatable, CustomStringConvertible {
         self.pieces = try Self.parse(source)
     }
 
-    /// Every variable named in a slot, with its slot's offset.
-    public var variables: [(name: String, offset: Int, slot: String)] {
-        pieces.flatMap { piece -> [(name: String, offset: Int, slot: String)] in
-            guard case .slot(let alternatives, let offset, let slotSource) = piece else { return [] }
-            return alternatives.compactMap { alt in
-                if case .variable(let name) = alt { return (name, offset, slotSource) }
-                return nil
-            }
-        }
-    }
-
     /// The text with every slot filled, or nil when a slot has no value. In a shell command a
     /// value is quoted for where it lands (bare, in single or in double quotes), so a path with
     /// a space or a URL with `&` stays one word; `raw` names values that are commands themselves.

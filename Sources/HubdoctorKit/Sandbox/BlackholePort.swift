@@ -48,7 +48,6 @@ public final class BlackholePort: @unchecked Sendable {
         usleep(50_000)
     }
 
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     public func close() {
         guard !closed else { return }

@@ -21,10 +21,8 @@ public struct SandboxOptions: Sendable {
         self.key = key
     }
 
-    /// A fresh random key in the Hub's format, for a sandbox nobody gave a key to.
+    /// A fresh random key, as `rotate` makes them, for a sandbox nobody gave a key to.
     public static func generateKey() -> SecretValue {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        var generator = SystemRandomNumberGenerator()
-        return SecretValue("hk_" + String((0..<32).map { _ in alphabet.randomElement(using: &generator)! }))
+        SecretValue("hk_" + KeyGenerator.generate().text)
     }
 }
