@@ -57,10 +57,7 @@ extension Hubdoctor {
         }
 
         func run() async throws {
-            var options = CheckOptions()
-            options.root = layout.root
-            options.configPath = layout.config
-            options.mode = layout.mode
+            var options = layout.checkOptions
             options.hubURL = hubURL
             options.offline = offline
             options.failOn = failOn

@@ -13,6 +13,15 @@ struct LayoutOptions: ParsableArguments {
     @Option(name: .long, help: "native, docker or auto.")
     var mode: ModeChoice = .auto
 
+    /// A `CheckOptions` for this layout; the command adds its own flags.
+    var checkOptions: CheckOptions {
+        var o = CheckOptions()
+        o.root = root
+        o.configPath = config
+        o.mode = mode
+        return o
+    }
+
     var fixOptions: FixOptions {
         var o = FixOptions()
         o.root = root

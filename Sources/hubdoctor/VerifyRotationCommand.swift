@@ -33,9 +33,7 @@ extension Hubdoctor {
         func run() async throws {
             var options = RotationVerifier.Options()
             options.oldKeyEnv = oldKeyEnv
-            options.check.root = layout.root
-            options.check.configPath = layout.config
-            options.check.mode = layout.mode
+            options.check = layout.checkOptions
             options.check.wait = wait
             options.check.hubURL = hubURL
             options.check.timeout = timeout

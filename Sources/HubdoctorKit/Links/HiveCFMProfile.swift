@@ -12,6 +12,8 @@ public enum HiveCFMProfile {
     public static let coreService = "hivecfm-core"
     public static let nativeURL = "http://localhost:8090"
     public static let dockerURL = "http://hivecfm-hub-api:8080"
+    /// Names the Hub goes by inside a Compose network, which resolve nowhere else.
+    public static let hubComposeHosts: Set<String> = [hubService, "hub", "hivecfm-hub"]
     public static let protectedPaths = ["/v1/feedback-records", "/v1/webhooks"]
 
     /// `@next/env`'s files for `next dev`, highest priority first (test mode skips `.env.local`).
@@ -22,7 +24,7 @@ public enum HiveCFMProfile {
     }
 
     public static func link(mode: RunMode, reason: String, resolver: SourceResolver) -> LinkSpec {
-        let composeHosts: Set<String> = [hubService, "hub", "hivecfm-hub"]
+        let composeHosts = hubComposeHosts
         switch mode {
         case .native:
             let coreFiles = nextFiles().filter { SourceFile.exists(resolver.absolute($0)) }
@@ -94,7 +96,7 @@ public enum HiveCFMProfile {
         }
         // Fall back to the caller's own URL: a Compose service name means it expects Docker.
         let url = resolver.read(.env(files: ["\(coreDir)/.env"], var: urlVar, dialect: .compose)).usableValue?.text
-        if let url, let host = URLComponents(string: url)?.host, [hubService, "hub", "hivecfm-hub"].contains(host) {
+        if let url, let host = URLComponents(string: url)?.host, hubComposeHosts.contains(host) {
             return (.docker, "\(urlVar) names the Compose service \(host)")
         }
         return (.native, "no Compose file and no Docker service name in \(urlVar)")

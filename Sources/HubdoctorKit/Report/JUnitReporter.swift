@@ -63,15 +63,7 @@ public struct JUnitReporter {
 
     func body(_ f: Finding) -> String {
         var lines = [f.message]
-        for e in f.evidence {
-            var parts = [e.source]
-            if let v = e.var { parts.append(v) }
-            if let p = e.present { parts.append(p ? "\(e.length ?? 0) chars" : "absent") }
-            if let fp = e.fingerprint { parts.append(fp) }
-            if let d = e.detail { parts.append(d) }
-            if let h = e.http { parts.append("\(h.method) \(h.url) → \(h.status.map(String.init) ?? h.error ?? "no answer")") }
-            lines.append("  " + parts.joined(separator: "  "))
-        }
+        for e in f.evidence { lines.append("  " + e.summaryLine) }
         if !f.remediation.isEmpty {
             lines.append("Fix" + (f.runbook.map { " (runbook \($0))" } ?? "") + ":")
             for (i, s) in f.remediation.enumerated() {

@@ -83,18 +83,7 @@ public struct TextReporter {
     }
 
     func evidenceLine(_ e: Evidence) -> String {
-        var parts = [e.source]
-        if let v = e.var { parts.append(v) }
-        if let present = e.present {
-            parts.append(present ? "\(e.length ?? 0) chars" : "absent")
-            if let fp = e.fingerprint { parts.append(fp) }
-        }
-        if let d = e.detail { parts.append(d) }
-        if let h = e.http {
-            parts.append("\(h.method) \(h.url) → " + (h.status.map(String.init) ?? (h.error ?? "no answer")))
-            if let t = h.timings { parts.append(String(format: "%.0f ms", t.totalMs)) }
-        }
-        var line = parts.joined(separator: "  ")
+        var line = e.summaryLine
         if let curl = e.http?.curl { line += "\n        $ " + curl }
         return line
     }
