@@ -170,9 +170,9 @@ public final class FileTransaction {
     // MARK: 3. commit
 
     public func commit() throws {
-        // Compare every file before renaming any, so that a refusal changes nothing at all.
-        for w in writes { try ensureUnchanged(w) }
         do {
+            // Compare every file before renaming any, so that a refusal changes nothing at all.
+            for w in writes { try ensureUnchanged(w) }
             for (i, w) in writes.enumerated() {
                 try faults.reach(.beforeRename, display: w.display)
                 try ensureUnchanged(w)
@@ -205,13 +205,8 @@ public final class FileTransaction {
         case (let b?, let n?) where b.isSameVersion(as: n):
             return
         default:
-            discardIfNothingCommitted()
             throw HubdoctorError(.io, "changed while hubdoctor was working (it differs from what was read a moment ago); nothing was written over it. Run hubdoctor again to plan the change against the new content", location: w.display)
         }
-    }
-
-    private func discardIfNothingCommitted() {
-        if committed.isEmpty { discardStage() }
     }
 
     // MARK: rollback
