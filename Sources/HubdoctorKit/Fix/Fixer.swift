@@ -193,10 +193,11 @@ public enum Fixer {
     /// Where the JSON-encoded key for a hand-edited source goes: the temporary folder, mode 0600,
     /// and not next to the source, which usually sits in a Git repository where a plain-text key
     /// could be committed by accident.
-    static func valueFilePath(_ link: LinkSpec, _ side: SideSpec, _ session: ChangeSession) -> String? {
+    /// `suffix`: `value.json` for the key to set by hand, `old-key` for the key a rotation replaced.
+    static func valueFilePath(_ link: LinkSpec, _ side: SideSpec, _ session: ChangeSession, suffix: String = "value.json") -> String? {
         let dir = (session.options.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp").trimmingSuffix("/")
         let name = String(link.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
-        return dir + "/hubdoctor-\(session.id)-\(name)-\(side.role.rawValue)-value.json"
+        return dir + "/hubdoctor-\(session.id)-\(name)-\(side.role.rawValue)-\(suffix)"
     }
 }
 

@@ -96,7 +96,7 @@ public enum Rotator {
         if let serviceFile {
             return URL(fileURLWithPath: serviceFile).resolvingSymlinksInPath().path + ".hubdoctor-old-key-" + session.id
         }
-        return Fixer.valueFilePath(link, link.service, session).map { $0.replacingOccurrences(of: "-value.json", with: "-old-key") }
+        return Fixer.valueFilePath(link, link.service, session, suffix: "old-key")
     }
 
     static func nextSteps(oldKeyFile: String?, old: SecretValue, variable: String, backups: Bool, session: ChangeSession) -> [RemediationStep] {
