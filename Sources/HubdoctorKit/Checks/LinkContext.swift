@@ -41,7 +41,7 @@ public struct LinkReadings: Sendable {
             if let r = side.restart { f["\(prefix).restart"] = r }
             if let p = side.process { f["\(prefix).pid"] = String(p) }
         }
-        f["restart"] = link.restartBoth ?? [link.service.restart, link.caller.restart].compactMap { $0 }.joined(separator: "; ")
+        f["restart"] = link.restartCommand ?? ""
         f["key_env"] = shellName(link.service.key.variableName)
         if let url = effectiveURL { f["url"] = Redact.url(url) }
         if let e = link.expectedURL { f["expected_url"] = e }

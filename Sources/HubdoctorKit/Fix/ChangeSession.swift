@@ -56,12 +56,6 @@ final class ChangeSession {
         return parts.joined(separator: " ")
     }
 
-    /// The one command that restarts both sides of `link` (the runbook asks for one window).
-    func restart(_ link: LinkSpec) -> String? {
-        if let both = link.restartBoth { return both }
-        let each = [link.service.restart, link.caller.restart].compactMap { $0 }
-        return each.isEmpty ? nil : each.joined(separator: "; ")
-    }
 
     func fileChanges(_ plans: [FileChangePlan], label: ((SecretValue) -> String)? = nil) -> [ChangeReport.FileChange] {
         plans.map { p in

@@ -133,7 +133,7 @@ public enum Fixer {
 
         var decision = Decision(change: ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned,
                                                                 problems: [], blockers: [], summary: nil, files: [], manual: [], verified: [],
-                                                                restart: session.restart(link), next: []),
+                                                                restart: link.restartCommand, next: []),
                                 value: readings.reading(from).value)
         for check in ["keys.\(to.rawValue).present", "keys.\(to.rawValue).format", "keys.match"] {
             if let f = bad(check), let cause = f.cause, repairable.contains(cause) { decision.change.problems.append(.init(cause: cause, message: f.message)) }

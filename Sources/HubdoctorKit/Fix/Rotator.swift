@@ -29,7 +29,7 @@ public enum Rotator {
             keys[link.name] = key
             let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
             var change = ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned, problems: [],
-                                                 blockers: [], summary: nil, files: [], manual: [], verified: [], restart: session.restart(link), next: [])
+                                                 blockers: [], summary: nil, files: [], manual: [], verified: [], restart: link.restartCommand, next: [])
             for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] where KeyWritePlanner.readsFiles(side.key) {
                 let unreadable = reading.problems.filter { !$0.isMissingFile }
                 if !unreadable.isEmpty {

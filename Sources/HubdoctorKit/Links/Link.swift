@@ -94,3 +94,12 @@ public struct LinkSpec: Sendable {
         self.restartBoth = restartBoth
     }
 }
+
+extension LinkSpec {
+    /// The one command (or instruction) that restarts both sides: the runbook asks for one window.
+    public var restartCommand: String? {
+        if let restartBoth { return restartBoth }
+        let each = [service.restart, caller.restart].compactMap { $0 }
+        return each.isEmpty ? nil : each.joined(separator: "; ")
+    }
+}
