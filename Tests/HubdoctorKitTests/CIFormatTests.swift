@@ -89,10 +89,8 @@ import Testing
 
         let noReason = dir.appendingPathComponent("bad.yaml")
         try "suppressions:\n  - check: keys.dialect\n    expires: 2026-12-31\n".write(to: noReason, atomically: true, encoding: .utf8)
-        #expect(throws: HubdoctorError.self) { try Suppression.load(path: noReason.path) }
-        do { _ = try Suppression.load(path: noReason.path) } catch let e as HubdoctorError {
-            #expect(e.location == "\(noReason.path):2:5")
-        }
+        let error = #expect(throws: HubdoctorError.self) { try Suppression.load(path: noReason.path) }
+        #expect(error?.location == "\(noReason.path):2:5")
         let noDate = dir.appendingPathComponent("nodate.yaml")
         try "suppressions:\n  - check: keys\n    reason: r\n    expires: soon\n".write(to: noDate, atomically: true, encoding: .utf8)
         #expect(throws: HubdoctorError.self) { try Suppression.load(path: noDate.path) }

@@ -48,8 +48,17 @@ import Testing
     }
 
     @Test func theDeadlineEndsTheWaitWithTheLastState() async throws {
-        let report = try await Doctor.check(options("http://127.0.0.1:9", wait: 2))
+        final class Lines: @unchecked Sendable { var all: [String] = []; let lock = NSLock() }
+        let lines = Lines()
+        var o = options("http://127.0.0.1:9", wait: 2)
+        o.progress = { line in lines.lock.lock(); lines.all.append(line); lines.lock.unlock() }
+        let started = Date()
+        let report = try await Doctor.check(o)
         #expect(report.findings.contains { $0.cause == .hubUnreachable })
+        // It did wait (a closed port answers at once), and it stopped at the deadline.
+        #expect(Date().timeIntervalSince(started) >= 1.5)
+        #expect(lines.all.contains { $0.hasPrefix("waiting (") })
+        #expect(lines.all.last?.hasPrefix("still failing after") == true)
     }
 }
 

@@ -119,14 +119,19 @@ import Testing
 
     @Test func parseErrorsNeverQuoteTheFile() {
         let secret = "s3cr3t-value-that-must-not-leak"
+        var refusals = 0
         for d in Dialect.allCases {
-            for input in ["KEY=\"\(secret)\nB=y\n", "\u{FEFF}KEY=\(secret)\n", "MY-\(secret)=x\n", "KEY=\"\(secret)\" junk\n"] {
+            for input in ["KEY=\"\(secret)\nB=y\n", "\u{FEFF}KEY=\(secret)\n", "MY-\(secret)=x\n", "KEY=\"\(secret)\" junk\n",
+                          "KEY=abc${\(secret)\n"] {
                 if let e = d.parse(Array(input.utf8)).error {
+                    refusals += 1
                     #expect(!e.description.contains(secret), "\(d) \(e)")
                     #expect(!e.description.contains("s3cr3t"))
                 }
             }
         }
+        // godotenv refuses the first four, Compose the unterminated quote and the open `${`.
+        #expect(refusals == 6)
     }
 }
 

@@ -93,6 +93,7 @@ struct LayoutExpectation: Sendable, CustomTestStringConvertible {
         o.skip = ["keys.match"]
         let report = try await Doctor.check(o)
         #expect(report.findings.allSatisfy { $0.check.hasPrefix("keys.") && $0.check != "keys.match" })
+        #expect(Set(report.findings.map(\.check)).isSuperset(of: ["keys.caller.present", "keys.service.present", "keys.dialect"]))
         #expect(report.exitCode == 0)
     }
 

@@ -29,6 +29,7 @@ import Testing
         #expect(report.findings.map(\.check) == ["rotation.new-key", "rotation.old-key", "rotation.consistent"])
         // One request with each key: no needless failed attempts.
         #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
+        #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 1)
     }
 
     @Test func aServiceLeftOnTheOldKeyIsKeyRejected() async throws {
