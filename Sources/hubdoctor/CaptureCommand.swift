@@ -39,7 +39,9 @@ extension Hubdoctor {
 
         func validate() throws {
             if let count, count < 1 { throw ValidationError("--count must be at least 1") }
-            if let timeout, !(timeout > 0 && timeout <= 30 * 86_400) { throw ValidationError("--timeout must be a number of seconds between 0 and 30 days") }
+            if let timeout, let p = DurationLimit(flag: "--timeout", allowsZero: false, maximum: 30 * 86_400).problem(timeout) {
+                throw ValidationError(p)
+            }
             guard format == .text || format == .json else { throw ValidationError("capture supports --format text or json") }
         }
 

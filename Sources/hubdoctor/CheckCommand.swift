@@ -52,8 +52,8 @@ extension Hubdoctor {
         var verbose = false
 
         func validate() throws {
-            guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
-            if let wait, wait < 0 { throw ValidationError("--wait must not be negative") }
+            if let p = DurationLimit.timeout().problem(timeout) { throw ValidationError(p) }
+            if let wait, let p = DurationLimit.wait().problem(wait) { throw ValidationError(p) }
         }
 
         func run() async throws {

@@ -55,7 +55,7 @@ extension Hubdoctor {
         func validate() throws {
             let sources = [keyEnv != nil, keyFile != nil, keyStdin].filter { $0 }.count
             guard sources <= 1 else { throw ValidationError("give the key one way: --key-env, --key-file or --key-stdin") }
-            guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+            if let p = DurationLimit.timeout().problem(timeout) { throw ValidationError(p) }
             guard format == .text || format == .json else { throw ValidationError("probe supports --format text or json") }
         }
 

@@ -26,8 +26,8 @@ extension Hubdoctor {
         var format: OutputFormat = .text
 
         func validate() throws {
-            guard wait >= 0 else { throw ValidationError("--wait must not be negative") }
-            guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+            if let p = DurationLimit.wait().problem(wait) { throw ValidationError(p) }
+            if let p = DurationLimit.timeout().problem(timeout) { throw ValidationError(p) }
         }
 
         func run() async throws {

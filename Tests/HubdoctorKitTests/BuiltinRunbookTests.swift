@@ -109,7 +109,7 @@ import Testing
 
     /// A finding as a check of that cause would make it: about the caller's side, with an HTTP
     /// answer for the causes that come from probes.
-    static func finding(_ cause: Cause, facts: [String: String], check: String = "test.caller") -> Finding {
+    static func finding(_ cause: Cause, facts: [String: String], check: CheckID = .keysCallerFormat) -> Finding {
         let http = HTTPEvidence(method: "GET", url: (facts["protected_url"] ?? "http://localhost:8090/v1/webhooks"), status: 429,
                                 retryAfter: "900", location: "https://hub.example.com/v1/webhooks")
         return Finding(check: check, status: .fail, cause: cause, title: "t", message: "m",

@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func junitEscapesMarkupAndDropsCharactersXMLCannotHold() {
-        let f = Finding(check: "keys.match", status: .fail, cause: .keyDrift, title: "a <b> & \"c\"", message: "x\u{0001}y </failure>")
+        let f = Finding(check: CheckID.keysMatch, status: .fail, cause: .keyDrift, title: "a <b> & \"c\"", message: "x\u{0001}y </failure>")
         let xml = JUnitReporter().render(Report(command: "check", findings: [f]))
         let parser = XMLParser(data: Data(xml.utf8))
         #expect(parser.parse())
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func junitCountsWarningsAsFailuresOnlyWithFailOnWarning() {
-        let f = Finding(check: "keys.dialect", status: .warn, cause: .dialectDisagreement, title: "t", message: "m")
+        let f = Finding(check: CheckID.keysDialect, status: .warn, cause: .dialectDisagreement, title: "t", message: "m")
         let report = Report(command: "check", findings: [f])
         #expect(JUnitReporter(failOn: .error).render(report).contains("failures=\"0\""))
         #expect(JUnitReporter(failOn: .warning).render(report).contains("<failure type=\"dialect-disagreement\""))
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func githubEscapesNewlinesAndPercentSigns() {
-        let f = Finding(check: "c", status: .fail, cause: .keyDrift, title: "a, b: c", message: "100%\nnext")
+        let f = Finding(check: .keysMatch, status: .fail, cause: .keyDrift, title: "a, b: c", message: "100%\nnext")
         let out = GitHubReporter(root: "/", workspace: "/").render(Report(command: "check", findings: [f]))
         #expect(out.hasPrefix("::error title=key-drift%3A a%2C b%3A c::100%25%0Anext\n"))
     }
@@ -78,7 +78,7 @@ import Testing
         let good = dir.appendingPathComponent("good.yaml")
         try "version: 1\nsuppressions:\n  - check: keys.dialect\n    reason: legacy line until the v2 Hub\n    expires: 2026-12-31\n".write(to: good, atomically: true, encoding: .utf8)
         let list = try Suppression.load(path: good.path)
-        let f = Finding(check: "keys.dialect", status: .warn, cause: .dialectDisagreement, title: "t", message: "m")
+        let f = Finding(check: CheckID.keysDialect, status: .warn, cause: .dialectDisagreement, title: "t", message: "m")
         let day = ISO8601DateFormatter()
         let active = Suppression.apply(list, to: [f], now: day.date(from: "2026-12-31T23:00:00Z")!)
         #expect(active.first?.status == .skip)

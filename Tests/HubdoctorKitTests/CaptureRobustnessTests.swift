@@ -43,8 +43,8 @@ import Testing
         #expect(await good.readAll().contains(SandboxHub.missingHeader))
         good.shutdown()
         let report = await session.finish()
-        #expect(report.findings.first { $0.check == "capture.request" }?.cause == .callerKeyMissing)
-        let malformed = try #require(report.findings.first { $0.check == "capture.malformed" })
+        #expect(report.findings.first { $0.check == CheckID.captureRequest }?.cause == .callerKeyMissing)
+        let malformed = try #require(report.findings.first { $0.check == CheckID.captureMalformed })
         #expect(malformed.count == 3)
         #expect(malformed.message.contains("TLS"))
     }
@@ -63,7 +63,7 @@ import Testing
         for s in silent { _ = await s.readAll(); s.shutdown() }
         #expect(Date().timeIntervalSince(started) < 4)
         let report = await session.finish()
-        #expect(report.findings.filter { $0.check == "capture.request" }.map(\.status) == [.pass])
+        #expect(report.findings.filter { $0.check == CheckID.captureRequest }.map(\.status) == [.pass])
     }
 
     @Test func aSlowClientTricklingItsRequestIsStillClassified() async throws {
@@ -95,7 +95,7 @@ import Testing
         good.shutdown()
         let report = await session.finish()
         #expect(report.findings.first?.cause == .headerShape)
-        let refused = try #require(report.findings.first { $0.check == "capture.malformed" })
+        let refused = try #require(report.findings.first { $0.check == CheckID.captureMalformed })
         #expect(refused.count == 2)
         #expect(refused.message.contains("431"))
     }
@@ -121,7 +121,7 @@ import Testing
         }
         sockets.forEach { $0.shutdown() }
         let report = await session.finish()
-        let requests = report.findings.filter { $0.check == "capture.request" }
+        let requests = report.findings.filter { $0.check == CheckID.captureRequest }
         #expect(statuses.count == clients * perClient)
         #expect(requests.count == clients * perClient)
         #expect(statuses.filter { $0 == 200 }.count == requests.filter { $0.status == .pass }.count)
@@ -141,8 +141,8 @@ import Testing
             }
         }
         let report = await session.finish()
-        #expect(report.findings.filter { $0.check == "capture.request" }.count == 50)
-        let unlisted = try #require(report.findings.first { $0.check == "capture.unlisted" })
+        #expect(report.findings.filter { $0.check == CheckID.captureRequest }.count == 50)
+        let unlisted = try #require(report.findings.first { $0.check == CheckID.captureUnlisted })
         #expect(unlisted.count == 250)
     }
 }

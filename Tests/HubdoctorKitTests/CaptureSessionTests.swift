@@ -33,7 +33,7 @@ import Testing
 
     @Test func emptyTokenClientIsReportedAsCallerKeyMissing() async throws {
         let (answer, finding) = try await Self.capture { TokenClient(baseURL: $0, token: "") }
-        #expect(finding.check == "capture.request")
+        #expect(finding.check == CheckID.captureRequest)
         #expect(finding.cause == .callerKeyMissing)
         #expect(finding.evidence.first?.present == false)
         #expect(answer.status == 401)
@@ -90,7 +90,7 @@ import Testing
     @Test func aTimeoutWithNoRequestSaysTheCallerNeverArrived() async throws {
         let session = try await Self.start(timeout: 0.3)
         let report = await session.finish()
-        #expect(report.findings.map(\.check) == ["capture.none"])
+        #expect(report.findings.map(\.check) == [CheckID.captureNone])
         #expect(report.findings.first?.cause == .hubUnreachable)
         #expect(report.exitCode == 1)
     }

@@ -189,10 +189,10 @@ import Testing
         options.root = root.path
         options.configPath = root.appendingPathComponent("hubdoctor.yaml").path
         let report = try await Doctor.check(options)
-        #expect(report.findings.filter { $0.check == "probe.key" }.map(\.status) == [.pass, .pass])
+        #expect(report.findings.filter { $0.check == CheckID.probeKey }.map(\.status) == [.pass, .pass])
         #expect(hub.entries.filter { $0.auth == .rawOther }.count == 1)
         #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
-        let skipped = report.findings.filter { $0.check == "probe.wrong-key" && $0.status == .skip }
+        let skipped = report.findings.filter { $0.check == CheckID.probeWrongKey && $0.status == .skip }
         #expect(skipped.count == 1)
         #expect(skipped.first?.message.contains("already sent them") == true)
     }

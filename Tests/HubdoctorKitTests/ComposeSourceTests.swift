@@ -127,11 +127,11 @@ import Testing
         options.offline = true
         options.environment = [:]
         let report = try await Doctor.check(options)
-        let match = try #require(report.finding("keys.match"))
+        let match = try #require(report.finding(CheckID.keysMatch))
         #expect(match.cause == .keyDrift)
         #expect(match.evidence.map(\.source) == ["compose.yaml:8", "hivecfm-hub/.env:1"])
         #expect(match.message.contains("compose.yaml:8 wins over hivecfm-core/.env:1"))
         #expect(match.facts["restart"] == "docker compose up -d --force-recreate hub web")
-        #expect(report.finding("url.mode")?.status == .pass)
+        #expect(report.finding(CheckID.urlMode)?.status == .pass)
     }
 }

@@ -113,9 +113,9 @@ import Testing
         let report = try await checkConfig(layout)
         #expect(report.links.map(\.name) == ["a-to-b", "c-to-b"])
         #expect(report.findings.allSatisfy { $0.link == "a-to-b" || $0.link == "c-to-b" })
-        #expect(report.finding("keys.match", link: "a-to-b")?.status == .pass)
-        #expect(report.finding("keys.caller.present", link: "c-to-b")?.cause == .callerKeyMissing)
-        #expect(report.finding("keys.caller.present", link: "c-to-b")?.evidence.first?.source == "c.env:1")
+        #expect(report.finding(CheckID.keysMatch, link: "a-to-b")?.status == .pass)
+        #expect(report.finding(CheckID.keysCallerPresent, link: "c-to-b")?.cause == .callerKeyMissing)
+        #expect(report.finding(CheckID.keysCallerPresent, link: "c-to-b")?.evidence.first?.source == "c.env:1")
         #expect(report.exitCode == 1)
     }
 }
@@ -131,6 +131,6 @@ import Testing
         options.environment = [:]
         let report = try await Doctor.check(options)
         #expect(report.links.map(\.name) == ["core-to-hub"])
-        #expect(report.finding("keys.match")?.status == .pass)
+        #expect(report.finding(CheckID.keysMatch)?.status == .pass)
     }
 }

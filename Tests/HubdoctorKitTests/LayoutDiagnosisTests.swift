@@ -54,7 +54,7 @@ struct LayoutExpectation: Sendable, CustomTestStringConvertible {
 
     @Test func nativeModeOnEnvLocalDriftSaysDockerWouldMatch() async throws {
         let report = try await Self.diagnose("drift-env-local")
-        let compare = try #require(report.findings.first { $0.check == "mode.compare" })
+        let compare = try #require(report.findings.first { $0.check == CheckID.modeCompare })
         #expect(compare.status == .warn)
         #expect(compare.message.contains("docker mode reads hivecfm-core/.env:3, which matches"))
         #expect(report.links.first?.modeReason?.contains(".env.local") == true)
@@ -62,14 +62,14 @@ struct LayoutExpectation: Sendable, CustomTestStringConvertible {
 
     @Test func dockerModeReadsOnlyDotEnvWithTheComposeReader() async throws {
         let report = try await Self.diagnose("drift-env-local", mode: .docker)
-        #expect(report.findings.first { $0.check == "keys.match" }?.status == .pass)
+        #expect(report.findings.first { $0.check == CheckID.keysMatch }?.status == .pass)
         #expect(report.links.first?.modeReason == "--mode docker")
     }
 
     @Test func callerKeyMissingNamesTheFileThatWon() async throws {
         let report = try await Self.diagnose("caller-empty")
         let f = try #require(report.findings.first { $0.cause == .callerKeyMissing })
-        #expect(f.check == "keys.caller.present")
+        #expect(f.check == CheckID.keysCallerPresent)
         #expect(f.evidence.first?.file == "hivecfm-core/.env")
         #expect(f.evidence.first?.line == 3)
         #expect(f.evidence.first?.present == true)
@@ -78,7 +78,7 @@ struct LayoutExpectation: Sendable, CustomTestStringConvertible {
 
     @Test func driftEvidenceCarriesFingerprintsAndLengthsButNoValue() async throws {
         let report = try await Self.diagnose("drift")
-        let f = try #require(report.findings.first { $0.check == "keys.match" })
+        let f = try #require(report.findings.first { $0.check == CheckID.keysMatch })
         #expect(f.evidence.map(\.fingerprint) == [Fingerprint.of("hk_Vq3Ws8Nd2Kp7Hx4Tb9Mz6Rf"), Fingerprint.of("hk_5Jx9Qm2Rv8Tz4Wn7Lp3Yb6Ck")])
         #expect(f.evidence.map(\.length) == [26, 27])
         let json = JSONReporter.render(report)
@@ -92,8 +92,8 @@ struct LayoutExpectation: Sendable, CustomTestStringConvertible {
         o.only = ["keys"]
         o.skip = ["keys.match"]
         let report = try await Doctor.check(o)
-        #expect(report.findings.allSatisfy { $0.check.hasPrefix("keys.") && $0.check != "keys.match" })
-        #expect(Set(report.findings.map(\.check)).isSuperset(of: ["keys.caller.present", "keys.service.present", "keys.dialect"]))
+        #expect(report.findings.allSatisfy { $0.check.area == "keys" && $0.check != CheckID.keysMatch })
+        #expect(Set(report.findings.map(\.check)).isSuperset(of: [CheckID.keysCallerPresent, CheckID.keysServicePresent, CheckID.keysDialect]))
         #expect(report.exitCode == 0)
     }
 

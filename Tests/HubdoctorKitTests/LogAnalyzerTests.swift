@@ -12,7 +12,7 @@ import Testing
     }
 
     static func counts(_ report: Report) -> [String: Int] {
-        Dictionary(uniqueKeysWithValues: report.findings.map { ($0.check, $0.count ?? -1) })
+        Dictionary(uniqueKeysWithValues: report.findings.map { ($0.check.rawValue, $0.count ?? -1) })
     }
 
     @Test func coreLogSeparatesMissingHeaderWrongShapeAndBare401() throws {
@@ -39,7 +39,7 @@ import Testing
         #expect(signals.contains { $0.hasPrefix("×2 [agent] auth fail reason=invalid_api_key") })
         #expect(signals.contains { $0.hasPrefix("×1 [supervisor] auth fail reason=not_found") })
         #expect(notFound.runbook == "supervisor-auth")
-        let rootless = try #require(report.findings.first { $0.check == "logs.no-project-or-rootless" })
+        let rootless = try #require(report.findings.first { $0.check == CheckID.logsNoProjectOrRootless })
         #expect(rootless.cause == .headerShape)
         #expect(rootless.message.contains("project_dir"))
     }
@@ -87,7 +87,7 @@ import Testing
 
     @Test func numbersThatAreNotStatusCodesFindNothing() throws {
         let report = try Self.analyze("no-auth-failures.log")
-        #expect(report.findings.map(\.check) == ["logs.scan"])
+        #expect(report.findings.map(\.check) == [CheckID.logsScan])
         #expect(report.exitCode == 0)
     }
 

@@ -66,7 +66,7 @@ import Testing
         }
         let json = JSONReporter.render(Report(command: "probe", findings: findings))
         #expect(!json.contains(Self.key.text))
-        #expect(findings.first { $0.check == "probe.key" }?.cause == .keyRejected)
+        #expect(findings.first { $0.check == CheckID.probeKey }?.cause == .keyRejected)
     }
 
     @Test func aKeyEchoedAcrossTheMessageCutOrJSONEscapedIsStillCutOut() async throws {
@@ -88,11 +88,11 @@ import Testing
             if request.path == "/health" { return ListenerResponse(status: 200, body: [UInt8](repeating: 65, count: 5 * 1024 * 1024)) }
             return .text(404, "<html><body>nginx: Not Found</body></html>")
         }
-        #expect(findings.first { $0.check == "probe.health" }?.status == .pass)
-        let key = findings.first { $0.check == "probe.key" }!
+        #expect(findings.first { $0.check == CheckID.probeHealth }?.status == .pass)
+        let key = findings.first { $0.check == CheckID.probeKey }!
         #expect(key.cause == .hubUnreachable)
         #expect(key.message.contains("(not JSON)"))
-        #expect(findings.first { $0.check == "probe.no-auth" }?.status == .warn)
+        #expect(findings.first { $0.check == CheckID.probeNoAuth }?.status == .warn)
     }
 
     @Test func aServerThatClosesMidAnswerIsReportedAsSuch() async throws {
@@ -101,14 +101,14 @@ import Testing
                 ? .json(200, #"{"status":"ok"}"#)
                 : ListenerResponse(status: 200, body: Array(repeating: 66, count: 1000), delivery: .truncated(afterBytes: 100))
         }
-        let key = findings.first { $0.check == "probe.key" }!
+        let key = findings.first { $0.check == CheckID.probeKey }!
         #expect(key.cause == .hubUnreachable)
         #expect(key.message.contains("closed the connection in the middle of its answer"))
     }
 
     @Test func plainHTTPToATLSPortIsToldToUseHTTPS() async throws {
         let findings = try await probe { _ in .text(400, "Client sent an HTTP request to an HTTPS server.\n") }
-        let health = findings.first { $0.check == "probe.health" }!
+        let health = findings.first { $0.check == CheckID.probeHealth }!
         #expect(health.cause == .hubUnreachable)
         #expect(health.message.contains("Use https://"))
     }
@@ -117,7 +117,7 @@ import Testing
         let findings = try await probe { request in
             request.path == "/health" ? .json(200, "{}") : .json(401, #"{"error":"Missing Authorization header"}"#)
         }
-        let key = findings.first { $0.check == "probe.key" }!
+        let key = findings.first { $0.check == CheckID.probeKey }!
         #expect(key.cause == .headerShape)
         #expect(key.message.contains("never reached Hub"))
     }

@@ -25,7 +25,7 @@ import Testing
         return ProbeClassifier(target: target, exchanges: exchanges, link: "core-to-hub", facts: [:]).findings()
     }
 
-    func finding(_ findings: [Finding], _ check: String) -> Finding? { findings.first { $0.check == check } }
+    func finding(_ findings: [Finding], _ check: CheckID) -> Finding? { findings.first { $0.check == check } }
 
     func causes(_ findings: [Finding]) -> Set<Cause> { Set(findings.compactMap(\.cause)) }
 
@@ -49,12 +49,12 @@ import Testing
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, agree: true)
         #expect(findings.allSatisfy { $0.status == .pass }, "\(findings.filter { $0.status != .pass }.map(\.message))")
-        #expect(findings.map(\.check) == ["probe.reach", "probe.health", "probe.no-auth", "probe.key", "probe.redirect", "probe.shape", "probe.wrong-key"])
+        #expect(findings.map(\.check) == [CheckID.probeReach, CheckID.probeHealth, CheckID.probeNoAuth, CheckID.probeKey, CheckID.probeRedirect, CheckID.probeShape, CheckID.probeWrongKey])
         #expect(hub.entries.filter { $0.auth == .rawOther }.count == 1)
         #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
         #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 2)
         expectNegativeBudget(hub)
-        let key = finding(findings, "probe.key")!
+        let key = finding(findings, CheckID.probeKey)!
         #expect(key.evidence.count == 2)
         #expect(key.evidence[0].http?.curl == "curl -sS -i --max-time 3 -H \"Authorization: Bearer $API_KEY\" '\(hub.baseURL)/v1/feedback-records'")
         #expect(key.evidence[0].http?.timings?.totalMs ?? 0 > 0)
@@ -63,7 +63,7 @@ import Testing
     @Test func aHubRunningWithAnotherKeyThanBothFilesIsKeyRejected() async throws {
         let hub = try await sandbox(key: SecretValue("hk_The0Running1Hub2Has3Another"))
         defer { Task { await hub.stop() } }
-        let f = finding(await probe(hub.baseURL, agree: true), "probe.key")!
+        let f = finding(await probe(hub.baseURL, agree: true), CheckID.probeKey)!
         #expect(f.status == .fail)
         #expect(f.cause == .keyRejected)
         #expect(f.message.contains("Restart Hub"))
@@ -74,10 +74,10 @@ import Testing
         let hub = try await sandbox()
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, key: SecretValue("hk_Core0Holds1An2Older3Keyabc"), agree: false, serviceKey: Self.key)
-        let key = finding(findings, "probe.key")!
+        let key = finding(findings, CheckID.probeKey)!
         #expect(key.cause == .keyDrift)
         #expect(key.message.contains("Hub does accept the key in hivecfm-hub/.env:2, so change Core's side"))
-        #expect(finding(findings, "probe.service-key")?.status == .pass)
+        #expect(finding(findings, CheckID.probeServiceKey)?.status == .pass)
         #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 1)
     }
 
@@ -85,13 +85,13 @@ import Testing
         let hub = try await sandbox([.throttled]) { $0.retryAfterSeconds = 120 }
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, agree: true)
-        let key = finding(findings, "probe.key")!
+        let key = finding(findings, CheckID.probeKey)!
         #expect(key.cause == .throttled)
         #expect(key.status == .fail)
         #expect(key.message.contains("Retry after 120 s"))
         #expect(key.facts["retry_after"] == "120")
-        #expect(finding(findings, "probe.shape")?.status == .skip)
-        #expect(finding(findings, "probe.wrong-key")?.status == .skip)
+        #expect(finding(findings, CheckID.probeShape)?.status == .skip)
+        #expect(finding(findings, CheckID.probeWrongKey)?.status == .skip)
         #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
         #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 2) // sent once per path, never retried
     }
@@ -100,7 +100,7 @@ import Testing
         let hub = try await sandbox([.authStoreDown])
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, agree: true)
-        #expect(finding(findings, "probe.key")?.cause == .authStoreDown)
+        #expect(finding(findings, CheckID.probeKey)?.cause == .authStoreDown)
         #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
     }
 
@@ -108,15 +108,15 @@ import Testing
         let hub = try await sandbox([.authNotEnforced])
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, agree: true)
-        #expect(finding(findings, "probe.no-auth")?.cause == .authNotEnforced)
-        #expect(finding(findings, "probe.no-auth")?.status == .fail)
+        #expect(finding(findings, CheckID.probeNoAuth)?.cause == .authNotEnforced)
+        #expect(finding(findings, CheckID.probeNoAuth)?.status == .fail)
         expectNegativeBudget(hub)
     }
 
     @Test func healthBehindAuthIsHealthNotPublic() async throws {
         let hub = try await sandbox([.healthBehindAuth])
         defer { Task { await hub.stop() } }
-        let f = finding(await probe(hub.baseURL, agree: true), "probe.health")!
+        let f = finding(await probe(hub.baseURL, agree: true), CheckID.probeHealth)!
         #expect(f.cause == .healthNotPublic)
         #expect(f.message.contains("Missing Authorization header"))
     }
@@ -125,10 +125,10 @@ import Testing
         let hub = try await sandbox([.redirect]) { $0.redirectTo = "https://hub.example.com" }
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, agree: true)
-        let f = finding(findings, "probe.redirect")!
+        let f = finding(findings, CheckID.probeRedirect)!
         #expect(f.cause == .redirectDropsAuth)
         #expect(f.facts["redirect_to"] == "https://hub.example.com")
-        #expect(finding(findings, "probe.key")?.status == .skip)
+        #expect(finding(findings, CheckID.probeKey)?.status == .skip)
         expectNegativeBudget(hub)
     }
 
@@ -136,15 +136,15 @@ import Testing
         let forbidden = try await sandbox([.forbidden], key: SecretValue("hbk_AbCd1234efgh5678ijkl9012mnop")) { $0.session = true }
         defer { Task { await forbidden.stop() } }
         let f = await probe(forbidden.baseURL, key: SecretValue("hbk_AbCd1234efgh5678ijkl9012mnop"), agree: true, session: "/auth/session")
-        #expect(finding(f, "probe.key")?.cause == .forbiddenScope)
-        let session = finding(f, "probe.session")!
+        #expect(finding(f, CheckID.probeKey)?.cause == .forbiddenScope)
+        let session = finding(f, CheckID.probeSession)!
         #expect(session.cause == .forbiddenScope)
         #expect(session.message.contains("role admin"))
         #expect(session.message.contains("hbk_AbCd1234"))
         #expect(!session.message.contains("efgh5678"))
         let revoked = try await sandbox([.revoked])
         defer { Task { await revoked.stop() } }
-        #expect(finding(await probe(revoked.baseURL, agree: true), "probe.key")?.cause == .keyRevoked)
+        #expect(finding(await probe(revoked.baseURL, agree: true), CheckID.probeKey)?.cause == .keyRevoked)
     }
 
     @Test func aClosedPortIsUnreachableAtOnceAndEveryOtherProbeIsSkippedWithTheReason() async throws {
@@ -152,29 +152,29 @@ import Testing
         let url = hub.baseURL
         await hub.stop()
         let findings = await probe(url, agree: true)
-        let reach = finding(findings, "probe.reach")!
+        let reach = finding(findings, CheckID.probeReach)!
         #expect(reach.cause == .hubUnreachable)
         #expect(reach.message.contains("connection refused"))
-        let others = findings.filter { $0.check != "probe.reach" }
+        let others = findings.filter { $0.check != CheckID.probeReach }
         #expect(others.allSatisfy { $0.status == .skip })
-        #expect(finding(findings, "probe.key")?.message.contains("connection refused") == true)
+        #expect(finding(findings, CheckID.probeKey)?.message.contains("connection refused") == true)
     }
 
     @Test func aPortThatDropsConnectionsIsUnreachableWithinTheConnectTimeout() async throws {
         let hub = try await sandbox([.blackhole])
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, agree: true, timeout: 1)
-        let reach = finding(findings, "probe.reach")!
+        let reach = finding(findings, CheckID.probeReach)!
         #expect(reach.cause == .hubUnreachable)
         #expect(reach.message.contains("no connection to 127.0.0.1:\(hub.port) within 1 s"))
         let total = reach.evidence.first?.http?.timings?.totalMs ?? 0
         #expect(total >= 950 && total < 1100, "libcurl gave up after \(total) ms")
-        #expect(findings.filter { $0.check != "probe.reach" }.allSatisfy { $0.status == .skip })
+        #expect(findings.filter { $0.check != CheckID.probeReach }.allSatisfy { $0.status == .skip })
     }
 
     @Test func aComposeOnlyHostNameIsUnreachableWithTheDNSReasonAndTheNativeURL() async throws {
         let findings = await probe("http://hivecfm-hub-api:8080", agree: true)
-        let reach = finding(findings, "probe.reach")!
+        let reach = finding(findings, CheckID.probeReach)!
         #expect(reach.cause == .hubUnreachable)
         #expect(reach.message.contains("DNS cannot resolve hivecfm-hub-api"))
         #expect(reach.message.contains("only inside the Compose network"))
@@ -186,11 +186,11 @@ import Testing
         let hub = try await sandbox([.hanging])
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, agree: true, timeout: 0.5)
-        let totals = finding(findings, "probe.key")?.evidence.compactMap { $0.http?.timings?.totalMs } ?? []
+        let totals = finding(findings, CheckID.probeKey)?.evidence.compactMap { $0.http?.timings?.totalMs } ?? []
         #expect(totals.count == 2 && totals.allSatisfy { $0 >= 450 && $0 < 700 }, "\(totals)")
-        #expect(finding(findings, "probe.health")?.cause == .hubUnreachable)
-        #expect(finding(findings, "probe.key")?.message.contains("sent no answer within 0.5 s") == true)
-        #expect(finding(findings, "probe.wrong-key")?.status == .skip)
+        #expect(finding(findings, CheckID.probeHealth)?.cause == .hubUnreachable)
+        #expect(finding(findings, CheckID.probeKey)?.message.contains("sent no answer within 0.5 s") == true)
+        #expect(finding(findings, CheckID.probeWrongKey)?.status == .skip)
     }
 
     @Test func healthAndEveryProtectedProbeAreSentInOneWave() async throws {
@@ -203,16 +203,16 @@ import Testing
         }
         defer { Task { await listener.stop() } }
         let findings = await probe(listener.baseURL, agree: true, timeout: 30, paths: paths)
-        #expect(finding(findings, "probe.health")?.status == .pass)
-        #expect(finding(findings, "probe.no-auth")?.status == .pass)
-        #expect(finding(findings, "probe.key")?.status == .pass, "a probe was answered before all 41 arrived")
+        #expect(finding(findings, CheckID.probeHealth)?.status == .pass)
+        #expect(finding(findings, CheckID.probeNoAuth)?.status == .pass)
+        #expect(finding(findings, CheckID.probeKey)?.status == .pass, "a probe was answered before all 41 arrived")
     }
 
     @Test func noNegativeSendsNeitherWrongShapeNorWrongKey() async throws {
         let hub = try await sandbox()
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, agree: true, noNegative: true)
-        #expect(finding(findings, "probe.shape")?.message.contains("--no-negative") == true)
+        #expect(finding(findings, CheckID.probeShape)?.message.contains("--no-negative") == true)
         #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
     }
 }
@@ -222,7 +222,7 @@ extension ProberTests {
         let hub = try await sandbox()
         defer { Task { await hub.stop() } }
         let findings = await probe(hub.baseURL, key: SecretValue(Self.key.text + "\n"))
-        let key = try #require(finding(findings, "probe.key"))
+        let key = try #require(finding(findings, CheckID.probeKey))
         #expect(key.status == .skip)
         #expect(key.message.contains("line break or a NUL byte"))
         // Nothing reached the Hub carrying the key, split or whole.

@@ -46,7 +46,7 @@ import Testing
         let child = try spawn(["GITEA_MCP_STATIC_TOKEN": Self.old])
         defer { stop(child) }
         let report = try await checkConfig(layout(), servicePID: child.processIdentifier)
-        let f = try #require(report.finding("process.service"))
+        let f = try #require(report.finding(CheckID.processService))
         #expect(f.status == .fail)
         #expect(f.cause == .staleProcessEnv)
         #expect(f.evidence.map(\.fingerprint) == [SecretValue(Self.current).fingerprint, SecretValue(Self.old).fingerprint])
@@ -59,7 +59,7 @@ import Testing
         let child = try spawn(["GITEA_MCP_TOKEN": Self.current])
         defer { stop(child) }
         let report = try await checkConfig(layout(processLine: "      process: \(child.processIdentifier)"))
-        let f = try #require(report.finding("process.service"))
+        let f = try #require(report.finding(CheckID.processService))
         // The service side runs with no GITEA_MCP_STATIC_TOKEN at all: the Secret gained it later.
         #expect(f.cause == .staleProcessEnv)
         #expect(f.message.contains("has no GITEA_MCP_STATIC_TOKEN in its environment"))
@@ -69,8 +69,8 @@ import Testing
         let child = try spawn(["GITEA_MCP_TOKEN": Self.current])
         defer { stop(child) }
         let report = try await checkConfig(layout(), callerPID: child.processIdentifier)
-        #expect(report.finding("process.caller")?.status == .pass)
-        #expect(report.finding("process.service") == nil)
+        #expect(report.finding(CheckID.processCaller)?.status == .pass)
+        #expect(report.finding(CheckID.processService) == nil)
     }
 
     @Test func aProcessThatExitedIsAClearFinding() async throws {
@@ -78,7 +78,7 @@ import Testing
         let pid = child.processIdentifier
         stop(child)
         let report = try await checkConfig(layout(), servicePID: pid)
-        let f = try #require(report.finding("process.service"))
+        let f = try #require(report.finding(CheckID.processService))
         #expect(f.status == .warn)
         #expect(f.cause == .sourceUnreadable)
         #expect(f.message.contains("no process \(pid) is running"))

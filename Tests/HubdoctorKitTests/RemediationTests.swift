@@ -98,7 +98,7 @@ struct RemediationExpectation: Sendable, CustomTestStringConvertible {
 
     @Test func anOperatorRunbookWithTheSameIdReplacesTheBuiltInOne() async throws {
         let report = try await Self.check("drift", runbooks: [Repo.path("fixtures/runbooks-operator")])
-        let drift = try #require(report.findings.first { $0.check == "keys.match" })
+        let drift = try #require(report.findings.first { $0.check == CheckID.keysMatch })
         #expect(drift.runbook == "hub-401")
         #expect(drift.remediation.first?.run?.hasPrefix("vault-sync --service Hub --service Core && cd ") == true)
         #expect(!Self.allText(drift).contains("Decide which value is right"), "the built-in hub-401 is replaced")
@@ -112,9 +112,9 @@ struct RemediationExpectation: Sendable, CustomTestStringConvertible {
 
     @Test func runbooksComeFromTheEnvironmentVariableToo() async throws {
         let report = try await Self.check("drift", environment: ["HUBDOCTOR_RUNBOOKS": "/nonexistent-first:" + Repo.path("fixtures/runbooks-operator")])
-        let drift = try #require(report.findings.first { $0.check == "keys.match" })
+        let drift = try #require(report.findings.first { $0.check == CheckID.keysMatch })
         #expect(drift.remediation.first?.run?.hasPrefix("vault-sync") == true)
-        let load = try #require(report.findings.first { $0.check == "runbook.load" })
+        let load = try #require(report.findings.first { $0.check == CheckID.runbookLoad })
         #expect(load.message.contains("/nonexistent-first"))
     }
 
@@ -127,10 +127,10 @@ struct RemediationExpectation: Sendable, CustomTestStringConvertible {
 
     @Test func brokenOperatorRunbooksAreReportedAndTheBuiltInOnesStillApply() async throws {
         let report = try await Self.check("drift", runbooks: [Repo.path("fixtures/runbooks-broken")])
-        let drift = try #require(report.findings.first { $0.check == "keys.match" })
+        let drift = try #require(report.findings.first { $0.check == CheckID.keysMatch })
         #expect(drift.runbook == "hub-401")
         #expect(Self.allText(drift).contains("HIVECFM_HUB_API_KEY at hivecfm-core/.env:3"))
-        let loads = report.findings.filter { $0.check == "runbook.load" }
+        let loads = report.findings.filter { $0.check == CheckID.runbookLoad }
         #expect(loads.count == RunbookLintTests.expected.count)
         #expect(loads.allSatisfy { $0.status == .warn && $0.cause == .sourceUnreadable })
         let unknownVariable = try #require(loads.first { $0.message.contains("caller.fiel") })
@@ -143,7 +143,7 @@ struct RemediationExpectation: Sendable, CustomTestStringConvertible {
     /// (encrypted source, rollout), not the .env ones.
     @Test func anEmptyTokenInAKubernetesSecretGetsTheSecretSteps() throws {
         let readings = BuiltinRunbookTests.kubernetesLink()
-        let finding = Finding(check: "keys.caller.present", status: .fail, cause: .callerKeyMissing, title: "t", message: "m",
+        let finding = Finding(check: CheckID.keysCallerPresent, status: .fail, cause: .callerKeyMissing, title: "t", message: "m",
                               link: readings.link.name, facts: readings.facts)
         let (catalog, _) = RunbookCatalog.builtin()
         let f = Runbooks.remediate(finding, catalog: catalog)
@@ -175,14 +175,14 @@ struct RemediationExpectation: Sendable, CustomTestStringConvertible {
 
     @Test func passAndSkipFindingsAreLeftAlone() {
         let (catalog, _) = RunbookCatalog.builtin()
-        let pass = Finding(check: "keys.match", status: .pass, title: "t", message: "m")
+        let pass = Finding(check: CheckID.keysMatch, status: .pass, title: "t", message: "m")
         #expect(Runbooks.remediate(pass, catalog: catalog) == pass)
     }
 
     @Test func stepsWrittenByTheCheckComeFirstAndAreNotRepeated() {
         let (catalog, _) = RunbookCatalog.builtin()
         let hint = RemediationStep(text: "Decrypt it first", run: "sops -d x.yaml >/dev/null")
-        let f = Finding(check: "source.caller", status: .fail, cause: .sopsEncrypted, title: "t", message: "m", remediation: [hint],
+        let f = Finding(check: CheckID.sourceCaller, status: .fail, cause: .sopsEncrypted, title: "t", message: "m", remediation: [hint],
                         facts: ["root": "/r", "caller.file": "x.yaml", "caller.kind": "secret"])
         let out = Runbooks.remediate(Runbooks.remediate(f, catalog: catalog), catalog: catalog)
         #expect(out.remediation.first == hint)

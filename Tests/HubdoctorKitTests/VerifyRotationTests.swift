@@ -26,7 +26,7 @@ import Testing
         defer { Task { await hub.stop() } }
         let report = try await RotationVerifier.verify(options(hub.baseURL))
         #expect(report.exitCode == 0, "\(report.findings.map(\.message))")
-        #expect(report.findings.map(\.check) == ["rotation.new-key", "rotation.old-key", "rotation.consistent"])
+        #expect(report.findings.map(\.check) == [CheckID.rotationNewKey, CheckID.rotationOldKey, CheckID.rotationConsistent])
         // One request with each key: no needless failed attempts.
         #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
         #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 1)
@@ -37,7 +37,7 @@ import Testing
         defer { Task { await hub.stop() } }
         let report = try await RotationVerifier.verify(options(hub.baseURL))
         #expect(report.exitCode == 1)
-        let f = try #require(report.findings.first { $0.check == "rotation.new-key" })
+        let f = try #require(report.findings.first { $0.check == CheckID.rotationNewKey })
         #expect(f.cause == .keyRejected)
         #expect(f.message.contains("still accepts the old key"))
     }
@@ -65,7 +65,7 @@ import Testing
         }
         let report = try await RotationVerifier.verify(options("http://127.0.0.1:\(port)", wait: 20))
         #expect(report.exitCode == 0, "\(report.findings.map(\.message))")
-        let consistent = try #require(report.findings.first { $0.check == "rotation.consistent" })
+        let consistent = try #require(report.findings.first { $0.check == CheckID.rotationConsistent })
         #expect(consistent.message.hasPrefix("Consistent after "))
     }
 

@@ -18,7 +18,7 @@ func checkConfig(_ layout: TemporaryLayout, _ config: String = "hubdoctor.yaml",
 }
 
 extension Report {
-    func finding(_ check: String, link: String? = nil) -> Finding? {
+    func finding(_ check: CheckID, link: String? = nil) -> Finding? {
         findings.first { $0.check == check && (link == nil || $0.link == link) }
     }
 }
@@ -255,11 +255,11 @@ extension Report {
             service: {key: {yaml: mcp.yaml, secret: mcp, var: STATIC}}
         """)
         let report = try await checkConfig(layout)
-        let presence = try #require(report.finding("keys.caller.present"))
+        let presence = try #require(report.finding(CheckID.keysCallerPresent))
         #expect(presence.cause == .callerKeyMissing)
         #expect(presence.message.contains("GITEA_MCP_TOKEN is not defined in routing.yaml"))
         #expect(presence.message.contains("it defines GITHUB_PAT"))
-        #expect(report.finding("source.caller")?.status == .pass)
+        #expect(report.finding(CheckID.sourceCaller)?.status == .pass)
     }
 
     @Test func aTrailingNewlineInsideBase64DataIsKeyWhitespaceAgainstACleanValue() async throws {
@@ -275,13 +275,13 @@ extension Report {
             service: {key: {yaml: service.yaml, secret: service, var: TOKEN}}
         """)
         let report = try await checkConfig(layout)
-        let format = try #require(report.finding("keys.caller.format"))
+        let format = try #require(report.finding(CheckID.keysCallerFormat))
         #expect(format.status == .fail)
         #expect(format.cause == .keyWhitespace)
         #expect(format.message.contains("ends with LF"))
         #expect(format.message.contains("base64 -w0"))
-        #expect(report.finding("keys.service.format")?.status == .pass)
-        let match = try #require(report.finding("keys.match"))
+        #expect(report.finding(CheckID.keysServiceFormat)?.status == .pass)
+        let match = try #require(report.finding(CheckID.keysMatch))
         #expect(match.cause == .keyDrift)
         #expect(match.message.contains("whitespace"))
     }

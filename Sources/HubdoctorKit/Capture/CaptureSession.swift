@@ -137,7 +137,7 @@ public final class CaptureSession: @unchecked Sendable {
             let byCount = unlisted.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }
             let parts = byCount.map { "×\($0.value.count) \($0.key)" }
             let commonest = byCount.compactMap(\.value.cause).first
-            findings.append(Finding(check: "capture.unlisted", status: commonest == nil ? .pass : .fail, cause: commonest,
+            findings.append(Finding(check: .captureUnlisted, status: commonest == nil ? .pass : .fail, cause: commonest,
                                     title: "Requests past the first \(options.maxListed) are counted, not listed",
                                     message: "\(total - listed.count) more requests arrived: " + parts.joined(separator: ", ") + ".",
                                     count: total - listed.count))
@@ -148,14 +148,14 @@ public final class CaptureSession: @unchecked Sendable {
             if stats.malformed > 0 { parts.append("\(stats.malformed) connection(s) sent bytes that the HTTP/1.1 parser could not read (a client speaking TLS to this plain-HTTP listener, a header block over the parser's own limit, a request cut off, or not HTTP at all); each was answered 400 or closed") }
             if stats.oversized > 0 { parts.append("\(stats.oversized) request(s) went over the header (\(options.limits.maxHeaderBytes / 1024) KiB) or body limit and were answered 431/413") }
             if stats.rejectedConnections > 0 { parts.append("\(stats.rejectedConnections) connection(s) were closed on arrival: \(options.limits.maxConnections) were already open") }
-            findings.append(Finding(check: "capture.malformed", status: .warn, cause: .hubUnreachable,
+            findings.append(Finding(check: .captureMalformed, status: .warn, cause: .hubUnreachable,
                                     title: "Every connection carried a well-formed HTTP request",
                                     message: parts.joined(separator: "; ") + ". A client that fails like this against the stand-in fails against the service too.",
                                     count: stats.malformed + stats.oversized + stats.rejectedConnections))
         }
         if total == 0 {
             let waited = options.timeout.map { " in \(Seconds.text($0))" } ?? ""
-            findings.append(Finding(check: "capture.none", status: .fail, cause: .hubUnreachable,
+            findings.append(Finding(check: .captureNone, status: .fail, cause: .hubUnreachable,
                                     title: "The caller reached the stand-in",
                                     message: "No request arrived at \(listener.address)\(waited). The caller is not pointed at this address (its service URL names another host or port), cannot connect to it (a container cannot reach the host's loopback), or sent nothing.",
                                     remediation: [RemediationStep(text: "Point the caller's service URL at the listener (for Core, HIVECFM_HUB_URL), restart it, and trigger one call to the service."),
@@ -176,7 +176,7 @@ public final class CaptureSession: @unchecked Sendable {
         for (k, v) in ["method": r.method, "path": r.path, "client": r.client, "received_at": Self.iso(r.receivedAt),
                        "answer": String(r.answer)] { facts["request.\(k)"] = v }
         if let ua = r.userAgent { facts["request.user_agent"] = ua }
-        return Finding(check: "capture.request", status: v.status, cause: v.cause,
+        return Finding(check: .captureRequest, status: v.status, cause: v.cause,
                        title: "#\(r.index) \(r.method) \(r.path) from \(r.client) carries `Bearer <expected key>`",
                        message: v.message, evidence: [v.received, expectedEvidence],
                        remediation: Self.remediation(v.cause, expected: expected),

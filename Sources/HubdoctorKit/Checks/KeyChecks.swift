@@ -4,7 +4,7 @@ public enum KeyChecks {
     public static func evaluate(_ r: LinkReadings) -> [Finding] {
         var findings: [Finding] = []
         let facts = r.facts
-        func finding(_ check: String, _ status: Status, _ cause: Cause?, _ title: String, _ message: String, _ evidence: [Evidence]) -> Finding {
+        func finding(_ check: CheckID, _ status: Status, _ cause: Cause?, _ title: String, _ message: String, _ evidence: [Evidence]) -> Finding {
             Finding(check: check, status: status, cause: cause, title: title, message: message, evidence: evidence,
                     link: r.link.name, facts: facts)
         }
@@ -15,7 +15,7 @@ public enum KeyChecks {
             if reading.problems.isEmpty {
                 let read = reading.considered.map(\.display).joined(separator: ", ")
                 let notes = reading.notes.map { " \($0)." }.joined()
-                findings.append(finding("source.\(role.rawValue)", .pass, nil, title, "Read \(read.isEmpty ? reading.source.description : read).\(notes)", []))
+                findings.append(finding(.source(role), .pass, nil, title, "Read \(read.isEmpty ? reading.source.description : read).\(notes)", []))
             } else {
                 let cause = reading.problems.contains { $0.cause == .sopsEncrypted } ? Cause.sopsEncrypted : reading.problems[0].cause
                 let message = reading.problems.map { problem -> String in
@@ -26,7 +26,7 @@ public enum KeyChecks {
                 let evidence = reading.problems.map { p in
                     Evidence(source: p.origin.label, var: side.key.variableName, detail: p.reason, file: p.origin.display, line: p.origin.line)
                 }
-                var f = finding("source.\(role.rawValue)", .fail, cause, title, message, evidence)
+                var f = finding(.source(role), .fail, cause, title, message, evidence)
                 f.remediation = reading.problems.compactMap(\.hint)
                 findings.append(f)
             }
@@ -43,7 +43,7 @@ public enum KeyChecks {
         return findings
     }
 
-    typealias Make = (String, Status, Cause?, String, String, [Evidence]) -> Finding
+    typealias Make = (CheckID, Status, Cause?, String, String, [Evidence]) -> Finding
 
     static func keyEvidence(_ side: SideSpec, _ reading: KeyReading, detail: String? = nil) -> Evidence {
         // An empty value seen through SOPS encryption is present, with length 0.
@@ -53,7 +53,7 @@ public enum KeyChecks {
 
     static func presence(_ role: Role, _ side: SideSpec, _ reading: KeyReading, _ make: Make) -> Finding {
         let name = side.key.variableName
-        let check = "keys.\(role.rawValue).present"
+        let check = CheckID.present(role)
         let title = "\(side.name)'s \(name) is set"
         let cause: Cause = role == .caller ? .callerKeyMissing : .serverKeyMissing
         if let value = reading.value, !value.isEmpty {
@@ -87,7 +87,7 @@ public enum KeyChecks {
     static func format(_ role: Role, _ side: SideSpec, _ reading: KeyReading, _ make: Make) -> Finding? {
         guard let value = reading.usableValue else { return nil }
         let name = side.key.variableName
-        let check = "keys.\(role.rawValue).format"
+        let check = CheckID.format(role)
         let title = "\(side.name)'s \(name) looks like a real key"
         let at = reading.whereLabel
         if let why = KeyAnalysis.placeholderReason(value) {
@@ -113,17 +113,17 @@ public enum KeyChecks {
         let title = "\(c.name)'s \(c.key.variableName) matches \(s.name)'s \(s.key.variableName)"
         let evidence = [keyEvidence(c, r.caller), keyEvidence(s, r.service)]
         guard let a = r.caller.usableValue, let b = r.service.usableValue else {
-            return make("keys.match", .skip, nil, title, "Skipped: both sides need a key to compare.", evidence)
+            return make(.keysMatch, .skip, nil, title, "Skipped: both sides need a key to compare.", evidence)
         }
         if a == b {
-            return make("keys.match", .pass, nil, title, "Both sides hold the same key (\(a.fingerprint), \(a.length) characters).", evidence)
+            return make(.keysMatch, .pass, nil, title, "Both sides hold the same key (\(a.fingerprint), \(a.length) characters).", evidence)
         }
         let shape = KeyAnalysis.differenceShape(a, c.name, b, s.name)
         var message = "\(c.name) sends a different key from the one \(s.name) expects: \(shape). "
         message += "\(c.name): \(r.caller.whereLabel) → \(a.fingerprint) (\(a.length) chars); \(s.name): \(r.service.whereLabel) → \(b.fingerprint) (\(b.length) chars)."
         for note in r.caller.notes + r.service.notes { message += " " + note + "." }
         if let file = r.caller.origin?.label { message += " Edit \(file) (or \(r.service.whereLabel)) so both hold the same value, then restart both." }
-        return make("keys.match", .fail, .keyDrift, title, message, evidence)
+        return make(.keysMatch, .fail, .keyDrift, title, message, evidence)
     }
 
     /// The line that defines each key, read by every reader that reads that file in some mode.
@@ -169,7 +169,7 @@ public enum KeyChecks {
         }
         let title = "The readers involved agree on the lines that define the keys"
         if lines.isEmpty {
-            out.append(make("keys.dialect", .pass, nil, title, "Every reader that reads these files delivers the same key.", []))
+            out.append(make(.keysDialect, .pass, nil, title, "Every reader that reads these files delivers the same key.", []))
         } else {
             var message = lines.joined(separator: "\n")
             if sameTextDifferentReading {
@@ -177,7 +177,7 @@ public enum KeyChecks {
             } else {
                 message += "\nSwitching run mode (native vs Docker) changes the key this line delivers. Write it in a form every reader reads alike."
             }
-            out.append(make("keys.dialect", sameTextDifferentReading ? .fail : .warn, .dialectDisagreement, title, message, evidence))
+            out.append(make(.keysDialect, sameTextDifferentReading ? .fail : .warn, .dialectDisagreement, title, message, evidence))
         }
         return out
     }

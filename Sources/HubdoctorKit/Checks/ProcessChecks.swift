@@ -13,7 +13,7 @@ public enum ProcessChecks {
         for (role, side, files, process, other) in sides {
             guard let process, let pid = side.process else { continue }
             let name = process.source.variableName
-            let check = "process.\(role.rawValue)"
+            let check = CheckID.process(role)
             let title = "\(side.name)'s running process holds the key its files hold"
             func make(_ status: Status, _ cause: Cause?, _ message: String, _ evidence: [Evidence] = [], _ fix: [RemediationStep] = []) -> Finding {
                 Finding(check: check, status: status, cause: cause, title: title, message: message, evidence: evidence,

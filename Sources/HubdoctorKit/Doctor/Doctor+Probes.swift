@@ -2,11 +2,10 @@
 /// what the files said.
 extension Doctor {
     /// The probe checks, for `--only`/`--skip`.
-    static let probeChecks = ProbeKind.allCases.map(\.check) + ["probe.redirect"]
+    static let probeChecks = ProbeKind.allCases.map(\.check) + [.probeRedirect]
 
     static func wantsProbes(_ options: CheckOptions) -> Bool {
-        !options.offline && !select(probeChecks.map { Finding(check: $0, status: .pass, title: "", message: "") },
-                                    only: options.only, skip: options.skip).isEmpty
+        !options.offline && probeChecks.contains { isSelected($0, only: options.only, skip: options.skip) }
     }
 
     enum ProbePlan {

@@ -170,14 +170,14 @@ public enum Doctor {
         let otherReadings = read(link, options: options, resolver: resolver)
         let theirs = KeyChecks.evaluate(otherReadings)
         func keyVerdict(_ fs: [Finding]) -> Finding? {
-            fs.first { ($0.check.hasPrefix("source.") || $0.check.hasPrefix("keys.")) && $0.status == .fail }
-                ?? fs.first { $0.check == "keys.match" }
+            fs.first { ($0.check.area == "source" || $0.check.area == "keys") && $0.status == .fail }
+                ?? fs.first { $0.check == .keysMatch }
         }
         guard let mine = keyVerdict(current.filter { $0.link == link.name }), let their = keyVerdict(theirs) else { return [] }
         let mineText = "\(mode.rawValue) mode reads \(readings(for: current, link.name))"
         let theirText = "\(other.rawValue) mode reads \(otherReadings.caller.whereLabel)"
         if mine.status == their.status, mine.cause == their.cause {
-            return [Finding(check: "mode.compare", status: .pass, title: "Native and Docker modes read the keys alike",
+            return [Finding(check: .modeCompare, status: .pass, title: "Native and Docker modes read the keys alike",
                             message: "\(mineText); \(theirText); both end the same way (\(their.status.rawValue)).",
                             link: link.name, facts: otherReadings.facts)]
         }
@@ -192,19 +192,20 @@ public enum Doctor {
         let cause = their.status == .pass ? mine.cause : their.cause
         // The runbook steps are filled from these facts: they must come from the mode the cause was found in.
         let facts = their.status == .pass ? mine.facts : otherReadings.facts
-        return [Finding(check: "mode.compare", status: .warn, cause: cause, title: "Native and Docker modes read the keys differently",
+        return [Finding(check: .modeCompare, status: .warn, cause: cause, title: "Native and Docker modes read the keys differently",
                         message: message, evidence: their.evidence, link: link.name, facts: facts)]
     }
 
     private static func readings(for findings: [Finding], _ link: String) -> String {
-        findings.first { $0.link == link && $0.check == "keys.caller.present" }?.evidence.first?.source ?? "its files"
+        findings.first { $0.link == link && $0.check == .keysCallerPresent }?.evidence.first?.source ?? "its files"
     }
 
     /// `--only` and `--skip` by check id (a prefix such as `keys` selects a whole area).
     public static func select(_ findings: [Finding], only: [String], skip: [String]) -> [Finding] {
-        func matches(_ check: String, _ pattern: String) -> Bool { check == pattern || check.hasPrefix(pattern + ".") }
-        return findings.filter { f in
-            (only.isEmpty || only.contains { matches(f.check, $0) }) && !skip.contains { matches(f.check, $0) }
-        }
+        findings.filter { isSelected($0.check, only: only, skip: skip) }
+    }
+
+    static func isSelected(_ check: CheckID, only: [String], skip: [String]) -> Bool {
+        (only.isEmpty || only.contains { check.isSelected(by: $0) }) && !skip.contains { check.isSelected(by: $0) }
     }
 }

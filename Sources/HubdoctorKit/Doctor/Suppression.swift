@@ -22,7 +22,7 @@ public struct Suppression: Sendable, Equatable {
     public var expiresText: String
 
     public func matches(_ f: Finding) -> Bool {
-        (f.check == check || f.check.hasPrefix(check + ".")) && (cause == nil || f.cause == cause) && (link == nil || f.link == link)
+        f.check.isSelected(by: check) && (cause == nil || f.cause == cause) && (link == nil || f.link == link)
     }
 
     public func isActive(on now: Date) -> Bool { now < expires.addingTimeInterval(86_400) }

@@ -139,13 +139,13 @@ final class ChangeSession {
             confirmed.append("\(side.name) now reads \(side.key.variableName) from \(reading.whereLabel): \(value.length) characters, \(value.fingerprint)")
         }
         if !keys.isEmpty {
-            guard let match = KeyChecks.evaluate(readings).first(where: { $0.check == "keys.match" }), match.status == .pass else {
+            guard let match = KeyChecks.evaluate(readings).first(where: { $0.check == .keysMatch }), match.status == .pass else {
                 throw HubdoctorError(.io, "the keys of \(link.name) still do not match after writing")
             }
             confirmed.append(match.message)
         }
         if url {
-            guard let finding = URLChecks.evaluate(readings).first(where: { $0.check == "url.mode" }), finding.status == .pass else {
+            guard let finding = URLChecks.evaluate(readings).first(where: { $0.check == .urlMode }), finding.status == .pass else {
                 throw HubdoctorError(.io, "\(link.caller.name)'s service URL still does not fit the mode after writing")
             }
             confirmed.append(finding.message)

@@ -129,31 +129,31 @@ public enum Fixer {
         let source = link.side(from), target = link.side(to)
         let targetReading = readings.reading(to)
         let findings = KeyChecks.evaluate(readings)
-        func bad(_ check: String) -> Finding? { findings.first { $0.check == check && ($0.status == .fail || $0.status == .warn) } }
+        func bad(_ check: CheckID) -> Finding? { findings.first { $0.check == check && ($0.status == .fail || $0.status == .warn) } }
 
         var decision = Decision(change: ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned,
                                                                 problems: [], blockers: [], summary: nil, files: [], manual: [], verified: [],
                                                                 restart: link.restartCommand, next: []),
                                 value: readings.reading(from).value)
-        for check in ["keys.\(to.rawValue).present", "keys.\(to.rawValue).format", "keys.match"] {
+        for check in [CheckID.present(to), .format(to), .keysMatch] {
             if let f = bad(check), let cause = f.cause, repairable.contains(cause) { decision.change.problems.append(.init(cause: cause, message: f.message)) }
         }
-        if let f = bad("source.\(to.rawValue)") {
+        if let f = bad(.source(to)) {
             if !targetReading.problems.isEmpty, targetReading.problems.allSatisfy(\.isMissingFile) {
                 decision.change.problems.append(.init(cause: f.cause, message: f.message))
             } else {
                 decision.change.blockers.append("\(target.name)'s key source cannot be read, so hubdoctor will not rewrite it:\n" + f.message)
             }
         }
-        let format = bad("keys.\(from.rawValue).format")
+        let format = bad(.format(from))
         if let f = format, [.keyWhitespace, .keyQuoted].contains(f.cause), let value = decision.value, let clean = cleaned(value) {
             // The runbook's repair: the key is what is left without the stray characters.
             decision.change.problems.insert(.init(cause: f.cause, message: f.message), at: 0)
             decision.value = clean
             decision.rewriteSource = true
-        } else if let f = bad("source.\(from.rawValue)") ?? bad("keys.\(from.rawValue).present") ?? format {
+        } else if let f = bad(.source(from)) ?? bad(.present(from)) ?? format {
             var text = "\(source.name)'s \(source.key.variableName) cannot be the key to copy [\(f.cause?.rawValue ?? f.status.rawValue)]:\n" + f.message
-            let otherFine = bad("source.\(to.rawValue)") == nil && bad("keys.\(to.rawValue).present") == nil && bad("keys.\(to.rawValue).format") == nil
+            let otherFine = bad(.source(to)) == nil && bad(.present(to)) == nil && bad(.format(to)) == nil
             if otherFine {
                 text += "\nIf \(target.name)'s key is the right one, copy it the other way: \(session.commandLine("fix", "--from \(to.rawValue)")). Otherwise give both sides a new key: \(session.commandLine("rotate"))."
             } else {
@@ -178,7 +178,7 @@ public enum Fixer {
     /// The runbook's other line: the caller's service URL for the mode (`url-mode-mismatch`), as
     /// `URLChecks` decides it. Any path on the configured URL is kept.
     static func urlRepair(_ link: LinkSpec, _ readings: LinkReadings, _ session: ChangeSession) throws -> (ChangeReport.Problem, [KeyTarget])? {
-        guard let finding = URLChecks.evaluate(readings).first(where: { $0.check == "url.mode" && $0.cause == .urlModeMismatch }),
+        guard let finding = URLChecks.evaluate(readings).first(where: { $0.check == .urlMode && $0.cause == .urlModeMismatch }),
               let expected = link.expectedURL, var fixed = URLComponents(string: expected),
               let source = link.url, let reading = readings.url, let current = reading.value else { return nil }
         let path = URLComponents(string: current.text)?.path ?? ""

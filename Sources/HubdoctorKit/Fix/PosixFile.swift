@@ -39,21 +39,12 @@ enum PosixFile {
         return stat(path, &st) == 0 ? st : nil
     }
 
+    /// The whole file, refusing what is not a regular file (a FIFO would block the run) and what is
+    /// larger than configuration.
     static func readAll(_ path: String, display: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("cannot be read", display) }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("cannot be read", display)
-            }
-            if n == 0 { return out }
-            out += chunk[0..<n]
-            if out.count > SourceFile.maxBytes { throw HubdoctorError(.io, "is larger than \(SourceFile.maxBytes / 1024) KiB: not a configuration file", location: display) }
+        switch RegularFile.read(path, limit: SourceFile.maxBytes) {
+        case .success(let bytes): return bytes
+        case .failure(let refusal): throw HubdoctorError(.io, refusal.reason, location: display)
         }
     }
 

@@ -41,7 +41,7 @@ public enum LogAnalyzer {
         let findings = groups.findings(files: options.paths.map(displayName))
         let scanned = stats.map { "\($0.name) (\($0.lines) lines)" }.joined(separator: ", ")
         var all = findings.isEmpty
-            ? [Finding(check: "logs.scan", status: .pass, title: "No auth failure in the logs",
+            ? [Finding(check: .logsScan, status: .pass, title: "No auth failure in the logs",
                        message: "Read \(scanned): no line matched an auth failure hubdoctor recognizes.")]
             : findings
         let (catalog, problems) = RunbookCatalog.load(extraDirs: options.runbookDirs, environment: options.environment)

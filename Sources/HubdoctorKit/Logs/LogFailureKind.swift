@@ -19,9 +19,19 @@ public enum LogFailureKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// `logs.<cause>`, and `logs.no-project-or-rootless` for the group that shares its cause.
-    public var check: String {
-        self == .noProjectOrRootless ? "logs.no-project-or-rootless" : "logs.\(cause.rawValue)"
+    public var check: CheckID {
+        switch self {
+        case .callerKeyMissing: return .logsCallerKeyMissing
+        case .headerShape: return .logsHeaderShape
+        case .keyDrift: return .logsKeyDrift
+        case .keyNotFound: return .logsKeyNotFound
+        case .keyRevoked: return .logsKeyRevoked
+        case .missingCapability: return .logsMissingCapability
+        case .noProjectOrRootless: return .logsNoProjectOrRootless
+        case .forbidden: return .logsForbiddenScope
+        case .throttled: return .logsThrottled
+        case .storeDown: return .logsAuthStoreDown
+        }
     }
 
     public var title: String {

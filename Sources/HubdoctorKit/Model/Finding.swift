@@ -104,7 +104,7 @@ public struct RemediationStep: Codable, Sendable, Equatable {
 /// The one finding type. Every command that diagnoses something reports these.
 public struct Finding: Codable, Sendable, Equatable {
     /// Stable check id (`keys.match`, `probe.health`, ...): `--only`/`--skip` and JUnit use it.
-    public var check: String
+    public var check: CheckID
     public var status: Status
     /// A contract cause on warn/fail; nil on pass and skip.
     public var cause: Cause?
@@ -121,7 +121,7 @@ public struct Finding: Codable, Sendable, Equatable {
     /// Values the runbook templates may use: paths, variable names, URLs, the mode. Never a key.
     public var facts: [String: String]
 
-    public init(check: String, status: Status, cause: Cause? = nil, title: String, message: String,
+    public init(check: CheckID, status: Status, cause: Cause? = nil, title: String, message: String,
                 evidence: [Evidence] = [], runbook: String? = nil, remediation: [RemediationStep] = [],
                 link: String? = nil, count: Int? = nil, facts: [String: String] = [:]) {
         self.check = check
@@ -157,7 +157,5 @@ public struct Finding: Codable, Sendable, Equatable {
     }
 
     /// The area a check belongs to, for grouping in text output: the part before the first dot.
-    public var area: String {
-        check.split(separator: ".", maxSplits: 1).first.map(String.init) ?? check
-    }
+    public var area: String { check.area }
 }

@@ -9,7 +9,7 @@ extension ProbeClassifier {
         let answered = protected.filter { $0.response != nil }
         if answered.isEmpty {
             let reason = protected.first?.skipReason ?? protected.first?.failure?.reason ?? "no answer"
-            return Finding(check: "probe.redirect", status: .skip, title: title, message: "Skipped: \(reason)", link: link, facts: facts)
+            return Finding(check: .probeRedirect, status: .skip, title: title, message: "Skipped: \(reason)", link: link, facts: facts)
         }
         var crossing: [(ProbeExchange, String)] = []
         var within: [(ProbeExchange, String)] = []
@@ -25,15 +25,15 @@ extension ProbeClassifier {
             let status = e.response?.status ?? 0
             let newOrigin = Self.displayOrigin(to) ?? to
             let message = "GET \(e.path) answers \(status) → \(to), another origin. HTTP clients drop the Authorization header when a redirect leaves the origin (fetch in Node and browsers, Go's net/http for another host, curl), so the request arrives there without the key and is refused with 401 `Missing Authorization header`. Point the caller's URL at \(newOrigin) directly."
-            return Finding(check: "probe.redirect", status: .fail, cause: .redirectDropsAuth, title: title, message: message,
+            return Finding(check: .probeRedirect, status: .fail, cause: .redirectDropsAuth, title: title, message: message,
                            evidence: shown, link: link, facts: facts.merging(["redirect_to": newOrigin]) { a, _ in a })
         }
         if let (e, to) = within.first {
-            return Finding(check: "probe.redirect", status: .pass, title: title,
+            return Finding(check: .probeRedirect, status: .pass, title: title,
                            message: "GET \(e.path) redirects within the same origin (to \(to)); clients keep the Authorization header there.",
                            evidence: shown, link: link, facts: facts)
         }
-        return Finding(check: "probe.redirect", status: .pass, title: title, message: "No protected path redirects.", link: link, facts: facts)
+        return Finding(check: .probeRedirect, status: .pass, title: title, message: "No protected path redirects.", link: link, facts: facts)
     }
 
     /// `scheme://host`, with the port only when it is not the scheme's default.

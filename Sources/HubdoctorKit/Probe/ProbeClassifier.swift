@@ -37,7 +37,7 @@ struct ProbeClassifier {
         case .key: return "\(target.serviceTitle) accepts \(target.keyLabel)"
         case .serviceKey: return "\(target.serviceTitle) accepts the key in its own file"
         case .reach: return "\(target.serviceTitle) can be reached"
-        default: return Self.titles[kind] ?? kind.check
+        default: return Self.titles[kind] ?? kind.check.info.title
         }
     }
 

@@ -18,7 +18,18 @@ public enum ProbeKind: String, Sendable, CaseIterable {
     case session
 
     /// The finding's check id.
-    public var check: String { "probe.\(rawValue)" }
+    public var check: CheckID {
+        switch self {
+        case .reach: return .probeReach
+        case .health: return .probeHealth
+        case .noAuth: return .probeNoAuth
+        case .key: return .probeKey
+        case .serviceKey: return .probeServiceKey
+        case .shape: return .probeShape
+        case .wrongKey: return .probeWrongKey
+        case .session: return .probeSession
+        }
+    }
 }
 
 /// One probe: what was sent (described, never the key) and what came back, or why it was not sent.

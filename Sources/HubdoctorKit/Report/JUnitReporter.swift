@@ -14,11 +14,11 @@ public struct JUnitReporter {
         for (link, findings) in groups {
             var cases = ""
             var failures = 0, skipped = 0
-            var seen: [String: Int] = [:]
+            var seen: [CheckID: Int] = [:]
             for f in findings {
-                seen[f.check, default: 0] += 1
-                let n = seen[f.check]!
-                let name = n == 1 ? f.check : "\(f.check) #\(n)"
+                let n = (seen[f.check] ?? 0) + 1
+                seen[f.check] = n
+                let name = n == 1 ? f.check.rawValue : "\(f.check) #\(n)"
                 let open = "    <testcase classname=\"\(attr("hubdoctor.\(link.isEmpty ? report.command : link).\(f.area)"))\" name=\"\(attr(name))\" time=\"0\""
                 if f.status == .pass {
                     cases += open + "/>\n"

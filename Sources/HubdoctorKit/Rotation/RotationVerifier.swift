@@ -72,21 +72,21 @@ public enum RotationVerifier {
         let o = options.check
         let facts = r.facts
         let service = r.link.service.name
-        func make(_ check: String, _ status: Status, _ cause: Cause?, _ title: String, _ message: String, _ evidence: [Evidence] = []) -> Finding {
+        func make(_ check: CheckID, _ status: Status, _ cause: Cause?, _ title: String, _ message: String, _ evidence: [Evidence] = []) -> Finding {
             Finding(check: check, status: status, cause: cause, title: title, message: message, evidence: evidence, link: r.link.name, facts: facts)
         }
         // The files first: a rotation is only finished in the files when both sides hold the new key.
         let offline = KeyChecks.evaluate(r).filter { $0.status == .fail }
         guard offline.isEmpty, let newKey = r.service.usableValue else {
             return offline.isEmpty
-                ? [make("rotation.files", .fail, .serverKeyMissing, "The files hold the new key on both sides", "\(r.service.whereLabel) holds no key.")]
+                ? [make(.rotationFiles, .fail, .serverKeyMissing, "The files hold the new key on both sides", "\(r.service.whereLabel) holds no key.")]
                 : offline
         }
         if newKey == oldKey {
             throw HubdoctorError(.usage, "the key in \(r.service.whereLabel) is the old key from $\(options.oldKeyEnv): the files were not rotated (run `hubdoctor rotate --apply` first)")
         }
         guard let base = r.effectiveURL else {
-            return [make("rotation.reach", .skip, nil, "\(service) can be reached", "No service URL: set \(r.link.url?.variableName ?? "the URL") or pass --hub-url.")]
+            return [make(.rotationReach, .skip, nil, "\(service) can be reached", "No service URL: set \(r.link.url?.variableName ?? "the URL") or pass --hub-url.")]
         }
         let path = r.link.probes.protected.first ?? "/"
         let url = base.trimmingSuffix("/") + path
@@ -135,38 +135,38 @@ public enum RotationVerifier {
         let newTitle = "\(service) accepts the new key", oldTitle = "\(service) refuses the old key"
         switch lastNew {
         case .accepted:
-            out.append(make("rotation.new-key", .pass, nil, newTitle, "\(service) accepts the key in the files (\(newKey.fingerprint)) at \(Redact.url(url)).", [newEvidence]))
+            out.append(make(.rotationNewKey, .pass, nil, newTitle, "\(service) accepts the key in the files (\(newKey.fingerprint)) at \(Redact.url(url)).", [newEvidence]))
         case .refused:
             let still = lastOld.flatMap { if case .accepted = $0 { return " and still accepts the old key" } else { return nil } } ?? ""
-            out.append(make("rotation.new-key", .fail, .keyRejected, newTitle,
+            out.append(make(.rotationNewKey, .fail, .keyRejected, newTitle,
                             "After \(took) and \(polls) poll(s), \(service) still refuses the key in the files\(still): the running process holds another key. Restart it (\(r.link.service.restart ?? "restart the service")) so it reads the new key.",
                             [newEvidence] + (oldEvidence.map { [$0] } ?? [])))
         case .throttled(let ra):
-            out.append(make("rotation.new-key", .fail, .throttled, newTitle,
+            out.append(make(.rotationNewKey, .fail, .throttled, newTitle,
                             "\(service) answered 429 Too Many Requests\(ra.map { "; retry after \($0)" } ?? ""): verification stopped so as not to extend the lockout. Try again after that.", [newEvidence]))
         case .unavailable(let s):
-            out.append(make("rotation.new-key", .fail, .authStoreDown, newTitle, "\(service) answered \(s): its auth store is down and it fails closed.", [newEvidence]))
+            out.append(make(.rotationNewKey, .fail, .authStoreDown, newTitle, "\(service) answered \(s): its auth store is down and it fails closed.", [newEvidence]))
         case .unreachable(let why):
-            out.append(make("rotation.new-key", .fail, .hubUnreachable, newTitle, "After \(took), \(service) at \(Redact.url(url)) cannot be reached: \(why). Is it still restarting?", [newEvidence]))
+            out.append(make(.rotationNewKey, .fail, .hubUnreachable, newTitle, "After \(took), \(service) at \(Redact.url(url)) cannot be reached: \(why). Is it still restarting?", [newEvidence]))
         case .other(let s):
-            out.append(make("rotation.new-key", .fail, .keyRejected, newTitle, "\(service) answered \(s) to the new key, not 2xx.", [newEvidence]))
+            out.append(make(.rotationNewKey, .fail, .keyRejected, newTitle, "\(service) answered \(s) to the new key, not 2xx.", [newEvidence]))
         }
         switch lastOld {
         case .refused?:
-            out.append(make("rotation.old-key", .pass, nil, oldTitle, "\(service) refuses the old key (\(oldKey.fingerprint)).", oldEvidence.map { [$0] } ?? []))
+            out.append(make(.rotationOldKey, .pass, nil, oldTitle, "\(service) refuses the old key (\(oldKey.fingerprint)).", oldEvidence.map { [$0] } ?? []))
         case .accepted?:
-            out.append(make("rotation.old-key", .fail, .oldKeyAccepted, oldTitle,
+            out.append(make(.rotationOldKey, .fail, .oldKeyAccepted, oldTitle,
                             "After \(took), \(service) still accepts the old key: the rotation is not finished (a process still holds it, or the service accepts both). Restart \(service), and revoke the old key where the service keeps a key store.",
                             oldEvidence.map { [$0] } ?? []))
         case .throttled(let ra)?:
-            out.append(make("rotation.old-key", .fail, .throttled, oldTitle, "429 to the old key\(ra.map { " (retry after \($0))" } ?? ""): verification stopped.", oldEvidence.map { [$0] } ?? []))
+            out.append(make(.rotationOldKey, .fail, .throttled, oldTitle, "429 to the old key\(ra.map { " (retry after \($0))" } ?? ""): verification stopped.", oldEvidence.map { [$0] } ?? []))
         case let answer?:
-            out.append(make("rotation.old-key", .warn, .oldKeyAccepted, oldTitle, "\(service) neither accepted nor refused the old key: \(answer.text).", oldEvidence.map { [$0] } ?? []))
+            out.append(make(.rotationOldKey, .warn, .oldKeyAccepted, oldTitle, "\(service) neither accepted nor refused the old key: \(answer.text).", oldEvidence.map { [$0] } ?? []))
         case nil:
-            out.append(make("rotation.old-key", .skip, nil, oldTitle, "Not tried: \(service) could not be asked."))
+            out.append(make(.rotationOldKey, .skip, nil, oldTitle, "Not tried: \(service) could not be asked."))
         }
         if out.allSatisfy({ $0.status == .pass }) {
-            out.append(make("rotation.consistent", .pass, nil, "The rotation is consistent",
+            out.append(make(.rotationConsistent, .pass, nil, "The rotation is consistent",
                             "Consistent after \(took) (\(polls) poll\(polls == 1 ? "" : "s")): the new key works and the old one is refused."))
         }
         return out

@@ -23,7 +23,7 @@ public struct RunbookProblem: Error, Sendable, Equatable, CustomStringConvertibl
     /// A broken operator runbook does not stop a diagnosis: it becomes a warning, and the
     /// built-in runbooks stay in force.
     public var finding: Finding {
-        Finding(check: "runbook.load", status: .warn, cause: .sourceUnreadable,
+        Finding(check: .runbookLoad, status: .warn, cause: .sourceUnreadable,
                 title: "Every runbook loads",
                 message: "\(description)\nThis runbook was not loaded; the built-in runbooks still apply.",
                 evidence: [Evidence(source: location, detail: message, file: file, line: line)])

@@ -105,7 +105,7 @@ public enum RunbookVariables {
     /// and evidence contributes only locations, statuses and headers that carry no credential.
     public static func values(for finding: Finding) -> [String: String] {
         var v = finding.facts.filter { !$0.value.isEmpty }
-        v["check"] = finding.check
+        v["check"] = finding.check.rawValue
         if let cause = finding.cause { v["cause"] = cause.rawValue }
         if let runbook = finding.runbook { v["runbook"] = runbook }
         if let count = finding.count { v["count"] = String(count) }
@@ -157,8 +157,5 @@ public enum RunbookVariables {
     }
 
     /// `keys.caller.format`, `source.service`: the side a check id names, if any.
-    static func side(of check: String) -> String? {
-        let parts = check.split(separator: ".").map(String.init)
-        return parts.dropFirst().first { $0 == Role.caller.rawValue || $0 == Role.service.rawValue }
-    }
+    static func side(of check: CheckID) -> String? { check.role?.rawValue }
 }
