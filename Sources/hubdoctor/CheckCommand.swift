@@ -16,8 +16,11 @@ extension Hubdoctor {
         @Flag(name: .long, help: "No network at all.")
         var offline = false
 
-        @Option(name: .long, help: "text, json, junit or github.")
+        @Option(name: .long, help: "text, json, junit, github, sarif or prometheus.")
         var format: OutputFormat = .text
+
+        @Flag(name: .long, help: "One line per link (name, mode, verdict, first failing cause and where): for chat and pagers.")
+        var short = false
 
         @Option(name: .customLong("fail-on"), help: "error or warning: the lowest status that makes the exit code 1.")
         var failOn: FailThreshold = .error
@@ -54,6 +57,8 @@ extension Hubdoctor {
         func validate() throws {
             if let p = DurationLimit.timeout().problem(timeout) { throw ValidationError(p) }
             if let wait, let p = DurationLimit.wait().problem(wait) { throw ValidationError(p) }
+            if let p = CheckID.selectionProblem(only: only, skip: skip) { throw ValidationError(p) }
+            if short && format != .text { throw ValidationError("--short is a text format of its own; it cannot be combined with --format \(format.rawValue)") }
         }
 
         func run() async throws {
@@ -72,18 +77,14 @@ extension Hubdoctor {
             options.progress = { Output.error("hubdoctor: " + $0) }
             options.probePaths = probePaths
             let report = try await Doctor.check(options)
-            Output.write(render(report, format: format, verbose: verbose, failOn: failOn, root: options.root))
+            Output.write(short ? ShortReporter(root: options.root).render(report) : render(report, format: format, verbose: verbose, root: options.root))
             throw ExitCode(report.exitCode)
         }
     }
 }
 
-/// Every command that produces a `Report` renders it here, so the four formats behave alike.
-func render(_ report: Report, format: OutputFormat, verbose: Bool = false, failOn: FailThreshold = .error, root: String = ".") -> String {
-    switch format {
-    case .text: return TextReporter(style: .forStandardOutput(), verbose: verbose).render(report)
-    case .json: return JSONReporter.render(report)
-    case .junit: return JUnitReporter(failOn: failOn).render(report)
-    case .github: return GitHubReporter(root: root).render(report)
-    }
+/// Every command that produces a `Report` renders it here, through the library's one renderer
+/// seam, so every format behaves alike in every command.
+func render(_ report: Report, format: ReportFormat, verbose: Bool = false, root: String = ".") -> String {
+    format.renderer(RenderContext(root: root, style: .forStandardOutput(), verbose: verbose)).render(report)
 }

@@ -11,7 +11,7 @@ struct Hubdoctor: AsyncParsableCommand {
         abstract: "Find out why one service gets 401 Unauthorized from another, and say how to fix it.",
         version: Report.toolVersion,
         subcommands: [Check.self, Env.self, Probe.self, Capture.self, Logs.self, Sandbox.self, Demo.self, Fix.self, Rotate.self,
-                      VerifyRotation.self, RunbookCommand.self, Explain.self]
+                      VerifyRotation.self, RunbookCommand.self, Explain.self, Checks.self]
     )
 
     static func main() async {
@@ -51,9 +51,8 @@ enum Output {
     }
 }
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, junit, github
-}
+typealias OutputFormat = ReportFormat
+extension ReportFormat: ExpressibleByArgument {}
 
 extension FailThreshold: ExpressibleByArgument {}
 extension ModeChoice: ExpressibleByArgument {}

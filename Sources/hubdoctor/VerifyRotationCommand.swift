@@ -22,7 +22,7 @@ extension Hubdoctor {
         @Option(name: .long, help: "Seconds per request.")
         var timeout: Double = 5
 
-        @Option(name: .long, help: "text, json, junit or github.")
+        @Option(name: .long, help: "text, json, junit, github, sarif or prometheus.")
         var format: OutputFormat = .text
 
         func validate() throws {

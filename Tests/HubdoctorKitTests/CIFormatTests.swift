@@ -50,9 +50,8 @@ import Testing
 
     @Test func junitCountsWarningsAsFailuresOnlyWithFailOnWarning() {
         let f = Finding(check: CheckID.keysDialect, status: .warn, cause: .dialectDisagreement, title: "t", message: "m")
-        let report = Report(command: "check", findings: [f])
-        #expect(JUnitReporter(failOn: .error).render(report).contains("failures=\"0\""))
-        #expect(JUnitReporter(failOn: .warning).render(report).contains("<failure type=\"dialect-disagreement\""))
+        #expect(JUnitReporter().render(Report(command: "check", findings: [f], failOn: .error)).contains("failures=\"0\""))
+        #expect(JUnitReporter().render(Report(command: "check", findings: [f], failOn: .warning)).contains("<failure type=\"dialect-disagreement\""))
     }
 
     @Test func githubAnnotatesTheExactEnvLine() throws {

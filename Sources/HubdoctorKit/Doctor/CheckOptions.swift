@@ -26,4 +26,13 @@ public struct CheckOptions: Sendable {
     public var progress: (@Sendable (String) -> Void)?
 
     public init() {}
+
+    /// Refuses what the CLI would refuse, for callers of the library too: a duration that is not
+    /// a finite number in range (`inf` would wait forever), and an `--only`/`--skip` pattern
+    /// that selects no check (a typo that would otherwise run nothing and pass a CI gate).
+    public func validate() throws {
+        if let p = DurationLimit.timeout().problem(timeout) { throw HubdoctorError(.usage, p) }
+        if let wait, let p = DurationLimit.wait().problem(wait) { throw HubdoctorError(.usage, p) }
+        if let p = CheckID.selectionProblem(only: only, skip: skip) { throw HubdoctorError(.usage, p) }
+    }
 }

@@ -77,6 +77,7 @@ public enum Doctor {
     public static let maxKeyRefusalsWhileWaiting = 3
 
     public static func check(_ options: CheckOptions) async throws -> Report {
+        try options.validate()
         guard let wait = options.wait, wait > 0 else { return try await checkOnce(options) }
         let start = Date()
         let deadline = start.addingTimeInterval(wait)
@@ -155,7 +156,7 @@ public enum Doctor {
         findings = select(findings, only: options.only, skip: options.skip)
         if let path = options.configPath {
             // Steps that re-run hubdoctor must name the same config.
-            let config = URL(fileURLWithPath: path).standardizedFileURL.path
+            let config = path == "-" ? "-" : URL(fileURLWithPath: path).standardizedFileURL.path
             for i in findings.indices where !findings[i].facts.isEmpty { findings[i].facts["config"] = config }
         }
         findings = Runbooks.remediate(findings, catalog: catalog)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Yams
 
 /// A `hubdoctor.yaml` (version 1): links, each a caller and a service with their key sources.
@@ -18,23 +21,69 @@ public struct HubdoctorConfig: Sendable {
     /// Findings the team lives with for a while, each with a reason and an expiry date.
     public var suppressions: [Suppression] = []
 
+    /// The name a config read from standard input goes by in messages.
+    public static let standardInputName = "<stdin>"
+
     public static func load(path: String) throws -> HubdoctorConfig {
-        let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
+        let cwd = FileManager.default.currentDirectoryPath
+        let fromStdin = path == "-"
+        let display = fromStdin ? standardInputName : path
+        // A config on standard input has no folder of its own: its relative paths are resolved
+        // against the working directory, as a shell user typing them would expect.
+        let absolute = fromStdin ? URL(fileURLWithPath: cwd).appendingPathComponent(standardInputName).path
+            : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: cwd)).standardizedFileURL.path
         let bytes: [UInt8]
-        switch SourceFile.read(absolute, display: path) {
-        case .failure(let problem): throw HubdoctorError(.config, "cannot read the config: \(problem.reason)", location: path)
-        case .success(let b): bytes = b
+        if fromStdin {
+            switch StandardInput.config {
+            case .failure(let refusal): throw HubdoctorError(.config, "cannot read the config from standard input: \(refusal.reason)", location: display)
+            case .success(let b): bytes = b
+            }
+            if let at = bytes.firstIndex(of: 0) {
+                let line = bytes[..<at].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+                throw HubdoctorError(.config, "the config is a binary file (a NUL byte at byte \(at + 1))", location: "\(display):\(line)")
+            }
+        } else {
+            switch SourceFile.read(absolute, display: path) {
+            case .failure(let problem):
+                let at = problem.origin.line.map { "\(path):\($0)" } ?? path
+                throw HubdoctorError(.config, "cannot read the config: \(problem.reason)", location: at)
+            case .success(let b): bytes = b
+            }
         }
         let docs: [Node]
         switch YAMLDocuments.parse(bytes) {
-        case .failure(let f): throw HubdoctorError(.config, "the config: \(f.reason)", location: "\(path):\(f.line):\(f.column)")
+        case .failure(let f): throw HubdoctorError(.config, "the config: \(f.reason)", location: "\(display):\(f.line):\(f.column)")
         case .success(let d): docs = d.nodes
         }
-        let reader = ConfigReader(display: path, folder: URL(fileURLWithPath: absolute).deletingLastPathComponent().path)
+        let reader = ConfigReader(display: display, folder: URL(fileURLWithPath: absolute).deletingLastPathComponent().path)
         guard docs.count == 1, let top = docs.first else {
             throw reader.error(docs.count > 1 ? docs[1] : nil, docs.isEmpty ? "the config is empty: it needs `version: 1` and `links:`" : "the config must be one YAML document, not \(docs.count)")
         }
         return try reader.config(top, path: absolute)
+    }
+}
+
+/// Standard input, read once and bounded like a config file: a run may load `--config -` more
+/// than once (each `--wait` round, both modes), and standard input can be read only once.
+enum StandardInput {
+    static let config: Result<[UInt8], ReadRefusal> = read(limit: SourceFile.maxBytes)
+
+    static func read(limit: Int) -> Result<[UInt8], ReadRefusal> {
+        if isatty(0) == 1 {
+            return .failure(ReadRefusal(reason: "it is a terminal; pipe the config in (`hubdoctor check --config - < hubdoctor.yaml`)"))
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+            if n == 0 { return .success(bytes) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(ReadRefusal(reason: String(cString: strerror(errno))))
+            }
+            bytes += chunk[..<n]
+            if bytes.count > limit { return .failure(ReadRefusal(reason: "is larger than \(limit >> 10) KiB")) }
+        }
     }
 }
 

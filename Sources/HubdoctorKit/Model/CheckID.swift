@@ -64,6 +64,19 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
         patterns.filter { p in !allCases.contains { $0.isSelected(by: p) } }
     }
 
+    /// Why `--only`/`--skip` cannot be used as given, naming the known ids; nil when every
+    /// pattern selects at least one check.
+    public static func selectionProblem(only: [String], skip: [String]) -> String? {
+        var parts: [String] = []
+        let badOnly = unknownPatterns(only), badSkip = unknownPatterns(skip)
+        if !badOnly.isEmpty { parts.append("--only " + badOnly.joined(separator: ", ")) }
+        if !badSkip.isEmpty { parts.append("--skip " + badSkip.joined(separator: ", ")) }
+        guard !parts.isEmpty else { return nil }
+        let areas = allCases.map(\.area).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        return "no check matches " + parts.joined(separator: "; ") + ". Known areas: " + areas.joined(separator: ", ")
+            + ". Known check ids: " + allCases.map(\.rawValue).joined(separator: ", ") + " (`hubdoctor checks` lists them)."
+    }
+
     public static func source(_ role: Role) -> CheckID { role == .caller ? .sourceCaller : .sourceService }
     public static func present(_ role: Role) -> CheckID { role == .caller ? .keysCallerPresent : .keysServicePresent }
     public static func format(_ role: Role) -> CheckID { role == .caller ? .keysCallerFormat : .keysServiceFormat }

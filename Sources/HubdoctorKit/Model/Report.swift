@@ -36,6 +36,9 @@ public struct Report: Codable, Sendable {
     public var findings: [Finding]
     public var links: [LinkContext]
     public var exitCode: Int32
+    /// The lowest status that makes the exit code 1 (`--fail-on`): the exit code and every
+    /// renderer that marks failures (JUnit, SARIF levels) read it from here, never from a flag.
+    public var failOn: FailThreshold = .error
 
     public init(command: String, findings: [Finding], links: [LinkContext] = [], failOn: FailThreshold = .error) {
         self.command = command
@@ -51,6 +54,7 @@ public struct Report: Codable, Sendable {
             }
         }
         self.summary = s
+        self.failOn = failOn
         self.exitCode = findings.contains { failOn.trips($0.status) } ? ExitCodes.findings : ExitCodes.ok
     }
 

@@ -15,7 +15,7 @@ public enum Status: String, Codable, Sendable, Comparable, CaseIterable {
 }
 
 /// `--fail-on`: the lowest status that makes the exit code 1.
-public enum FailThreshold: String, Sendable, CaseIterable {
+public enum FailThreshold: String, Codable, Sendable, CaseIterable {
     case error, warning
 
     public func trips(_ status: Status) -> Bool {

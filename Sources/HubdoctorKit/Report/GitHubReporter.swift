@@ -2,7 +2,7 @@ import Foundation
 
 /// `--format github`: GitHub Actions workflow commands, so that each failure is annotated on the
 /// exact env line (`::error file=…,line=…,title=…::message`).
-public struct GitHubReporter {
+public struct GitHubReporter: ReportRenderer {
     /// The folder file paths in evidence are relative to (`--root`).
     public var root: String
     /// The folder GitHub resolves annotation paths against (the workspace; the current directory).

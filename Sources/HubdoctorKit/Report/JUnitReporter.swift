@@ -2,12 +2,11 @@ import Foundation
 
 /// `--format junit`: one test case per check (per link), the cause and the remediation in the
 /// failure text. Warnings pass unless `--fail-on warning`, and are shown in `system-out`.
-public struct JUnitReporter {
-    public var failOn: FailThreshold
-
-    public init(failOn: FailThreshold = .error) { self.failOn = failOn }
+public struct JUnitReporter: ReportRenderer {
+    public init() {}
 
     public func render(_ report: Report) -> String {
+        let failOn = report.failOn
         let groups = groupedByLink(report)
         var totals = (tests: 0, failures: 0, skipped: 0)
         var suites = ""

@@ -51,7 +51,9 @@ public struct RunbookTextReporter {
         guard let main = runbooks.first, let guide = main.guide(for: cause) else {
             return out + "\n  No runbook in force handles this cause.\n"
         }
-        out += "\n" + "Runbook \(style.bold(main.id)): \(main.title)" + "\n  from: \(main.origin)\n"
+        out += "\n" + "Runbook \(style.bold(main.id)): \(main.title)" + "\n  from: \(main.origin)\n  show it: hubdoctor runbook show \(main.id)\n"
+        let checks = CheckID.allCases.filter { $0.info.causes.contains(cause) }.map(\.rawValue)
+        if !checks.isEmpty { out += "  reported by: \(checks.joined(separator: ", ")) (hubdoctor checks)\n" }
         if !main.condition.isEmpty { out += "  applies only \(main.condition.display)\n" }
         out += sections(guide, indent: 0, headings: ["Why it happens", "How to confirm", "How to fix", "How to verify", "How to prevent", "Links"])
         let symptoms = catalog.runbooks.flatMap(\.symptoms).filter { $0.causes.contains(cause) }

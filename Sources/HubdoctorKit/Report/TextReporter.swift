@@ -1,6 +1,6 @@
 /// `--format text`: findings grouped by link and area, the failures explained in full with their
 /// evidence and filled-in remediation, and a one-line summary with the exit code.
-public struct TextReporter {
+public struct TextReporter: ReportRenderer {
     public var style: TextStyle
     public var verbose: Bool
 

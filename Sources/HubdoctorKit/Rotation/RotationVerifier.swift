@@ -51,6 +51,7 @@ public enum RotationVerifier {
 
     public static func verify(_ options: Options) async throws -> Report {
         let o = options.check
+        try o.validate()
         guard let oldText = o.environment[options.oldKeyEnv], !oldText.isEmpty else {
             throw HubdoctorError(.usage, "--old-key-env \(options.oldKeyEnv): that environment variable is not set or empty; export the old key in it first")
         }
