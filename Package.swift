@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "hubdoctor",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "hubdoctor", targets: ["hubdoctor"]),
         .library(name: "HubdoctorKit", targets: ["HubdoctorKit"]),
@@ -45,5 +45,5 @@ let package = Package(
             dependencies: ["HubdoctorKit", "hubdoctor"]
         ),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

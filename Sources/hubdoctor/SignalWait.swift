@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Waiting for Ctrl-C or SIGTERM without dying of it, so a long-running command can stop its
 /// listener cleanly.
@@ -10,30 +11,28 @@ enum SignalWait {
             for sig in [SIGINT, SIGTERM] {
                 signal(sig, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler { once.fire() }
+                // A signal source stops delivering once released: its handler holds it, so it
+                // lives as long as the process (the handler is never replaced).
+                source.setEventHandler { [source] in
+                    withExtendedLifetime(source) { once.fire() }
+                }
                 source.resume()
-                Once.keep(source)
             }
         }
     }
 
     /// Resumes the continuation on the first signal only.
-    final class Once: @unchecked Sendable {
-        private var continuation: CheckedContinuation<Void, Never>?
-        private let lock = NSLock()
-        private static var sources: [DispatchSourceSignal] = []
+    final class Once: Sendable {
+        private let continuation: Mutex<CheckedContinuation<Void, Never>?>
 
-        init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+        init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = Mutex(continuation) }
 
         func fire() {
-            lock.lock()
-            let c = continuation
-            continuation = nil
-            lock.unlock()
+            let c = continuation.withLock { c -> CheckedContinuation<Void, Never>? in
+                defer { c = nil }
+                return c
+            }
             c?.resume()
         }
-
-        /// Signal sources stop delivering when released; they live as long as the process.
-        static func keep(_ source: DispatchSourceSignal) { sources.append(source) }
     }
 }

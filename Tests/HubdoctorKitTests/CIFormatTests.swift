@@ -24,8 +24,8 @@ import Testing
         }
     }
 
-    @Test func junitOnADriftedLayoutIsValidXMLWithTheFailureOnKeysMatch() throws {
-        let r = try Binary.run(["check", "--offline", "--format", "junit", "--root", Repo.layout("drift")])
+    @Test func junitOnADriftedLayoutIsValidXMLWithTheFailureOnKeysMatch() async throws {
+        let r = try await Binary.running(["check", "--offline", "--format", "junit", "--root", Repo.layout("drift")])
         #expect(r.status == 1)
         let parser = XMLParser(data: Data(r.stdout.utf8))
         let collector = JUnitCollector()
@@ -54,8 +54,8 @@ import Testing
         #expect(JUnitReporter().render(Report(command: "check", findings: [f], failOn: .warning)).contains("<failure type=\"dialect-disagreement\""))
     }
 
-    @Test func githubAnnotatesTheExactEnvLine() throws {
-        let r = try Binary.run(["check", "--offline", "--format", "github", "--root", "fixtures/layouts/drift-env-local"],
+    @Test func githubAnnotatesTheExactEnvLine() async throws {
+        let r = try await Binary.running(["check", "--offline", "--format", "github", "--root", "fixtures/layouts/drift-env-local"],
                                currentDirectory: Repo.root.path)
         #expect(r.status == 1)
         let lines = r.stdout.split(separator: "\n").map(String.init)
@@ -99,7 +99,7 @@ import Testing
 extension CIFormatTests {
     /// Suppressions through the binary: a config that only carries suppressions keeps the built-in
     /// profile under --root; an active one turns the finding into a skip, an expired one does not.
-    @Test func suppressionsInTheConfigApplyUntilTheyExpire() throws {
+    @Test func suppressionsInTheConfigApplyUntilTheyExpire() async throws {
         let dir = TemporaryLayout()
         func config(_ expires: String) -> String {
             dir.write("hubdoctor.yaml", """
@@ -115,25 +115,25 @@ extension CIFormatTests {
                 """)
         }
         let args = ["check", "--offline", "--root", Repo.layout("drift-env-local"), "--fail-on", "warning", "--format", "json"]
-        let active = try Binary.run(args + ["--config", config("2999-12-31")])
+        let active = try await Binary.running(args + ["--config", config("2999-12-31")])
         #expect(active.status == 0, "\(active.all)")
         #expect(active.statusOf("keys.match") == "skip")
         #expect((active.finding("keys.match")?["message"] as? String)?.hasPrefix("Suppressed until 2999-12-31 (was fail, key-drift)") == true)
-        let expired = try Binary.run(args + ["--config", config("2020-01-01")])
+        let expired = try await Binary.running(args + ["--config", config("2020-01-01")])
         #expect(expired.status == 1)
         #expect(expired.statusOf("keys.match") == "fail")
         #expect((expired.finding("keys.match")?["message"] as? String)?.contains("expired on 2020-01-01") == true)
         let noReason = dir.write("bad.yaml", "version: 1\nsuppressions:\n  - check: keys.match\n    expires: 2999-12-31\n")
-        let bad = try Binary.run(["check", "--offline", "--root", Repo.layout("drift-env-local"), "--config", noReason])
+        let bad = try await Binary.running(["check", "--offline", "--root", Repo.layout("drift-env-local"), "--config", noReason])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("bad.yaml:3:5"), "\(bad.stderr)")
     }
 
-    @Test func failOnWarningThroughTheBinary() throws {
+    @Test func failOnWarningThroughTheBinary() async throws {
         let args = ["check", "--offline", "--root", Repo.layout("drift-env-local"), "--skip", "keys.match", "--format", "json"]
-        let relaxed = try Binary.run(args)
+        let relaxed = try await Binary.running(args)
         #expect(relaxed.status == 0)
         #expect(relaxed.statusOf("mode.compare") == "warn")
-        #expect(try Binary.run(args + ["--fail-on", "warning"]).status == 1)
+        #expect(try await Binary.running(args + ["--fail-on", "warning"]).status == 1)
     }
 }

@@ -4,8 +4,8 @@ import Testing
 
 /// The built binary, run as scripts and engineers run it.
 @Suite struct EndToEndTests {
-    @Test func checkJSONIsOneContractDocumentWithTheRightExitCode() throws {
-        let (r, json) = try Binary.json(["check", "--offline", "--format", "json", "--root", Repo.layout("drift")])
+    @Test func checkJSONIsOneContractDocumentWithTheRightExitCode() async throws {
+        let (r, json) = try await Binary.jsonRunning(["check", "--offline", "--format", "json", "--root", Repo.layout("drift")])
         #expect(r.status == 1)
         #expect(json["schema"] as? String == "hubdoctor/report@1")
         #expect((json["tool"] as? [String: Any])?["name"] as? String == "hubdoctor")
@@ -26,14 +26,14 @@ import Testing
         #expect(pass["cause"] is NSNull)
     }
 
-    @Test func healthyLayoutExitsZero() throws {
-        let r = try Binary.run(["check", "--offline", "--root", Repo.layout("healthy")])
+    @Test func healthyLayoutExitsZero() async throws {
+        let r = try await Binary.running(["check", "--offline", "--root", Repo.layout("healthy")])
         #expect(r.status == 0, "\(r.all)")
         #expect(r.stdout.contains("0 failed"))
     }
 
-    @Test func textOutputTellsWhichFileAndLineToChange() throws {
-        let r = try Binary.run(["check", "--offline", "--root", Repo.layout("drift-env-local")])
+    @Test func textOutputTellsWhichFileAndLineToChange() async throws {
+        let r = try await Binary.running(["check", "--offline", "--root", Repo.layout("drift-env-local")])
         #expect(r.status == 1)
         #expect(r.stdout.contains("✗ Core's HIVECFM_HUB_API_KEY matches Hub's API_KEY  [key-drift]"))
         #expect(r.stdout.contains("Edit hivecfm-core/.env.local:2"))
@@ -41,21 +41,21 @@ import Testing
         #expect(!r.stdout.contains("\u{1B}["), "no colour when NO_COLOR is set or stdout is not a terminal")
     }
 
-    @Test func badUsageAndUnknownRootExitTwo() throws {
-        #expect(try Binary.run(["check", "--no-such-flag"]).status == 2)
-        #expect(try Binary.run(["check", "--mode", "sideways"]).status == 2)
-        let missing = try Binary.run(["check", "--offline", "--root", "/nonexistent/layout"])
+    @Test func badUsageAndUnknownRootExitTwo() async throws {
+        #expect(try await Binary.running(["check", "--no-such-flag"]).status == 2)
+        #expect(try await Binary.running(["check", "--mode", "sideways"]).status == 2)
+        let missing = try await Binary.running(["check", "--offline", "--root", "/nonexistent/layout"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/layout"))
-        #expect(try Binary.run(["--version"]).stdout.contains("0.1.0"))
+        #expect(try await Binary.running(["--version"]).stdout.contains("0.1.0"))
         // Numbers that would overflow a timer are usage errors, not traps.
-        #expect(try Binary.run(["capture", "--timeout", "inf"]).status == 2)
-        #expect(try Binary.run(["sandbox", "--delay-ms", "99999999999999"]).status == 2)
-        #expect(try Binary.run(["probe", "http://127.0.0.1:9", "--key-stdin"], stdin: String(repeating: "k", count: 70_000)).status == 2)
+        #expect(try await Binary.running(["capture", "--timeout", "inf"]).status == 2)
+        #expect(try await Binary.running(["sandbox", "--delay-ms", "99999999999999"]).status == 2)
+        #expect(try await Binary.running(["probe", "http://127.0.0.1:9", "--key-stdin"], stdin: String(repeating: "k", count: 70_000)).status == 2)
     }
 
-    @Test func envJSONShowsVariablesRedactedAndRefusalsAsErrors() throws {
-        let (r, json) = try Binary.json(["env", "--dialect", "godotenv", "--format", "json",
+    @Test func envJSONShowsVariablesRedactedAndRefusalsAsErrors() async throws {
+        let (r, json) = try await Binary.jsonRunning(["env", "--dialect", "godotenv", "--format", "json",
                                          Repo.layout("healthy") + "/hivecfm-hub/.env", Repo.layout("hub-env-bom") + "/hivecfm-hub/.env"])
         #expect(r.status == 1, "a file its reader refuses makes the exit code 1")
         #expect(json["schema"] as? String == "hubdoctor/env@1")
@@ -72,28 +72,28 @@ import Testing
         #expect(disagreements.contains { $0["name"] as? String == "API_KEY" })
     }
 
-    @Test func envTextNamesTheLineWhereReadersDisagree() throws {
-        let r = try Binary.run(["env", Repo.layout("dialect") + "/hivecfm-hub/.env", "--dialect", "godotenv"])
+    @Test func envTextNamesTheLineWhereReadersDisagree() async throws {
+        let r = try await Binary.running(["env", Repo.layout("dialect") + "/hivecfm-hub/.env", "--dialect", "godotenv"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("line 3 API_KEY: next reads 13 chars"))
         #expect(r.stdout.contains("godotenv reads 26 chars"))
     }
 
-    @Test func envOnAMissingFileOrADirectoryNamesThePathAndReason() throws {
-        let r = try Binary.run(["env", "/nonexistent/.env", Repo.layout("hub-env-unreadable") + "/hivecfm-hub/.env"])
+    @Test func envOnAMissingFileOrADirectoryNamesThePathAndReason() async throws {
+        let r = try await Binary.running(["env", "/nonexistent/.env", Repo.layout("hub-env-unreadable") + "/hivecfm-hub/.env"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("/nonexistent/.env: no such file"))
         #expect(r.stdout.contains("is a directory"))
     }
 
-    @Test func hugeAndBinaryFilesAreRefusedWithAReason() throws {
+    @Test func hugeAndBinaryFilesAreRefusedWithAReason() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-big-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("hivecfm-hub"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("hivecfm-core"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try Data(repeating: 0x41, count: 2 << 20).write(to: dir.appendingPathComponent("hivecfm-hub/.env"))
         try Data([0x7F, 0x45, 0x4C, 0x46, 0, 0, 1]).write(to: dir.appendingPathComponent("hivecfm-core/.env"))
-        let (r, json) = try Binary.json(["check", "--offline", "--format", "json", "--root", dir.path])
+        let (r, json) = try await Binary.jsonRunning(["check", "--offline", "--format", "json", "--root", dir.path])
         #expect(r.status == 1)
         let messages = (json["findings"] as? [[String: Any]] ?? []).filter { $0["cause"] as? String == "source-unreadable" }.compactMap { $0["message"] as? String }
         #expect(messages.contains { $0.contains("hivecfm-hub/.env: is larger than 1024 KiB") })
@@ -103,39 +103,39 @@ import Testing
 
     /// Every command that reads fixtures, in every format, on every fixture: each run ends with a
     /// finding code (0 or 1, never a crash or a usage error) and no output contains a fixture key.
-    @Test func noCommandPrintsAFixtureKey() throws {
+    @Test func noCommandPrintsAFixtureKey() async throws {
         #expect(Repo.fixtureKeys.count >= 10, "the key scan of fixtures/layouts found too few keys")
         let layouts = try FileManager.default.contentsOfDirectory(atPath: Repo.path("fixtures/layouts")).sorted()
         var runs: [(String, Binary.Result)] = []
-        func run(_ args: [String]) throws { runs.append((args.joined(separator: " "), try Binary.run(args))) }
+        func run(_ args: [String]) async throws { runs.append((args.joined(separator: " "), try await Binary.running(args))) }
         for layout in layouts {
             // A copy, so that a dry run that wrongly wrote could not damage the fixtures.
             let copy = TemporaryLayout()
             copy.copy(fixture: "fixtures/layouts/\(layout)", to: layout)
             let root = copy.path(layout)
             for format in ["text", "json", "junit", "github"] {
-                try run(["check", "--offline", "--root", root, "--format", format, "--verbose"])
+                await try run(["check", "--offline", "--root", root, "--format", format, "--verbose"])
             }
             for mode in ["native", "docker"] {
-                try run(["check", "--offline", "--root", root, "--format", "json", "--mode", mode])
+                await try run(["check", "--offline", "--root", root, "--format", "json", "--mode", mode])
             }
             if FileManager.default.fileExists(atPath: root + "/hubdoctor.yaml") {
-                try run(["check", "--offline", "--config", root + "/hubdoctor.yaml", "--format", "json"])
+                await try run(["check", "--offline", "--config", root + "/hubdoctor.yaml", "--format", "json"])
             }
-            try run(["fix", "--root", root])
-            try run(["rotate", "--root", root])
+            await try run(["fix", "--root", root])
+            await try run(["rotate", "--root", root])
             for side in ["hivecfm-hub", "hivecfm-core"] {
                 let dir = root + "/" + side
                 let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).map { dir + "/" + $0 }
                 for dialect in Dialect.allCases.map(\.rawValue) where !files.isEmpty {
-                    try run(["env", "--dialect", dialect] + files)
-                    try run(["env", "--dialect", dialect, "--format", "json"] + files)
+                    await try run(["env", "--dialect", dialect] + files)
+                    await try run(["env", "--dialect", dialect, "--format", "json"] + files)
                 }
             }
         }
         let logs = try FileManager.default.contentsOfDirectory(atPath: Repo.path("fixtures/logs")).map { Repo.path("fixtures/logs/" + $0) }
-        try run(["logs"] + logs)
-        try run(["logs", "--format", "json"] + logs)
+        await try run(["logs"] + logs)
+        await try run(["logs", "--format", "json"] + logs)
         for (args, result) in runs {
             #expect([0, 1].contains(result.status), "\(args) exited \(result.status): \(result.stderr)")
             if args.contains("json"), !args.hasPrefix("env") {

@@ -11,8 +11,8 @@ import Testing
     static func noKey(_ home: String) -> [String: String] { ["HOME": home, "SOPS_AGE_KEY_FILE": "", "SOPS_AGE_KEY": ""] }
     static func withKey(_ file: String, _ home: String) -> [String: String] { ["HOME": home, "SOPS_AGE_KEY_FILE": file, "SOPS_AGE_KEY": ""] }
 
-    func check(_ config: String, _ env: [String: String]) throws -> (Binary.Result, [String: Any], [[String: Any]]) {
-        let (r, json) = try Binary.json(["check", "--config", config, "--offline", "--format", "json"], environment: env)
+    func check(_ config: String, _ env: [String: String]) async throws -> (Binary.Result, [String: Any], [[String: Any]]) {
+        let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--offline", "--format", "json"], environment: env)
         return (r, json, json["findings"] as? [[String: Any]] ?? [])
     }
 
@@ -20,9 +20,9 @@ import Testing
         findings.first { $0["check"] as? String == check }
     }
 
-    @Test func theIncidentWithNoAgeKeyStillShowsTheEmptyToken() throws {
+    @Test func theIncidentWithNoAgeKeyStillShowsTheEmptyToken() async throws {
         let home = TemporaryLayout()
-        let (r, json, findings) = try check(Repo.layout("gitea-mcp-incident") + "/hubdoctor.yaml", Self.noKey(home.root))
+        let (r, json, findings) = try await check(Repo.layout("gitea-mcp-incident") + "/hubdoctor.yaml", Self.noKey(home.root))
         #expect(r.status == 1, "\(r.all)")
         #expect(json["schema"] as? String == "hubdoctor/report@1")
         let presence = try #require(finding(findings, "keys.caller.present"))
@@ -36,10 +36,10 @@ import Testing
     }
 
     @Test(.enabled(if: SopsTools.runnable, SopsTools.skipMessage))
-    func theIncidentDecryptedShowsTheEmptyTokenAndThePlaceholder() throws {
+    func theIncidentDecryptedShowsTheEmptyTokenAndThePlaceholder() async throws {
         try SopsTools.require()
         let home = TemporaryLayout()
-        let (r, _, findings) = try check(Repo.layout("gitea-mcp-incident") + "/hubdoctor.yaml", Self.withKey(Self.throwawayKey, home.root))
+        let (r, _, findings) = try await check(Repo.layout("gitea-mcp-incident") + "/hubdoctor.yaml", Self.withKey(Self.throwawayKey, home.root))
         #expect(r.status == 1)
         #expect(finding(findings, "source.caller")?["status"] as? String == "pass")
         #expect(finding(findings, "keys.caller.present")?["cause"] as? String == "caller-key-missing")
@@ -49,53 +49,53 @@ import Testing
     }
 
     @Test(.enabled(if: SopsTools.runnable, SopsTools.skipMessage))
-    func theHealthyLayoutPassesDecryptedThroughRealSops() throws {
+    func theHealthyLayoutPassesDecryptedThroughRealSops() async throws {
         try SopsTools.require()
         let home = TemporaryLayout()
-        let (r, json, findings) = try check(Repo.layout("gitea-mcp-healthy") + "/hubdoctor.yaml", Self.withKey(Self.throwawayKey, home.root))
+        let (r, json, findings) = try await check(Repo.layout("gitea-mcp-healthy") + "/hubdoctor.yaml", Self.withKey(Self.throwawayKey, home.root))
         #expect(r.status == 0, "\(r.all)")
         #expect((json["summary"] as? [String: Int])?["fail"] == 0)
         #expect(finding(findings, "keys.match")?["status"] as? String == "pass")
-        try expectNoLeak(r, layout: "gitea-mcp-healthy")
+        try await expectNoLeak(r, layout: "gitea-mcp-healthy")
     }
 
     /// Re-encrypts both layouts for a fresh age key made here, and checks them with that key,
     /// with the committed key (which can no longer decrypt them) and with none.
     @Test(.enabled(if: SopsTools.runnable, SopsTools.skipMessage))
-    func layoutsReEncryptedForAFreshKeyAreReadOnlyWithThatKey() throws {
+    func layoutsReEncryptedForAFreshKeyAreReadOnlyWithThatKey() async throws {
         try SopsTools.require()
         let layout = TemporaryLayout()
-        let key = try SopsTools.makeKey(in: layout, name: "fresh-key.txt")
+        let key = try await SopsTools.makeKey(in: layout, name: "fresh-key.txt")
         for state in ["healthy", "incident"] {
             let dir = "gitea-mcp-\(state)"
             layout.copy(fixture: "fixtures/layouts/\(dir)", to: dir)
             for file in ["infra/routing/secrets.enc.yaml", "infra/gitea-mcp/secrets.enc.yaml"] {
                 let relative = "\(dir)/\(file)"
-                layout.write(relative, try SopsTools.decryptFixture(layout.path(relative)))
-                try SopsTools.encrypt(layout, relative, recipient: key.recipient)
+                layout.write(relative, try await SopsTools.decryptFixture(layout.path(relative)))
+                try await SopsTools.encrypt(layout, relative, recipient: key.recipient)
             }
             let config = layout.path("\(dir)/hubdoctor.yaml")
-            let (fresh, _, freshFindings) = try check(config, Self.withKey(key.file, layout.root))
+            let (fresh, _, freshFindings) = try await check(config, Self.withKey(key.file, layout.root))
             #expect(fresh.status == (state == "healthy" ? 0 : 1), "\(fresh.all)")
-            let (old, _, oldFindings) = try check(config, Self.withKey(Self.throwawayKey, layout.root))
+            let (old, _, oldFindings) = try await check(config, Self.withKey(Self.throwawayKey, layout.root))
             #expect(old.status == 1)
             #expect(finding(oldFindings, "source.service")?["cause"] as? String == "sops-encrypted")
             #expect((finding(oldFindings, "source.service")?["message"] as? String)?.contains(key.recipient) == true)
             if state == "incident" {
                 #expect(finding(freshFindings, "keys.service.format")?["cause"] as? String == "placeholder-key")
-                let (none, _, noneFindings) = try check(config, Self.noKey(layout.root))
+                let (none, _, noneFindings) = try await check(config, Self.noKey(layout.root))
                 #expect(none.status == 1)
                 #expect(finding(noneFindings, "keys.caller.present")?["cause"] as? String == "caller-key-missing")
             }
-            try expectNoLeak(fresh, layout: dir, decryptingWith: key.file, in: layout)
+            try await expectNoLeak(fresh, layout: dir, decryptingWith: key.file, in: layout)
         }
     }
 
     @Test(.enabled(if: SopsTools.runnable, SopsTools.skipMessage))
-    func sopsDecryptOutputPipedOnStdinReadsAsPlainYAML() throws {
+    func sopsDecryptOutputPipedOnStdinReadsAsPlainYAML() async throws {
         try SopsTools.require()
         let layout = TemporaryLayout()
-        let routing = try SopsTools.decryptFixture(Repo.layout("gitea-mcp-healthy") + "/infra/routing/secrets.enc.yaml")
+        let routing = await try SopsTools.decryptFixture(Repo.layout("gitea-mcp-healthy") + "/infra/routing/secrets.enc.yaml")
         layout.write("hubdoctor.yaml", """
         version: 1
         links:
@@ -103,35 +103,35 @@ import Testing
             caller: {key: {yaml: "-", secret: routing-secrets, var: GITEA_MCP_TOKEN}, url: "http://127.0.0.1:8080"}
             service: {key: {yaml: \(Repo.layout("gitea-mcp-healthy"))/infra/gitea-mcp/secrets.enc.yaml, secret: gitea-mcp-secrets, var: GITEA_MCP_STATIC_TOKEN}}
         """)
-        let r = try Binary.run(["check", "--config", layout.path("hubdoctor.yaml"), "--offline", "--format", "json"],
+        let r = try await Binary.running(["check", "--config", layout.path("hubdoctor.yaml"), "--offline", "--format", "json"],
                                environment: Self.withKey(Self.throwawayKey, layout.root), stdin: routing)
         #expect(r.status == 0, "\(r.all)")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let findings = json?["findings"] as? [[String: Any]] ?? []
         #expect((finding(findings, "keys.caller.present")?["evidence"] as? [[String: Any]])?.first?["source"] as? String == "stdin:8")
-        try expectNoLeak(r, layout: "gitea-mcp-healthy")
+        await try expectNoLeak(r, layout: "gitea-mcp-healthy")
     }
 
-    @Test func aBrokenConfigExitsTwoNamingFileLineAndColumn() throws {
+    @Test func aBrokenConfigExitsTwoNamingFileLineAndColumn() async throws {
         let layout = TemporaryLayout()
         layout.write("hubdoctor.yaml", "version: 1\nlinks:\n  - caller: {key: {env: a.env, var: K}}\n    service: {key: {envv: b.env}}\n")
-        let r = try Binary.run(["check", "--config", layout.path("hubdoctor.yaml"), "--offline", "--format", "json"])
+        let r = try await Binary.running(["check", "--config", layout.path("hubdoctor.yaml"), "--offline", "--format", "json"])
         #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains("hubdoctor.yaml:4:20: error: service.key must name one source"), "\(r.stderr)")
     }
 
     /// The plaintext tokens of a layout (and their base64) appear in no output.
-    func expectNoLeak(_ r: Binary.Result, layout: String, decryptingWith key: String? = nil, in temp: TemporaryLayout? = nil) throws {
+    func expectNoLeak(_ r: Binary.Result, layout: String, decryptingWith key: String? = nil, in temp: TemporaryLayout? = nil) async throws {
         var secrets: [String] = []
         for file in ["infra/routing/secrets.enc.yaml", "infra/gitea-mcp/secrets.enc.yaml"] {
             let path = temp.map { $0.path("\(layout)/\(file)") } ?? Repo.layout(layout) + "/" + file
             let plain: String
             if let key {
-                let d = try Binary.run(["decrypt", path], environment: ["SOPS_AGE_KEY_FILE": key], executable: URL(fileURLWithPath: SopsTools.sops!))
+                let d = try await Binary.running(["decrypt", path], environment: ["SOPS_AGE_KEY_FILE": key], executable: URL(fileURLWithPath: SopsTools.sops!))
                 plain = d.stdout
             } else {
-                plain = try SopsTools.decryptFixture(path)
+                plain = await try SopsTools.decryptFixture(path)
             }
             guard case .success(let docs) = YAMLDocuments.parse(Array(plain.utf8)) else { continue }
             for doc in docs.nodes where doc.child("kind")?.text == "Secret" {

@@ -14,8 +14,8 @@ import Testing
         return l
     }
 
-    private func unreadable(_ l: TemporaryLayout, extra: [String] = []) throws -> (Binary.Result, [String]) {
-        let r = try Binary.run(["check", "--offline", "--format", "json", "--mode", "native", "--root", l.root] + extra, timeout: 20)
+    private func unreadable(_ l: TemporaryLayout, extra: [String] = []) async throws -> (Binary.Result, [String]) {
+        let r = try await Binary.running(["check", "--offline", "--format", "json", "--mode", "native", "--root", l.root] + extra, timeout: 20)
         #expect(!r.signaled, "the run was killed: it hung or crashed")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
         let messages = (json["findings"] as? [[String: Any]] ?? [])
@@ -23,73 +23,73 @@ import Testing
         return (r, messages)
     }
 
-    @Test func aFIFOInPlaceOfAnEnvFileIsRefusedWithoutBlocking() throws {
+    @Test func aFIFOInPlaceOfAnEnvFileIsRefusedWithoutBlocking() async throws {
         let l = try layout { #expect(mkfifo($0, 0o600) == 0) }
-        let (r, messages) = try unreadable(l)
+        let (r, messages) = try await unreadable(l)
         #expect(r.status == 1)
         #expect(messages.contains { $0.contains("hivecfm-core/.env") && $0.contains("is a FIFO (named pipe), not a regular file") }, "\(messages)")
     }
 
-    @Test func aDeviceBehindASymlinkIsRefusedInsteadOfReadForever() throws {
+    @Test func aDeviceBehindASymlinkIsRefusedInsteadOfReadForever() async throws {
         let l = try layout { #expect(symlink("/dev/zero", $0) == 0) }
-        let (r, messages) = try unreadable(l)
+        let (r, messages) = try await unreadable(l)
         #expect(r.status == 1)
         #expect(messages.contains { $0.contains("hivecfm-core/.env") && $0.contains("is a character device, not a regular file") }, "\(messages)")
     }
 
-    @Test func aHundredMegabyteFileIsRefusedBySizeBeforeItIsRead() throws {
+    @Test func aHundredMegabyteFileIsRefusedBySizeBeforeItIsRead() async throws {
         let l = try layout { path in
             #expect(FileManager.default.createFile(atPath: path, contents: nil))
             #expect(truncate(path, 100 << 20) == 0)
         }
-        let (r, messages) = try unreadable(l)
+        let (r, messages) = try await unreadable(l)
         #expect(r.status == 1)
         #expect(messages.contains { $0.contains("hivecfm-core/.env") && $0.contains("is larger than 1024 KiB") }, "\(messages)")
     }
 
-    @Test func aNULFarPastTheFirstKilobytesIsFoundAndNamedByLine() throws {
+    @Test func aNULFarPastTheFirstKilobytesIsFoundAndNamedByLine() async throws {
         // 400 lines of padding (~12 KiB), then the key with a NUL inside it.
         let padding = (1...400).map { "PADDING_\($0)=some-ordinary-value-here\n" }.joined()
         let l = try layout { path in
             let bytes = Array((padding + "HIVECFM_HUB_API_KEY=abc").utf8) + [0] + Array("def\n".utf8)
             #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         }
-        let (r, messages) = try unreadable(l)
+        let (r, messages) = try await unreadable(l)
         #expect(r.status == 1)
         #expect(messages.contains { $0.contains("hivecfm-core/.env:401: is a binary file (a NUL byte at byte") }, "\(messages)")
     }
 
-    @Test func aFIFOGivenAsConfigIsAUsageErrorNamingIt() throws {
+    @Test func aFIFOGivenAsConfigIsAUsageErrorNamingIt() async throws {
         let l = TemporaryLayout()
         #expect(mkfifo(l.path("hubdoctor.yaml"), 0o600) == 0)
-        let r = try Binary.run(["check", "--offline", "--config", l.path("hubdoctor.yaml")], timeout: 20)
+        let r = try await Binary.running(["check", "--offline", "--config", l.path("hubdoctor.yaml")], timeout: 20)
         #expect(!r.signaled)
         #expect(r.status == 2)
         #expect(r.stderr.contains("hubdoctor.yaml") && r.stderr.contains("is a FIFO (named pipe), not a regular file"), "\(r.stderr)")
     }
 
-    @Test func aFIFOAmongRunbooksBecomesAFindingNotAHang() throws {
+    @Test func aFIFOAmongRunbooksBecomesAFindingNotAHang() async throws {
         let l = TemporaryLayout()
         try FileManager.default.createDirectory(atPath: l.path("books"), withIntermediateDirectories: true)
         #expect(mkfifo(l.path("books/stuck.yaml"), 0o600) == 0)
-        let r = try Binary.run(["check", "--offline", "--format", "json", "--root", Repo.layout("healthy"), "--runbooks", l.path("books")], timeout: 20)
+        let r = try await Binary.running(["check", "--offline", "--format", "json", "--root", Repo.layout("healthy"), "--runbooks", l.path("books")], timeout: 20)
         #expect(!r.signaled)
         #expect(r.stdout.contains("stuck.yaml") && r.stdout.contains("FIFO"), "\(r.stdout)")
     }
 
-    @Test func aFIFOAsTheComposeFileIsRefusedInDockerMode() throws {
+    @Test func aFIFOAsTheComposeFileIsRefusedInDockerMode() async throws {
         let l = TemporaryLayout()
         l.copy(fixture: "fixtures/layouts/healthy/hivecfm-hub", to: "hivecfm-hub")
         l.copy(fixture: "fixtures/layouts/healthy/hivecfm-core", to: "hivecfm-core")
         #expect(mkfifo(l.path("docker-compose.yml"), 0o600) == 0)
-        let r = try Binary.run(["check", "--offline", "--format", "json", "--mode", "docker", "--root", l.root], timeout: 20)
+        let r = try await Binary.running(["check", "--offline", "--format", "json", "--mode", "docker", "--root", l.root], timeout: 20)
         #expect(!r.signaled)
         #expect(r.status == 1)
         #expect(r.stdout.contains("docker-compose.yml") && r.stdout.contains("FIFO"), "\(r.stdout)")
     }
 
     @Test(arguments: ["inf", "1e308", "nan", "-1", "86401"])
-    func everyDurationFlagRefusesWhatItCannotHonour(value: String) throws {
+    func everyDurationFlagRefusesWhatItCannotHonour(value: String) async throws {
         let runs: [[String]] = [
             ["check", "--offline", "--root", Repo.layout("healthy"), "--wait=\(value)"],
             ["check", "--offline", "--root", Repo.layout("healthy"), "--timeout=\(value)"],
@@ -97,7 +97,7 @@ import Testing
             ["probe", "http://127.0.0.1:9/", "--timeout=\(value)"],
         ]
         for args in runs {
-            let r = try Binary.run(args, environment: ["OLD": "old-key-for-the-test"], timeout: 20)
+            let r = try await Binary.running(args, environment: ["OLD": "old-key-for-the-test"], timeout: 20)
             #expect(r.status == 2, "\(args): \(r.all)")
             #expect(r.stderr.contains("must be a number of seconds"), "\(args): \(r.stderr)")
         }
@@ -113,39 +113,39 @@ import Testing
         await #expect(throws: HubdoctorError.self) { try await Doctor.check(options) }
     }
 
-    @Test func anOnlyOrSkipThatMatchesNoCheckIsAUsageErrorListingTheKnownIds() throws {
+    @Test func anOnlyOrSkipThatMatchesNoCheckIsAUsageErrorListingTheKnownIds() async throws {
         for flag in ["--only", "--skip"] {
-            let r = try Binary.run(["check", "--offline", "--root", Repo.layout("healthy"), flag, "keys.matc"], timeout: 20)
+            let r = try await Binary.running(["check", "--offline", "--root", Repo.layout("healthy"), flag, "keys.matc"], timeout: 20)
             #expect(r.status == 2, "\(flag): \(r.all)")
             #expect(r.stderr.contains("no check matches \(flag) keys.matc"), "\(r.stderr)")
             #expect(r.stderr.contains("keys.match") && r.stderr.contains("probe.health"), "the known ids are named")
         }
         // An area and an exact id both select checks.
-        let ok = try Binary.run(["check", "--offline", "--root", Repo.layout("healthy"), "--only", "keys", "--skip", "keys.dialect"], timeout: 20)
+        let ok = try await Binary.running(["check", "--offline", "--root", Repo.layout("healthy"), "--only", "keys", "--skip", "keys.dialect"], timeout: 20)
         #expect(ok.status == 0, "\(ok.all)")
         var options = CheckOptions()
         options.only = ["nothing.here"]
         #expect(throws: HubdoctorError.self) { try options.validate() }
     }
 
-    @Test func checksListsEveryCheckWithCausesWhoseRunbooksExist() throws {
-        let (r, json) = try Binary.json(["checks", "--format", "json"])
+    @Test func checksListsEveryCheckWithCausesWhoseRunbooksExist() async throws {
+        let (r, json) = try await Binary.jsonRunning(["checks", "--format", "json"])
         #expect(r.status == 0)
         #expect(json["schema"] as? String == "hubdoctor/checks@1")
         let checks = json["checks"] as? [[String: Any]] ?? []
         #expect(checks.compactMap { $0["id"] as? String } == CheckID.allCases.map(\.rawValue))
-        let (_, books) = try Binary.json(["runbook", "list", "--format", "json"])
+        let (_, books) = try await Binary.jsonRunning(["runbook", "list", "--format", "json"])
         let known = Set((books["runbooks"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
         #expect(!known.isEmpty)
         for c in checks {
             #expect((c["title"] as? String ?? "").isEmpty == false)
             for book in c["runbooks"] as? [String] ?? [] { #expect(known.contains(book), "\(c["id"] ?? "?") names runbook \(book), which does not exist") }
         }
-        let text = try Binary.run(["checks"])
+        let text = try await Binary.running(["checks"])
         for id in CheckID.allCases { #expect(text.stdout.contains(id.rawValue)) }
     }
 
-    @Test func aConfigOnStandardInputIsReadWithPathsFromTheWorkingDirectory() throws {
+    @Test func aConfigOnStandardInputIsReadWithPathsFromTheWorkingDirectory() async throws {
         let l = TemporaryLayout()
         l.copy(fixture: "fixtures/layouts/drift", to: "svc")
         let config = """
@@ -155,24 +155,24 @@ import Testing
             caller: {key: {env: svc/hivecfm-core/.env, var: HIVECFM_HUB_API_KEY, dialect: next}}
             service: {key: {env: svc/hivecfm-hub/.env, var: API_KEY, dialect: godotenv}}
         """
-        let r = try Binary.run(["check", "--offline", "--format", "json", "--config", "-"], stdin: config, currentDirectory: l.root, timeout: 20)
+        let r = try await Binary.running(["check", "--offline", "--format", "json", "--config", "-"], stdin: config, currentDirectory: l.root, timeout: 20)
         #expect(r.status == 1, "\(r.all)")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
         let findings = json["findings"] as? [[String: Any]] ?? []
         #expect(findings.contains { $0["cause"] as? String == "key-drift" }, "\(r.stdout.prefix(2000))")
         // A mistake in it is named as standard input, with its line.
-        let bad = try Binary.run(["check", "--offline", "--config", "-"], stdin: "version: 1\nlinks: [\n", currentDirectory: l.root, timeout: 20)
+        let bad = try await Binary.running(["check", "--offline", "--config", "-"], stdin: "version: 1\nlinks: [\n", currentDirectory: l.root, timeout: 20)
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("<stdin>:"), "\(bad.stderr)")
     }
 
-    @Test func fixNeverCopiesAKeyFromAFileWithANULAnywhere() throws {
+    @Test func fixNeverCopiesAKeyFromAFileWithANULAnywhere() async throws {
         let l = TemporaryLayout()
         l.copy(fixture: "fixtures/layouts/drift/hivecfm-core", to: "hivecfm-core")
         let padding = (1...400).map { "PADDING_\($0)=some-ordinary-value-here\n" }.joined()
         l.write("hivecfm-hub/.env", bytes: Array((padding + "API_KEY=hub-key-part-one").utf8) + [0] + Array("part-two\n".utf8))
         let before = try Data(contentsOf: URL(fileURLWithPath: l.path("hivecfm-core/.env")))
-        let r = try Binary.run(["fix", "--apply", "--mode", "native", "--root", l.root], timeout: 30)
+        let r = try await Binary.running(["fix", "--apply", "--mode", "native", "--root", l.root], timeout: 30)
         #expect(!r.signaled)
         #expect(r.status != 0, "\(r.all)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: l.path("hivecfm-core/.env"))) == before, "the caller's file was changed")

@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) enum ChangeEndToEnd {}
 
 /// A copy of a fixture layout in a fresh temporary folder, removed when the test is done with it.
-final class LayoutCopy {
+final class LayoutCopy: Sendable {
     let root: String
 
     init(_ fixture: String) throws {

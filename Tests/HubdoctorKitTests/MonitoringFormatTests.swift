@@ -8,14 +8,14 @@ import Testing
     static let brokenLayouts = ["drift", "caller-key-empty", "dialect", "placeholder", "quoted", "whitespace", "server-missing", "drift-env-local"]
 
     /// Runs a Python snippet; in CI a missing module fails the test instead of skipping it.
-    static func python(_ script: String, stdin: String) throws -> Binary.Result {
+    static func python(_ script: String, stdin: String) async throws -> Binary.Result {
         let python = try #require(which("python3"), "python3 is needed (scripts/setup installs it)")
-        return try Binary.run(["-c", script], stdin: stdin, executable: URL(fileURLWithPath: python), timeout: 60)
+        return try await Binary.running(["-c", script], stdin: stdin, executable: URL(fileURLWithPath: python), timeout: 60)
     }
 
     @Test(arguments: brokenLayouts)
-    func sarifValidatesAgainstTheOASISSchemaAndLocatesEachResult(layout: String) throws {
-        let r = try Binary.run(["check", "--offline", "--mode", "native", "--format", "sarif", "--root", Repo.layout(layout)])
+    func sarifValidatesAgainstTheOASISSchemaAndLocatesEachResult(layout: String) async throws {
+        let r = try await Binary.running(["check", "--offline", "--mode", "native", "--format", "sarif", "--root", Repo.layout(layout)])
         #expect(r.status == 1, "\(r.stderr)")
         let validate = """
             import json, sys
@@ -26,7 +26,7 @@ import Testing
             for e in errors[:5]: print('/'.join(map(str, e.path)), e.message)
             sys.exit(1 if errors else 0)
             """
-        let v = try Self.python(validate, stdin: r.stdout)
+        let v = await try Self.python(validate, stdin: r.stdout)
         #expect(v.status == 0, "SARIF does not validate: \(v.all)")
         let log = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let run = try #require((log["runs"] as? [[String: Any]])?.first)
@@ -57,8 +57,8 @@ import Testing
         expectNoSecrets(r.stdout, Repo.fixtureKeys)
     }
 
-    @Test func sarifPutsKeyDriftOnTheCallersKeyLine() throws {
-        let r = try Binary.run(["check", "--offline", "--mode", "native", "--format", "sarif", "--root", Repo.layout("drift")])
+    @Test func sarifPutsKeyDriftOnTheCallersKeyLine() async throws {
+        let r = try await Binary.running(["check", "--offline", "--mode", "native", "--format", "sarif", "--root", Repo.layout("drift")])
         let log = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let results = ((log["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]) ?? []
         let drift = try #require(results.first { $0["ruleId"] as? String == "keys.match" })
@@ -72,9 +72,9 @@ import Testing
     }
 
     @Test(arguments: ["drift", "healthy", "caller-key-empty", "dialect"])
-    func prometheusOutputParsesWithTheRealParserAndCarriesNoKey(layout: String) throws {
-        let (jr, json) = try Binary.json(["check", "--offline", "--mode", "native", "--format", "json", "--root", Repo.layout(layout)])
-        let r = try Binary.run(["check", "--offline", "--mode", "native", "--format", "prometheus", "--root", Repo.layout(layout)])
+    func prometheusOutputParsesWithTheRealParserAndCarriesNoKey(layout: String) async throws {
+        let (jr, json) = try await Binary.jsonRunning(["check", "--offline", "--mode", "native", "--format", "json", "--root", Repo.layout(layout)])
+        let r = try await Binary.running(["check", "--offline", "--mode", "native", "--format", "prometheus", "--root", Repo.layout(layout)])
         #expect(r.status == jr.status)
         let parse = """
             import sys, json
@@ -84,7 +84,7 @@ import Testing
                 out[fam.name] = [[s.name, s.labels, s.value] for s in fam.samples]
             print(json.dumps(out))
             """
-        let p = try Self.python(parse, stdin: r.stdout)
+        let p = await try Self.python(parse, stdin: r.stdout)
         #expect(p.status == 0, "the Prometheus parser refused the output: \(p.all)")
         let families = try #require(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: [[Any]]])
         let statuses = families["hubdoctor_check_status"] ?? []
@@ -112,16 +112,16 @@ import Testing
         #expect(out.contains(#"hubdoctor_check_status{link="a \"b\"\\c\nd",check="keys.match",status="fail",cause="key-drift"} 1"#))
     }
 
-    @Test func shortPrintsOneLinePerLinkWithTheFirstCauseAndWhere() throws {
-        let r = try Binary.run(["check", "--offline", "--mode", "native", "--short", "--root", Repo.layout("drift")])
+    @Test func shortPrintsOneLinePerLinkWithTheFirstCauseAndWhere() async throws {
+        let r = try await Binary.running(["check", "--offline", "--mode", "native", "--short", "--root", Repo.layout("drift")])
         #expect(r.status == 1)
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 1, "\(r.stdout)")
         #expect(lines.first?.contains("FAIL") == true && lines.first?.contains("key-drift") == true && lines.first?.contains("hivecfm-") == true, "\(r.stdout)")
-        let ok = try Binary.run(["check", "--offline", "--mode", "native", "--short", "--root", Repo.layout("healthy")])
+        let ok = try await Binary.running(["check", "--offline", "--mode", "native", "--short", "--root", Repo.layout("healthy")])
         #expect(ok.status == 0)
         #expect(ok.stdout.split(separator: "\n").count == 1 && ok.stdout.contains(" OK "), "\(ok.stdout)")
-        let bad = try Binary.run(["check", "--offline", "--short", "--format", "json", "--root", Repo.layout("healthy")])
+        let bad = try await Binary.running(["check", "--offline", "--short", "--format", "json", "--root", Repo.layout("healthy")])
         #expect(bad.status == 2)
     }
 }

@@ -127,12 +127,12 @@ struct RealSopsTests {
             + entries.sorted { $0.key < $1.key }.map { "  \($0.key): \"\(b64($0.value))\"\n" }.joined()
     }
 
-    @Test func anEncryptedSecretDecryptsWithTheKeyAndIsReportedWithout() throws {
+    @Test func anEncryptedSecretDecryptsWithTheKeyAndIsReportedWithout() async throws {
         try SopsTools.require()
         let layout = TemporaryLayout()
-        let key = try SopsTools.makeKey(in: layout)
+        let key = try await SopsTools.makeKey(in: layout)
         layout.write("s.enc.yaml", secret("routing-secrets", ["GITEA_MCP_TOKEN": Self.token, "OTHER": "x-other-value"]))
-        try SopsTools.encrypt(layout, "s.enc.yaml", recipient: key.recipient)
+        try await SopsTools.encrypt(layout, "s.enc.yaml", recipient: key.recipient)
         let source = KeySource.yamlSecret(file: "s.enc.yaml", secret: "routing-secrets", key: "GITEA_MCP_TOKEN")
 
         let with = SourceResolver(root: layout.root, environment: SopsTools.environment(keyFile: key.file, home: layout.root)).read(source)
@@ -148,36 +148,36 @@ struct RealSopsTests {
         #expect(problem.reason.contains(key.recipient))
     }
 
-    @Test func everyDocumentOfAMultiDocumentFileIsDecrypted() throws {
+    @Test func everyDocumentOfAMultiDocumentFileIsDecrypted() async throws {
         try SopsTools.require()
         let layout = TemporaryLayout()
-        let key = try SopsTools.makeKey(in: layout)
+        let key = try await SopsTools.makeKey(in: layout)
         layout.write("s.enc.yaml", secret("first", ["A": "first-doc-value"]) + "---\n" + secret("second", ["TOKEN": Self.token]))
-        try SopsTools.encrypt(layout, "s.enc.yaml", recipient: key.recipient)
+        try await SopsTools.encrypt(layout, "s.enc.yaml", recipient: key.recipient)
         let r = SourceResolver(root: layout.root, environment: SopsTools.environment(keyFile: key.file, home: layout.root))
             .read(.yamlSecret(file: "s.enc.yaml", secret: "second", key: "TOKEN"))
         #expect(r.problems.isEmpty)
         #expect(r.value == SecretValue(Self.token))
     }
 
-    @Test func aJSONFileDecrypts() throws {
+    @Test func aJSONFileDecrypts() async throws {
         try SopsTools.require()
         let layout = TemporaryLayout()
-        let key = try SopsTools.makeKey(in: layout)
+        let key = try await SopsTools.makeKey(in: layout)
         layout.write("creds.enc.json", #"{"service": {"token": "\#(Self.token)"}}"#)
-        try SopsTools.encrypt(layout, "creds.enc.json", recipient: key.recipient)
+        try await SopsTools.encrypt(layout, "creds.enc.json", recipient: key.recipient)
         let r = SourceResolver(root: layout.root, environment: SopsTools.environment(keyFile: key.file, home: layout.root))
             .read(.yamlPath(file: "creds.enc.json", path: "service.token"))
         #expect(r.problems.isEmpty)
         #expect(r.value == SecretValue(Self.token))
     }
 
-    @Test func aFileChangedOutsideSopsIsAMacMismatchWithoutPlaintext() throws {
+    @Test func aFileChangedOutsideSopsIsAMacMismatchWithoutPlaintext() async throws {
         try SopsTools.require()
         let layout = TemporaryLayout()
-        let key = try SopsTools.makeKey(in: layout)
+        let key = try await SopsTools.makeKey(in: layout)
         layout.write("s.enc.yaml", secret("routing-secrets", ["GITEA_MCP_TOKEN": Self.token]))
-        try SopsTools.encrypt(layout, "s.enc.yaml", recipient: key.recipient)
+        try await SopsTools.encrypt(layout, "s.enc.yaml", recipient: key.recipient)
         let text = try String(contentsOfFile: layout.path("s.enc.yaml"), encoding: .utf8)
         layout.write("s.enc.yaml", text.replacingOccurrences(of: "namespace: routing", with: "namespace: routing-edited"))
         let r = SourceResolver(root: layout.root, environment: SopsTools.environment(keyFile: key.file, home: layout.root))
@@ -189,12 +189,12 @@ struct RealSopsTests {
         #expect(!problem.description.contains(Self.token) && !problem.description.contains(b64(Self.token)))
     }
 
-    @Test func anEncryptedDotenvFileIsReadByAnEnvSource() throws {
+    @Test func anEncryptedDotenvFileIsReadByAnEnvSource() async throws {
         try SopsTools.require()
         let layout = TemporaryLayout()
-        let key = try SopsTools.makeKey(in: layout)
+        let key = try await SopsTools.makeKey(in: layout)
         layout.write("hub.env", "API_KEY=\(Self.token)\nEMPTY_KEY=\n")
-        try SopsTools.encrypt(layout, "hub.env", recipient: key.recipient, inputType: "dotenv")
+        try await SopsTools.encrypt(layout, "hub.env", recipient: key.recipient, inputType: "dotenv")
         #expect(try String(contentsOfFile: layout.path("hub.env"), encoding: .utf8).contains("sops_mac=ENC["))
         let withKey = SourceResolver(root: layout.root, environment: SopsTools.environment(keyFile: key.file, home: layout.root))
         let r = withKey.read(.env(files: ["hub.env"], var: "API_KEY", dialect: .godotenv))

@@ -18,9 +18,9 @@ enum SopsTools {
     }
 
     /// A fresh age identity in `layout`: the key file and its public recipient.
-    static func makeKey(in layout: TemporaryLayout, name: String = "age-key.txt") throws -> (file: String, recipient: String) {
+    static func makeKey(in layout: TemporaryLayout, name: String = "age-key.txt") async throws -> (file: String, recipient: String) {
         let file = layout.path(name)
-        let r = try Binary.run(["-o", file], executable: URL(fileURLWithPath: ageKeygen!))
+        let r = try await Binary.running(["-o", file], executable: URL(fileURLWithPath: ageKeygen!))
         try #require(r.status == 0, "age-keygen failed: \(r.stderr)")
         let text = try String(contentsOfFile: file, encoding: .utf8)
         let recipient = try #require(text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }?.dropFirst("# public key: ".count))
@@ -35,18 +35,18 @@ enum SopsTools {
     }
 
     /// Encrypts `relative` in place for `recipient`, keeping kinds, names and key names readable.
-    static func encrypt(_ layout: TemporaryLayout, _ relative: String, recipient: String, inputType: String? = nil) throws {
+    static func encrypt(_ layout: TemporaryLayout, _ relative: String, recipient: String, inputType: String? = nil) async throws {
         var args = ["encrypt", "--age", recipient]
         if relative.hasSuffix(".yaml") || relative.hasSuffix(".json") { args += ["--encrypted-regex", "^(data|stringData|token|password)$"] }
         if let inputType { args += ["--input-type", inputType, "--output-type", inputType] }
         args += ["--in-place", layout.path(relative)]
-        let r = try Binary.run(args, environment: ["HOME": layout.root], currentDirectory: layout.root, executable: URL(fileURLWithPath: sops!))
+        let r = try await Binary.running(args, environment: ["HOME": layout.root], currentDirectory: layout.root, executable: URL(fileURLWithPath: sops!))
         try #require(r.status == 0, "sops encrypt failed: \(r.stderr)")
     }
 
     /// Decrypts a committed fixture with the throwaway key into plain text.
-    static func decryptFixture(_ path: String) throws -> String {
-        let r = try Binary.run(["decrypt", path], environment: ["SOPS_AGE_KEY_FILE": Repo.path("fixtures/keys/throwaway-age-key.txt")],
+    static func decryptFixture(_ path: String) async throws -> String {
+        let r = try await Binary.running(["decrypt", path], environment: ["SOPS_AGE_KEY_FILE": Repo.path("fixtures/keys/throwaway-age-key.txt")],
                                executable: URL(fileURLWithPath: sops!))
         try #require(r.status == 0, "sops decrypt of the fixture failed: \(r.stderr)")
         return r.stdout

@@ -112,6 +112,13 @@ enum Binary {
         try await running(Array(program.dropFirst()) + [url.path] + arguments, executable: URL(fileURLWithPath: program[0]))
     }
 
+    /// `json` on a thread of its own, awaited (see `running`).
+    static func jsonRunning(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Result, [String: Any]) {
+        let r = try await running(arguments, environment: environment)
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+        return (r, obj)
+    }
+
     static func json(_ arguments: [String], environment: [String: String] = [:]) throws -> (Result, [String: Any]) {
         let r = try run(arguments, environment: environment)
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A throwaway folder of real files for one test, removed when the test drops it.
-final class TemporaryLayout {
+final class TemporaryLayout: Sendable {
     let root: String
 
     init() {

@@ -81,11 +81,11 @@ import Testing
         #expect(hub.entries.count == 1)
     }
 
-    @Test func theBinaryNeedsTheOldKeyInTheEnvironmentAndNeverPrintsEitherKey() throws {
-        let missing = try Binary.run(["verify-rotation", "--root", Repo.layout("healthy"), "--old-key-env", "NO_SUCH_VAR_X"])
+    @Test func theBinaryNeedsTheOldKeyInTheEnvironmentAndNeverPrintsEitherKey() async throws {
+        let missing = try await Binary.running(["verify-rotation", "--root", Repo.layout("healthy"), "--old-key-env", "NO_SUCH_VAR_X"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("NO_SUCH_VAR_X"))
-        let unreachable = try Binary.run(["verify-rotation", "--root", Repo.layout("healthy"), "--old-key-env", "OLD_API_KEY",
+        let unreachable = try await Binary.running(["verify-rotation", "--root", Repo.layout("healthy"), "--old-key-env", "OLD_API_KEY",
                                           "--hub-url", "http://127.0.0.1:9", "--format", "json", "--timeout", "1"],
                                          environment: ["OLD_API_KEY": Self.oldKey.text])
         #expect(unreachable.status == 1)

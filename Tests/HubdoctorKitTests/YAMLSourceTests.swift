@@ -27,7 +27,8 @@ extension Report {
     static let realToken = "f3a9c1d27be84e6a9d0c5b71e2a4f8d3"
 
     func read(_ layout: TemporaryLayout, _ source: KeySource, stdin: String? = nil) -> KeyReading {
-        let cache = SourceCache(standardInput: stdin.map { text in { .success(Array(text.utf8)) } })
+        let input: (@Sendable () -> Result<[UInt8], SourceProblem>)? = stdin.map { text in { @Sendable in .success(Array(text.utf8)) } }
+        let cache = SourceCache(standardInput: input)
         return SourceResolver(root: layout.root, environment: [:], cache: cache).read(source)
     }
 

@@ -219,13 +219,10 @@ public final class CaptureSession: @unchecked Sendable {
         return out
     }
 
-    static let isoFormatter: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
+    /// A value type, so one shared instance is safe from every thread.
+    static let isoStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    static func iso(_ date: Date) -> String { isoFormatter.string(from: date) }
+    static func iso(_ date: Date) -> String { isoStyle.format(date) }
 
     /// `HH:MM:SS.mmm` in local time, cheap enough for a line per request under load.
     static func clock(_ date: Date) -> String {

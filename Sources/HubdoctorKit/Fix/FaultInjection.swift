@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -74,15 +75,14 @@ public struct FaultInjection: Sendable {
         }
     }
 
-    private final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var counts: [Point: Int] = [:]
+    private final class Counter: Sendable {
+        private let counts = Mutex<[Point: Int]>([:])
 
         func increment(_ p: Point) -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            counts[p, default: 0] += 1
-            return counts[p]!
+            counts.withLock { counts in
+                counts[p, default: 0] += 1
+                return counts[p, default: 0]
+            }
         }
     }
 }

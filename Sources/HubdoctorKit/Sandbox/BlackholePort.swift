@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,11 +10,13 @@ import Darwin
 /// packets: a socket that listens with the smallest backlog, whose queue is filled by its own
 /// connections and never accepted. Further SYNs are dropped, so a client waits out its connect
 /// timeout. (Linux behaviour; elsewhere a client may be refused instead.)
-public final class BlackholePort: @unchecked Sendable {
+public final class BlackholePort: Sendable {
     public let port: Int
     private let listener: Int32
-    private var fillers: [Int32] = []
-    private var closed = false
+    private let fillers: [Int32]
+    /// Set once by the first `close()` (from any thread, or `deinit`): the descriptors are
+    /// closed exactly once.
+    private let closed = Atomic<Bool>(false)
 
     public init(port requested: Int = 0) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -50,8 +53,7 @@ public final class BlackholePort: @unchecked Sendable {
 
 
     public func close() {
-        guard !closed else { return }
-        closed = true
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         fillers.forEach(closeDescriptor)
         closeDescriptor(listener)
     }
