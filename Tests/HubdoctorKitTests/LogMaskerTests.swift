@@ -31,6 +31,7 @@ import Testing
         Case(line: "Authorization: Bearer abc123,def456,ghi789 from 10.0.0.7", hidden: ["abc123", "def456", "ghi789"], kept: ["Bearer ‹redacted› from 10.0.0.7"]),
         Case(line: "GET /x?bearer=shortkey1&page=2", hidden: ["shortkey1"], kept: ["bearer=‹redacted›&page=2"]),
         Case(line: "auth Bearer: tok3n-v4lue rejected", hidden: ["tok3n"], kept: ["Bearer: ‹redacted› rejected"]),
+        Case(line: "auth Bearer: k3y&w1th&amps rejected", hidden: ["w1th"], kept: ["Bearer: ‹redacted› rejected"]),
         Case(line: "bearer=\"a b c d\" rejected", hidden: ["a b c d"], kept: ["bearer=\"‹redacted›\" rejected"]),
         Case(line: "<auth><token>abc def 123</token></auth>", hidden: ["abc def"], kept: ["<token>‹redacted›</token>"]),
         Case(line: "<ns:api_key type=\"x\">k-1 2 3</ns:api_key>", hidden: ["k-1 2"], kept: ["‹redacted›</ns:api_key>"]),

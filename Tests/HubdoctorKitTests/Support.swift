@@ -132,7 +132,7 @@ func expectNoSecrets(_ output: String, _ secrets: [String], sourceLocation: Sour
 }
 
 /// Issue 10's rule: no run of 10 characters of a key (or the whole key, if shorter) in `output`.
-func expectNoKeyFragments(_ output: String, _ keys: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+func expectNoKeyFragments(_ output: String, _ keys: [String], comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
     for key in keys where !key.isEmpty {
         let s = Array(key.unicodeScalars)
         let n = min(10, s.count)
@@ -140,7 +140,7 @@ func expectNoKeyFragments(_ output: String, _ keys: [String], sourceLocation: So
             var piece = String.UnicodeScalarView()
             piece.append(contentsOf: s[start..<(start + n)])
             if output.contains(String(piece)) {
-                Issue.record("the output contains \(n) characters of a key (\(s.count) characters long) from offset \(start)", sourceLocation: sourceLocation)
+                Issue.record("the output contains \(n) characters of a key (\(s.count) characters long) from offset \(start)\(comment.isEmpty ? "" : ": " + comment)", sourceLocation: sourceLocation)
                 return
             }
         }

@@ -121,9 +121,10 @@ public enum LogMasker {
             var j = i + 6
             guard j < s.count, !isWordScalar(s[j]) else { return nil }
             while j < s.count, s[j] == " " { j += 1 }
-            var assigned = false
+            // `bearer=…` is a query parameter, which ends at `&`.
+            var parameter = false
             if j < s.count, s[j] == ":" || s[j] == "=" {
-                assigned = true
+                parameter = s[j] == "="
                 j += 1
                 while j < s.count, s[j] == " " { j += 1 }
             }
@@ -133,7 +134,7 @@ public enum LogMasker {
                 return (end, Array(s[i..<start]) + replacement(Array(s[start..<end])))
             }
             var end = j
-            while end < s.count, !isCredentialEnd(s[end]), !(assigned && s[end] == "&") { end += 1 }
+            while end < s.count, !isCredentialEnd(s[end]), !(parameter && s[end] == "&") { end += 1 }
             guard end > j, !proseAfterBearer.contains(string(Array(s[j..<end])).lowercased()) else { return nil }
             return (end, Array(s[i..<j]) + replacement(Array(s[j..<end])))
         }
