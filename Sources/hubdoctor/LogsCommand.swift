@@ -10,8 +10,11 @@ extension Hubdoctor {
         @Argument(help: "Log files to read; - reads standard input.")
         var files: [String] = []
 
-        @Option(name: .long, help: "text or json.")
+        @Option(name: .long, help: "text, json, junit or github.")
         var format: OutputFormat = .text
+
+        @Option(name: .customLong("key-env"), help: "A key to remove from every line shown, wherever it stands, from this environment variable (repeatable).")
+        var keyEnv: [String] = []
 
         @OptionGroup var runbookOptions: RunbookOptions
 
@@ -20,12 +23,12 @@ extension Hubdoctor {
 
         func validate() throws {
             guard !files.isEmpty else { throw ValidationError("name a log file, or - to read standard input") }
-            guard format == .text || format == .json else { throw ValidationError("logs supports --format text or json") }
         }
 
         func run() throws {
             var options = LogsOptions(paths: files)
             options.runbookDirs = runbookOptions.runbooks
+            options.knownKeys = try keyEnv.map { try KeyInput.environment($0).read(environment: options.environment) }
             let result = try LogAnalyzer.analyze(options)
             for f in result.files where verbose || f.truncatedLines > 0 {
                 Output.error("\(f.name): \(f.lines) lines, \(f.bytes) bytes, \(f.failures) auth failures"

@@ -142,4 +142,44 @@ import Testing
         #expect(throws: HubdoctorError.self) { try runs[0].recover() }
         #expect(dir.read("a.env") == "KEY=hand edited\n")
     }
+
+    @Test func theTemporaryFileIs0600UntilTheCommitGivesItTheFilesMode() throws {
+        let dir = try Folder()
+        let a = try dir.file("a.env", "KEY=old\n", mode: 0o644)
+        let tx = FileTransaction(command: "fix", writes: [try write(a, "KEY=new\n")])
+        try tx.preflight()
+        try tx.stage()
+        let temp = try #require(dir.names().first { $0.contains(FileTransaction.tempMarker) })
+        #expect(try mode(dir.path + "/" + temp) == 0o600)
+        try tx.commit()
+        tx.finish()
+        #expect(try mode(a) == 0o644)
+        #expect(dir.read("a.env") == "KEY=new\n")
+    }
+
+    @Test func theJournalIsWrittenBeforeAnyOtherFileAndNamesFilesInEveryFolder() throws {
+        let one = try Folder(), two = try Folder(), journal = try Folder()
+        let a = try one.file("a.env", "KEY=old-a\n"), b = try two.file("b.env", "KEY=old-b\n")
+        let faults = FaultInjection.from(environment: ["HUBDOCTOR_FAULT": "fail:after-journal"])
+        let tx = FileTransaction(command: "rotate", writes: [try write(a, "KEY=new\n"), try write(b, "KEY=new\n")], faults: faults,
+                                 journalDirectory: journal.path)
+        try tx.preflight()
+        // Stop where a kill would: the journal is there, nothing else yet; a failure cleans it up.
+        #expect(throws: HubdoctorError.self) { try tx.stage() }
+        #expect(journal.names().isEmpty && one.names() == ["a.env"] && two.names() == ["b.env"])
+
+        let staged = FileTransaction(command: "rotate", writes: [try write(a, "KEY=new\n"), try write(b, "KEY=new\n")], journalDirectory: journal.path)
+        try staged.preflight()
+        try staged.stage()
+        // Only the journal's folder is scanned: the run's files in the two others are still found.
+        let runs = try InterruptedRun.find(in: [journal.path])
+        #expect(runs.count == 1)
+        _ = try runs[0].recover()
+        #expect(one.names() == ["a.env"] && two.names() == ["b.env"] && journal.names().isEmpty)
+        #expect(one.read("a.env") == "KEY=old-a\n")
+    }
+
+    func mode(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
+    }
 }

@@ -70,4 +70,20 @@ import Testing
         let none = try await Binary.running(["logs"])
         #expect(none.status == 2)
     }
+
+    @Test func aKeyNamedWithKeyEnvIsRemovedFromFreeTextInEveryFormat() async throws {
+        let key = "horse battery staple 7"
+        let dir = TemporaryLayout()
+        let log = dir.write("core.log", "2026-05-18T06:06:42Z POST http://hub:8080/v1/items 401 (Unauthorized) user pasted \(key) into the form\n")
+        for format in ["text", "json", "junit", "github"] {
+            let run = try await Binary.running(["logs", log, "--key-env", "PASTED_KEY", "--format", format], environment: ["PASTED_KEY": key])
+            #expect(run.status == 1, "\(format): \(run.all)")
+            // GitHub annotations carry the finding's message, not the sample line.
+            if format != "github" { #expect(run.stdout.contains("user pasted ‹redacted› into the form"), "\(format): \(run.stdout)") }
+            expectNoKeyFragments(run.all, [key])
+        }
+        let unset = try await Binary.running(["logs", log, "--key-env", "NOT_SET_ANYWHERE"])
+        #expect(unset.status == 2)
+        #expect(unset.stderr.contains("NOT_SET_ANYWHERE"))
+    }
 }

@@ -137,3 +137,19 @@ func expectNoSecrets(_ output: String, _ secrets: [String], sourceLocation: Sour
         }
     }
 }
+
+/// Issue 10's rule: no run of 10 characters of a key (or the whole key, if shorter) in `output`.
+func expectNoKeyFragments(_ output: String, _ keys: [String], comment: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+    for key in keys where !key.isEmpty {
+        let s = Array(key.unicodeScalars)
+        let n = min(10, s.count)
+        for start in 0...(s.count - n) {
+            var piece = String.UnicodeScalarView()
+            piece.append(contentsOf: s[start..<(start + n)])
+            if output.contains(String(piece)) {
+                Issue.record("the output contains \(n) characters of a key (\(s.count) characters long) from offset \(start)\(comment.isEmpty ? "" : ": " + comment)", sourceLocation: sourceLocation)
+                return
+            }
+        }
+    }
+}

@@ -31,14 +31,37 @@ final class ChangeSession {
         }
     }
 
-    /// Every folder that holds a key file of any link, on either side, and the layout root, where
-    /// the journal goes (a Compose link writes env files that its key sources do not name).
+    /// Every folder a run of this layout may write in, where an interrupted run's files are
+    /// looked for: the layout root (where the journal goes), the folder of every key file of any
+    /// link on either side, the folders of the env files a Compose service reads (its `env_file:`s
+    /// and the project `.env`, which its key source does not name), and for each of these files
+    /// behind a symbolic link, the folder of its target (where the new version is written).
     var directories: [String] {
         var out: [String] = [resolver.root]
-        for link in links {
-            for file in link.caller.key.files + link.service.key.files + (link.mode == .native ? HiveCFMProfile.nextFiles() : []) {
-                let dir = (resolver.absolute(file) as NSString).deletingLastPathComponent
+        func add(_ file: String) {
+            let path = resolver.absolute(file)
+            for p in [path, URL(fileURLWithPath: path).resolvingSymlinksInPath().path] {
+                let dir = (p as NSString).deletingLastPathComponent
                 if !out.contains(dir) { out.append(dir) }
+            }
+        }
+        for link in links {
+            for source in [link.caller.key, link.service.key] + (link.url.map { [$0] } ?? []) {
+                for file in source.files { add(file) }
+                if case .compose(let file, let service, _) = source { composeEnvFiles(file, service).forEach(add) }
+            }
+            if link.mode == .native { HiveCFMProfile.nextFiles().forEach(add) }
+        }
+        return out
+    }
+
+    /// The env files of a Compose service, and the project `.env`: absolute paths.
+    func composeEnvFiles(_ file: String, _ service: String) -> [String] {
+        guard case .success(let project) = ComposeProject.load(file: file, resolver: resolver) else { return [] }
+        var out = project.projectEnvOrigin.path.map { [$0] } ?? []
+        if let node = project.service(service) {
+            for entry in project.envFiles(node) {
+                if case .success(let path) = project.resolvedPath(entry, resolver: resolver) { out.append(path) }
             }
         }
         return out

@@ -13,10 +13,13 @@ import Darwin
 /// process goes on; `@N` acts at the Nth time the point is reached (default 1). Unset, it costs
 /// one dictionary lookup.
 public struct FaultInjection: Sendable {
+    /// In the order a run passes them: the journal is written first, then each temporary file
+    /// and backup, then the side files.
     public enum Point: String, Sendable, CaseIterable {
-        case afterBackup = "after-backup"
-        case afterTempWrite = "after-temp-write"
         case afterJournal = "after-journal"
+        case afterTempWrite = "after-temp-write"
+        case afterBackup = "after-backup"
+        case afterSideFile = "after-side-file"
         case beforeRename = "before-rename"
         case afterRename = "after-rename"
         case afterCommit = "after-commit"

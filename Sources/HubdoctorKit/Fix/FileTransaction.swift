@@ -33,15 +33,18 @@ public struct SideFile: Sendable {
 /// none change:
 ///
 /// 1. `preflight`: permissions, owner, read-only bits; nothing is written.
-/// 2. `stage`: the new version of each file in a temporary file in the same folder and a backup of
-///    the old one (0600: it holds a key), both fsynced; then a journal that lists them. Until the journal exists,
-///    no file has been touched, and a later run just deletes the leftovers.
-/// 3. `commit`: each file is compared with what was read, then the temporary file is renamed over
-///    it (atomic), and the folder fsynced. Any failure restores every file already renamed.
+/// 2. `stage`: first a journal that names every file the run will create, in whichever folder
+///    (a key file's, an `env_file:`'s, a symbolic link's target's, `$TMPDIR`); then the new
+///    version of each file in a temporary file beside it, mode 0600 whatever the file's mode (it
+///    holds a key), and a backup of the old one (0600), all fsynced. A run killed at any point
+///    from here on leaves a journal that lists everything it may have left.
+/// 3. `commit`: each file is compared with what was read, then the temporary file gets the mode
+///    of the file it replaces and is renamed over it (atomic), and the folder fsynced. Any failure
+///    restores every file already renamed.
 /// 4. `finish` (after the caller has verified the result) deletes the journal; backups stay.
 ///
-/// A process killed between 2 and 4 leaves the journal, which the next `fix` or `rotate` finds:
-/// see `InterruptedRun`.
+/// The next `fix` or `rotate` finds the journal and undoes or completes the run: see
+/// `InterruptedRun`.
 public final class FileTransaction {
     public let id: String
     let command: String
@@ -77,10 +80,12 @@ public final class FileTransaction {
 
     public static let backupMarker = ".hubdoctor-bak-"
     public static let tempMarker = ".hubdoctor-tmp-"
+    public static let restoreMarker = ".hubdoctor-restore-"
     public static let journalPrefix = ".hubdoctor-journal-"
 
     public func backupPath(_ w: PlannedWrite) -> String? { w.before == nil ? nil : w.path + Self.backupMarker + id }
     func tempPath(_ w: PlannedWrite) -> String { w.path + Self.tempMarker + id }
+    static func restorePath(_ path: String, id: String) -> String { path + restoreMarker + id }
 
     // MARK: 1. preflight
 
@@ -117,12 +122,14 @@ public final class FileTransaction {
         // A file size limit must fail the write (EFBIG), not kill hubdoctor halfway.
         signal(SIGXFSZ, SIG_IGN)
         do {
-            // The temporary file first: whatever a killed run leaves behind then includes one,
-            // which is how a later run recognises leftovers that have no journal.
+            // The journal first: whatever a killed run leaves behind is then listed in it, in
+            // every folder, and not only where a later run happens to look.
+            try writeJournal(state: .staged)
+            try faults.reach(.afterJournal, display: writes.first?.display ?? "")
             for w in writes {
                 let temp = tempPath(w)
-                let mode = w.before?.mode ?? 0o600
-                try PosixFile.create(temp, display: w.display, bytes: w.after, mode: mode, owner: w.before.flatMap(ownerToKeep))
+                // 0600 until the commit: until then it is a copy of a key that nobody else needs.
+                try PosixFile.create(temp, display: w.display, bytes: w.after, mode: 0o600, owner: w.before.flatMap(ownerToKeep))
                 created.append(temp)
                 try faults.reach(.afterTempWrite, display: w.display)
                 if let before = w.before, let backup = backupPath(w) {
@@ -134,10 +141,9 @@ public final class FileTransaction {
             for s in sideFiles {
                 try PosixFile.create(s.path, display: s.display, bytes: s.bytes, mode: 0o600)
                 created.append(s.path)
+                try faults.reach(.afterSideFile, display: s.display)
             }
             for dir in directories { try PosixFile.syncDirectory(dir, display: dir) }
-            try writeJournal(state: .staged)
-            try faults.reach(.afterJournal, display: writes.first?.display ?? "")
         } catch {
             discardStage()
             throw error
@@ -177,6 +183,8 @@ public final class FileTransaction {
                 try faults.reach(.beforeRename, display: w.display)
                 try ensureUnchanged(w)
                 let dir = (w.path as NSString).deletingLastPathComponent
+                // The temporary file takes the mode of the file it replaces only now.
+                try PosixFile.setMode(tempPath(w), w.before?.mode ?? 0o600, display: w.display)
                 if w.before == nil {
                     try PosixFile.linkNew(tempPath(w), w.path, display: w.display)
                 } else {
@@ -226,8 +234,9 @@ public final class FileTransaction {
             let w = writes[i]
             do {
                 if let before = w.before {
-                    let restore = w.path + ".hubdoctor-restore-" + id
-                    try PosixFile.create(restore, display: w.display, bytes: before.bytes, mode: before.mode, owner: ownerToKeep(before))
+                    let restore = Self.restorePath(w.path, id: id)
+                    try PosixFile.create(restore, display: w.display, bytes: before.bytes, mode: 0o600, owner: ownerToKeep(before))
+                    try PosixFile.setMode(restore, before.mode, display: w.display)
                     try PosixFile.move(restore, w.path, display: w.display)
                 } else {
                     PosixFile.remove(w.path)
@@ -261,7 +270,7 @@ public final class FileTransaction {
     // MARK: journal
 
     private func writeJournal(state: TransactionJournal.State) throws {
-        guard let first = writes.first else { return }
+        guard let first = writes.first?.path ?? sideFiles.first?.path else { return }
         let journal = TransactionJournal(
             id: id, command: command, pid: getpid(), state: state,
             files: writes.map { w in
@@ -269,7 +278,8 @@ public final class FileTransaction {
                                          before: w.before?.digest, after: PosixFile.sha256(w.after))
             },
             sideFiles: sideFiles.map(\.path))
-        let dir = journalDirectory.flatMap { access($0, W_OK) == 0 ? $0 : nil } ?? (first.path as NSString).deletingLastPathComponent
+        let dir = journalPath.map { ($0 as NSString).deletingLastPathComponent }
+            ?? journalDirectory.flatMap { access($0, W_OK) == 0 ? $0 : nil } ?? (first as NSString).deletingLastPathComponent
         let path = dir + "/" + Self.journalPrefix + id + ".json"
         let bytes = try journal.encoded()
         // Replaced atomically too: a journal is never half-written.

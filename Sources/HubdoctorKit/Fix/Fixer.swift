@@ -66,12 +66,10 @@ public enum Fixer {
                 work.change.blockers.append("\(source.name)'s key must lose its stray characters where it is kept, which hubdoctor does not write: correct it there, then run \(session.commandLine("fix")) again")
                 return work
             }
-            targets += files
-            work.keyWritten.append((source.role, value))
+            targets += encryptedBySops(files, side: source, link: link, value: value, session: session, work: &work)
         }
         if let files = try KeyWritePlanner.targets(side: target, reading: readings.reading(target.role), value: value, resolver: session.resolver) {
-            targets += files
-            work.keyWritten.append((target.role, value))
+            targets += encryptedBySops(files, side: target, link: link, value: value, session: session, work: &work)
         } else if keyProblems {
             let valueFile = valueFilePath(link, target, session)
             if options.apply, let valueFile {
@@ -113,6 +111,25 @@ public enum Fixer {
         work.change.summary = summary.isEmpty ? nil : summary.joined(separator: "\n  ")
         work.change.files = session.fileChanges(work.plans)
         return work
+    }
+
+    /// The files of `files` that hubdoctor writes itself. The SOPS-encrypted ones become `sops set`
+    /// steps, with the key in a 0600 value file (written with --apply); the side is then re-read
+    /// after writing only when none of its files is left to the engineer.
+    static func encryptedBySops(_ files: [KeyTarget], side: SideSpec, link: LinkSpec, value: SecretValue, session: ChangeSession,
+                                work: inout LinkWork) -> [KeyTarget] {
+        let (plain, encrypted) = KeyWritePlanner.splitEncrypted(files)
+        guard !encrypted.isEmpty else {
+            work.keyWritten.append((side.role, value))
+            return plain
+        }
+        let valueFile = valueFilePath(link, side, session)
+        if session.options.apply, let valueFile {
+            work.sideFiles.append(SideFile(path: valueFile, display: session.display(valueFile), bytes: ManualKeySteps.jsonString(value)))
+        }
+        work.change.manual += ManualKeySteps.sopsDotenv(for: side, files: encrypted, valueFile: session.options.apply ? valueFile : nil,
+                                                        workingDirectory: session.options.workingDirectory)
+        return plain
     }
 
     /// What is wrong with `link`, and the key to write: the source side's, or that key without

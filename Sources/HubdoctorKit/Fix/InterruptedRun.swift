@@ -3,12 +3,18 @@ import Foundation
 /// What an earlier `fix` or `rotate` that was killed (or lost power) left in the folders it writes
 /// to, found by the next run before it plans anything.
 ///
+/// A run writes its journal before any other file, and the journal names every file the run may
+/// create, in every folder (an `env_file:` folder, a symbolic link's target folder, `$TMPDIR`):
+/// those are cleaned up from the journal, wherever they are.
+///
 /// - With a journal in state `staged`, renames may have begun: every file that already holds the
-///   new version is put back from its backup, so the layout is wholly as it was before that run.
+///   new version is put back from its backup, so the layout is wholly as it was before that run;
+///   its temporary files, backups and side files are deleted.
 ///   That run's change was never verified, and for `rotate` its key was never shown to anyone.
 /// - With a journal in state `committed`, every file was replaced; only the clean-up was missed.
-/// - Without a journal, the run died while staging: no file was touched, and its temporary files
-///   (and the backups and side files of the same run, which equal what is on disk) are deleted.
+/// - Without a journal (a run killed while it wrote its first journal, or an older hubdoctor), no
+///   file was touched, and the temporary files found in the folders scanned (and the backups and
+///   side files of the same run, which equal what is on disk) are deleted.
 public struct InterruptedRun: Sendable {
     public var id: String
     public var command: String?
@@ -67,6 +73,12 @@ public struct InterruptedRun: Sendable {
         if journal.state == .committed {
             return ["\(who) (\(id)) wrote every file but was stopped before it cleaned up; its journal will be deleted"]
         }
+        let statuses = journal.files.map(status)
+        if !statuses.contains(.new), !statuses.contains(.changedSince) {
+            let left = ownFiles(journal).filter(PosixFile.exists)
+            return ["\(who) (\(id)) died before it replaced any file; "
+                    + (left.isEmpty ? "its journal will be deleted" : "its files will be deleted: " + left.map(Self.name).joined(separator: ", "))]
+        }
         var lines = ["\(who) (\(id)) was interrupted while it replaced files; every file will be put back as it was before it:"]
         for e in journal.files {
             switch status(e) {
@@ -88,7 +100,10 @@ public struct InterruptedRun: Sendable {
             return ["deleted the leftovers of \(id), which died before it changed any file"]
         }
         if journal.state == .committed {
-            for e in journal.files { PosixFile.remove(e.temp) }
+            for e in journal.files {
+                PosixFile.remove(e.temp)
+                PosixFile.remove(FileTransaction.restorePath(e.path, id: id))
+            }
             PosixFile.remove(journalPath)
             syncFolders([journalPath])
             let kept = journal.sideFiles.filter(PosixFile.exists).map(Self.name)
@@ -107,11 +122,12 @@ public struct InterruptedRun: Sendable {
                     throw HubdoctorError(.io, "the backup of \(e.display) does not hold the version the journal recorded; restore by hand. Nothing was changed", location: backup)
                 }
                 let current = try FileState.read(e.path, display: e.display)
-                let restore = e.path + ".hubdoctor-restore-" + id
+                let restore = FileTransaction.restorePath(e.path, id: id)
                 let mode = current?.mode ?? 0o600
                 let owner = current.map { ($0.uid, $0.gid) }
                 PosixFile.remove(restore)
-                try PosixFile.create(restore, display: e.display, bytes: bytes, mode: mode, owner: owner)
+                try PosixFile.create(restore, display: e.display, bytes: bytes, mode: 0o600, owner: owner)
+                try PosixFile.setMode(restore, mode, display: e.display)
                 try PosixFile.move(restore, e.path, display: e.display)
                 done.append("restored \(e.display) from its backup")
             } else {
@@ -119,14 +135,23 @@ public struct InterruptedRun: Sendable {
                 done.append("deleted \(e.display), which that run had created")
             }
         }
-        for e in journal.files { PosixFile.remove(e.temp) }
-        for p in leftovers { PosixFile.remove(p) }
-        // The rolled-back run's side files (a value file in $TMPDIR holds its key) go too: nothing
-        // will read them now.
-        for p in journal.sideFiles { PosixFile.remove(p) }
+        // Its temporary files, backups (each equals its file again) and side files (a value file
+        // in $TMPDIR holds its key) go too, in every folder: nothing will read them now.
+        let own = ownFiles(journal).filter(PosixFile.exists)
+        for p in own + leftovers { PosixFile.remove(p) }
         PosixFile.remove(journalPath)
-        syncFolders(journal.files.map(\.path) + [journalPath])
-        return done.isEmpty ? ["\(id) had not replaced any file yet; deleted its leftovers"] : done
+        syncFolders(journal.files.map(\.path) + own + [journalPath])
+        return done.isEmpty ? ["\(id) had not replaced any file yet; deleted its files" + (own.isEmpty ? "" : " (" + own.map(Self.name).joined(separator: ", ") + ")")] : done
+    }
+
+    /// Every file the journal says the run may have created besides the files it replaces:
+    /// temporary files, restore files, backups, side files, and the journal's own `.next`.
+    func ownFiles(_ journal: TransactionJournal) -> [String] {
+        var out: [String] = []
+        for e in journal.files {
+            out += [e.temp, FileTransaction.restorePath(e.path, id: id)] + (e.backup.map { [$0] } ?? [])
+        }
+        return out + journal.sideFiles + (journalPath.map { [$0 + ".next"] } ?? [])
     }
 
     /// A backup of a run without a journal is deleted only when it equals the file it backs up

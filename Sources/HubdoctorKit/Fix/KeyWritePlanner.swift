@@ -141,7 +141,36 @@ public enum KeyWritePlanner {
         return ns.substring(with: r)
     }
 
+    /// Separates the files hubdoctor writes from the SOPS-encrypted ones, which it must not: its
+    /// editor would put the key in the clear among the ciphertext, in a file usually kept in Git.
+    /// Those are set with `sops set` instead (`ManualKeySteps.sopsDotenv`).
+    public static func splitEncrypted(_ targets: [KeyTarget]) -> (plain: [KeyTarget], encrypted: [KeyTarget]) {
+        var plain: [KeyTarget] = [], encrypted: [KeyTarget] = []
+        for t in targets {
+            if isSOPSEncrypted(URL(fileURLWithPath: t.path).resolvingSymlinksInPath().path) { encrypted.append(t) } else { plain.append(t) }
+        }
+        return (plain, encrypted)
+    }
+
+    /// Whether an env file is SOPS-encrypted: `sops_*` metadata lines, or a value `ENC[…]`
+    /// (a file whose metadata was cut off is still not one to write a plaintext key into).
+    static func isSOPSEncrypted(_ path: String) -> Bool {
+        guard case .success(let bytes) = SourceFile.read(path) else { return false }
+        return isSOPSEncrypted(bytes: bytes)
+    }
+
+    static func isSOPSEncrypted(bytes: [UInt8]) -> Bool {
+        if Sops.metadata(dotenv: bytes) != nil { return true }
+        return bytes.split(separator: 0x0A).contains { line in
+            let text = String(decoding: line, as: UTF8.self)
+            guard let eq = text.firstIndex(of: "=") else { return false }
+            return text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces).hasPrefix("ENC[AES256_GCM,")
+        }
+    }
+
     /// Turns targets into file changes. Targets that share a file are applied to it together.
+    /// A SOPS-encrypted file is refused: callers keep those apart (`splitEncrypted`), and this is
+    /// the last check before anything could be written.
     public static func plan(_ targets: [KeyTarget]) throws -> [FileChangePlan] {
         var order: [String] = []
         var byPath: [String: [KeyTarget]] = [:]
@@ -154,6 +183,9 @@ public enum KeyWritePlanner {
             let display = group[0].display
             let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let before = try FileState.read(real, display: display)
+            if let bytes = before?.bytes, isSOPSEncrypted(bytes: bytes) {
+                throw HubdoctorError(.usage, "is SOPS-encrypted; hubdoctor does not write a plaintext key into it (set it with `sops set`)", location: display)
+            }
             var readers: [Dialect] = []
             for r in group.flatMap(\.readers) where !readers.contains(r) { readers.append(r) }
             let edit = try EnvFileEditor(readers: readers, display: display).apply(group.map(\.assignment), to: before?.bytes ?? [])

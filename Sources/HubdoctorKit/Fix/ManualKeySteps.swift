@@ -53,6 +53,21 @@ public enum ManualKeySteps {
         }
     }
 
+    /// A key in SOPS-encrypted env files that hubdoctor does not write: `sops set` encrypts the
+    /// value it reads from the 0600 value file into each, so no plaintext lands in the file and
+    /// no key on a command line.
+    public static func sopsDotenv(for side: SideSpec, files: [KeyTarget], valueFile: String?, workingDirectory: String) -> [RemediationStep] {
+        let arg = { (path: String) in ShellWord.path(path, workingDirectory: workingDirectory) }
+        var steps = valueStep(side, valueFile, arg)
+        for file in files {
+            let name = file.assignment.name
+            steps.append(RemediationStep(
+                text: "Set \(name) in \(file.display), which is SOPS-encrypted (\(file.reason)): hubdoctor does not write a key in the clear into an encrypted file; sops encrypts the value it reads from the value file",
+                run: "sops set --input-type dotenv --output-type dotenv --value-file \(arg(file.path)) \(ShellWord.quote("[\"\(name)\"]")) \(arg(valueFile ?? "VALUE_FILE"))"))
+        }
+        return steps + deleteValueFile(valueFile, arg)
+    }
+
     static func valueStep(_ side: SideSpec, _ valueFile: String?, _ arg: (String) -> String) -> [RemediationStep] {
         guard let valueFile else {
             return [RemediationStep(text: "With --apply, hubdoctor writes the key for \(side.name) to a file only you can read (mode 0600) and names it here")]

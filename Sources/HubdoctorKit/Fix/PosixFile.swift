@@ -75,6 +75,15 @@ enum PosixFile {
         ok = true
     }
 
+    /// Gives a file hubdoctor created (a temporary file, before it is renamed into place) its
+    /// final mode. `O_NOFOLLOW`: never the mode of whatever a symbolic link put there points to.
+    static func setMode(_ path: String, _ mode: mode_t, display: String) throws {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("cannot open \(path) to set its mode", display) }
+        defer { close(fd) }
+        guard fchmod(fd, mode) == 0 else { throw failure("cannot set the mode of \(path)", display) }
+    }
+
     /// Makes a rename or unlink in `directory` durable.
     static func syncDirectory(_ directory: String, display: String) throws {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -1,13 +1,23 @@
+import Foundation
+
 /// A unified diff of one edited env file that shows no value: a changed key appears as its
-/// fingerprint (`‹sha256:0123456789ab›`), every other value as `‹…›`. Comments and blank lines
-/// are shown as written, because they are what tells the engineer where in the file the change is.
+/// fingerprint (`‹sha256:0123456789ab›`), every other value as `‹…›`. Comment lines are shown,
+/// because they tell the engineer where in the file the change is, but only after every key the
+/// run knows (and every run of 10 characters of one) is removed from them, a commented-out
+/// definition (`# API_KEY=…`) is shown without its value, and what is left is masked as a log
+/// line is. A comment after a value is hidden: it sits on the line of a value.
 public enum RedactedDiff {
     static let context = 3
 
     /// `created`: the file did not exist before (the diff is against /dev/null). `newLabel`: how to
     /// show a new value (a dry run of `rotate` shows `‹new key›`: the key it drew is thrown away).
-    public static func render(display: String, edit: EnvFileEdit, created: Bool = false, newLabel: ((SecretValue) -> String)? = nil) -> String {
+    /// `scrubber`: the keys to remove from every line shown (default: every key read in this run);
+    /// the old and new values of the changed keys are always added.
+    public static func render(display: String, edit: EnvFileEdit, created: Bool = false, newLabel: ((SecretValue) -> String)? = nil,
+                              scrubber: KeyScrubber? = nil) -> String {
         guard !edit.changes.isEmpty else { return "" }
+        let scrubber = (scrubber ?? SecretRegistry.shared.scrubber)
+            .adding(edit.changes.filter(\.isSecret).flatMap { [$0.oldValue, $0.newValue].compactMap { $0 } })
         let old = FileLines(edit.original), new = FileLines(edit.edited)
         let oldScan = EnvLineLexer.scan(edit.original), newScan = EnvLineLexer.scan(edit.edited)
         let regions = self.regions(edit)
@@ -20,7 +30,7 @@ public enum RedactedDiff {
             for l in r.newLines { newShown[l] = Label(name: r.name, text: show(r.newValue, newLabel ?? label)) }
         }
         func show(_ lines: FileLines, _ scan: EnvLineLexer.Scan, _ n: Int, _ labels: [Int: Label]) -> String {
-            redacted(line: n, lines: lines, scan: scan, label: labels[n])
+            redacted(line: n, lines: lines, scan: scan, label: labels[n], scrubber: scrubber)
         }
         var out = created ? "--- /dev/null\n" : "--- a/\(display)\n"
         out += "+++ b/\(display)\n"
@@ -122,16 +132,16 @@ public enum RedactedDiff {
     }
 
     /// A line as the diff shows it. `label`: the fingerprint to show if the line defines that variable.
-    static func redacted(line n: Int, lines: FileLines, scan: EnvLineLexer.Scan, label: Label?) -> String {
+    static func redacted(line n: Int, lines: FileLines, scan: EnvLineLexer.Scan, label: Label?, scrubber: KeyScrubber) -> String {
         let range = lines.range(n)
         let text = { (r: Range<Int>) in visible(lines.bytes[r]) }
         let kind = n - 1 < scan.kinds.count ? scan.kinds[n - 1] : .blank
         switch kind {
         case .blank:
-            return text(range)
+            return scrubber.scrub(text(range))
         case .comment:
-            // A comment may hold an old key (`# API_KEY=…` kept "just in case"): masked as logs are.
-            return LogMasker.mask(text(range))
+            // A comment may hold an old key (`# API_KEY=…` kept "just in case").
+            return maskComment(text(range), scrubber: scrubber)
         case .continuation:
             return "‹…›"
         case .other:
@@ -139,23 +149,53 @@ public enum RedactedDiff {
         case .definition(let i):
             let def = scan.definitions[i]
             guard def.token.lowerBound >= range.lowerBound, def.token.lowerBound <= range.upperBound else { return "‹line hidden›" }
-            let prefix = text(range.lowerBound..<def.token.lowerBound)
+            let prefix = scrubber.scrub(text(range.lowerBound..<def.token.lowerBound))
             let quote = def.style.quote.map { String(UnicodeScalar($0)) } ?? ""
             let value = label.flatMap { $0.name == def.name ? $0.text : nil }
             let shown = value ?? (def.token.isEmpty ? "" : "‹…›")
             let token = def.token.isEmpty ? shown : quote + shown + (def.token.upperBound <= range.upperBound ? quote : "")
-            // What follows the value is shown only as an inline comment (masked like any comment):
-            // anything else there is part of the value for some reader (Compose keeps a tab and
-            // `#…`), so it is hidden.
-            var suffix = def.token.upperBound <= range.upperBound ? text(def.token.upperBound..<range.upperBound) : ""
-            if !suffix.isEmpty, !suffix.drop(while: { $0 == "\"" || $0 == "'" }).hasPrefix(" #"),
-               suffix.drop(while: { $0 == "\"" || $0 == "'" }).contains(where: { $0 != " " && $0 != "\t" }) {
-                suffix = " ‹…›"
-            } else {
-                suffix = LogMasker.mask(suffix)
-            }
-            return prefix + token + suffix
+            let suffix = def.token.upperBound <= range.upperBound ? text(def.token.upperBound..<range.upperBound) : ""
+            return prefix + token + hiddenSuffix(suffix)
         }
+    }
+
+    /// What follows a value on its line. Whitespace stays; an inline comment (` # …`) shows only
+    /// that there is one; anything else is part of the value for some reader (Compose keeps a tab
+    /// and `#…`), so it is hidden.
+    static func hiddenSuffix(_ suffix: String) -> String {
+        let rest = suffix.drop(while: { $0 == "\"" || $0 == "'" })
+        if rest.allSatisfy({ $0 == " " || $0 == "\t" }) { return suffix }
+        let closing = suffix.prefix(suffix.count - rest.count)
+        let lead = rest.prefix(while: { $0 == " " })
+        if !lead.isEmpty, rest.dropFirst(lead.count).first == "#" {
+            let comment = rest.dropFirst(lead.count + 1)
+            return closing + lead + "#" + (comment.allSatisfy({ $0 == " " || $0 == "\t" }) ? String(comment) : " ‹comment hidden›")
+        }
+        return " ‹…›"
+    }
+
+    static let commentedDefinition = try! NSRegularExpression(pattern: #"^\s*#+\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.\-]*\s*="#)
+    static let namedValue = try! NSRegularExpression(pattern: #"([A-Za-z0-9_.\-]+)["']?\s*[=:](?!//)"#)
+
+    /// A comment line as shown: known keys removed first; then a commented-out definition loses
+    /// its value, as does anything after a name that says it holds a secret (`old key: …`), to
+    /// the end of the line, since a value in prose may hold spaces; the rest is masked as logs are.
+    static func maskComment(_ line: String, scrubber: KeyScrubber) -> String {
+        let scrubbed = scrubber.scrub(line)
+        let ns = scrubbed as NSString
+        func hideAfter(_ end: Int) -> String {
+            let rest = ns.substring(from: end)
+            let lead = rest.prefix { $0 == " " || $0 == "\t" }
+            return ns.substring(to: end) + (lead.count == rest.count ? rest : lead + "‹…›")
+        }
+        if let m = commentedDefinition.firstMatch(in: scrubbed, range: NSRange(location: 0, length: ns.length)) {
+            return hideAfter(m.range.upperBound)
+        }
+        for m in namedValue.matches(in: scrubbed, range: NSRange(location: 0, length: ns.length))
+        where LogMasker.isSensitiveName(ns.substring(with: m.range(at: 1))) {
+            return hideAfter(m.range.upperBound)
+        }
+        return LogMasker.mask(scrubbed)
     }
 
     /// Text as shown: invalid UTF-8 becomes U+FFFD, control characters other than tab become visible.

@@ -46,9 +46,20 @@ public enum Rotator {
             var serviceFile: String?
             for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] {
                 if let files = try KeyWritePlanner.targets(side: side, reading: reading, value: key, resolver: session.resolver) {
-                    if side.role == .service { serviceFile = files.first?.path }
-                    targets += files.filter { planned.insert($0.path + "\u{0}" + $0.assignment.name).inserted }
-                    sidesWritten += 1
+                    // A SOPS-encrypted file is never written in the clear: `sops set` steps instead.
+                    let (plain, encrypted) = KeyWritePlanner.splitEncrypted(files)
+                    if side.role == .service { serviceFile = plain.first?.path }
+                    targets += plain.filter { planned.insert($0.path + "\u{0}" + $0.assignment.name).inserted }
+                    if encrypted.isEmpty {
+                        sidesWritten += 1
+                    } else {
+                        let valueFile = Fixer.valueFilePath(link, side, session)
+                        if options.apply, let valueFile, !sideFiles.contains(where: { $0.path == valueFile }) {
+                            sideFiles.append(SideFile(path: valueFile, display: session.display(valueFile), bytes: ManualKeySteps.jsonString(key)))
+                        }
+                        change.manual += ManualKeySteps.sopsDotenv(for: side, files: encrypted, valueFile: options.apply ? valueFile : nil,
+                                                                   workingDirectory: options.workingDirectory)
+                    }
                 } else {
                     let valueFile = Fixer.valueFilePath(link, side, session)
                     if options.apply, let valueFile {

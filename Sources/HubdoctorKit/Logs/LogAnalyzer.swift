@@ -8,6 +8,9 @@ public struct LogsOptions: Sendable {
     /// `--runbooks`: operators' runbooks, besides the built-in ones and `HUBDOCTOR_RUNBOOKS`.
     public var runbookDirs: [String] = []
     public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Keys to remove from every sample wherever they stand (`--key-env`), whole and by every run
+    /// of 10 characters, before the shape-based masking.
+    public var knownKeys: [SecretValue] = []
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -33,7 +36,8 @@ public enum LogAnalyzer {
 
     public static func analyze(_ options: LogsOptions) throws -> Result {
         guard !options.paths.isEmpty else { throw HubdoctorError(.usage, "name a log file, or - for standard input") }
-        var groups = Groups(sampleLength: options.sampleLength)
+        let scrubber = SecretRegistry.shared.scrubber.adding(options.knownKeys)
+        var groups = Groups(sampleLength: options.sampleLength, scrubber: scrubber)
         var stats: [FileStats] = []
         for path in options.paths {
             stats.append(try read(path, into: &groups))
@@ -93,12 +97,12 @@ public enum LogAnalyzer {
         var sample = ""
         var retryAfter: String?
 
-        mutating func add(_ e: LogEvent, file: String, sampleLength: Int) {
+        mutating func add(_ e: LogEvent, file: String, sampleLength: Int, scrubber: KeyScrubber) {
             if count == 0 {
                 location = "\(file):\(e.line)"
                 self.file = file
                 line = e.line
-                let masked = LogMasker.mask(e.text)
+                let masked = LogMasker.mask(e.text, scrubber: scrubber)
                 sample = masked.count > sampleLength ? String(masked.prefix(sampleLength)) + "…" : masked
             }
             count += 1
@@ -106,7 +110,7 @@ public enum LogAnalyzer {
                 if first.map({ t.epoch < $0.epoch }) ?? true { first = t }
                 if last.map({ t.epoch >= $0.epoch }) ?? true { last = t }
             }
-            if let r = e.retryAfter { retryAfter = r }
+            if let r = e.retryAfter { retryAfter = scrubber.scrub(r) }
         }
 
         var timeSpan: String? {
@@ -124,13 +128,14 @@ public enum LogAnalyzer {
 
     struct Groups {
         var sampleLength: Int
+        var scrubber: KeyScrubber
         var byKind: [LogFailureKind: Group] = [:]
 
         mutating func add(_ e: LogEvent, file: String) {
             var g = byKind[e.kind] ?? Group(kind: e.kind)
-            g.total.add(e, file: file, sampleLength: sampleLength)
+            g.total.add(e, file: file, sampleLength: sampleLength, scrubber: scrubber)
             if g.signals[e.signal] == nil { g.order.append(e.signal) }
-            g.signals[e.signal, default: Tally()].add(e, file: file, sampleLength: sampleLength)
+            g.signals[e.signal, default: Tally()].add(e, file: file, sampleLength: sampleLength, scrubber: scrubber)
             byKind[e.kind] = g
         }
 

@@ -6,12 +6,17 @@ import Foundation
 /// shape of what happened. Values that say something without being secret stay visible: an empty
 /// value, `undefined`/`null`/`None`, `${VAR}` and `<api-key>` templates, and the documented
 /// public Team Hub prefix (`hbk_` and 8 characters).
+///
+/// Keys the run knows (`--key-env`, the keys read from the layout) are removed first by a
+/// `KeyScrubber`, whole and by every run of 10 characters, wherever they stand: the shapes below
+/// are for the keys nobody named.
 public enum LogMasker {
     public static let mark = "‹redacted›"
 
-    public static func mask(_ line: String) -> String {
-        var s = Array(line.unicodeScalars)
+    public static func mask(_ line: String, scrubber: KeyScrubber = .empty) -> String {
+        var s = Array(scrubber.scrub(line).unicodeScalars)
         s = maskSchemes(s)
+        s = maskElements(s)
         s = maskAssignments(s)
         s = maskURLPasswords(s)
         s = maskPublicPrefixTokens(s)
@@ -106,16 +111,79 @@ public enum LogMasker {
         return out
     }
 
-    /// `Bearer xyz` anywhere: the word after the scheme is the credential. Other schemes are
-    /// masked where they stand in an `Authorization` value, and random-looking values anyway.
+    /// `Bearer xyz` anywhere (also `Bearer: xyz`, `bearer=xyz`): what follows the scheme up to
+    /// white space or a quote is the credential, commas and all (`Bearer A,B` is one value to a
+    /// server that splits nothing). Other schemes are masked where they stand in an
+    /// `Authorization` value, and random-looking values anyway.
     static func maskSchemes(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
         rewrite(s) { i in
             guard i == 0 || !isWordScalar(s[i - 1]), matches(s, at: i, "bearer") else { return nil }
             var j = i + 6
+            guard j < s.count, !isWordScalar(s[j]) else { return nil }
             while j < s.count, s[j] == " " { j += 1 }
-            let end = valueEnd(s, from: j)
-            guard j > i + 6, end > j, !proseAfterBearer.contains(string(Array(s[j..<end])).lowercased()) else { return nil }
+            // `bearer=…` is a query parameter, which ends at `&`.
+            var parameter = false
+            if j < s.count, s[j] == ":" || s[j] == "=" {
+                parameter = s[j] == "="
+                j += 1
+                while j < s.count, s[j] == " " { j += 1 }
+            }
+            guard j > i + 6 else { return nil }
+            if j < s.count, let close = closingQuote(s, at: j) {
+                let (start, end) = quotedValue(s, at: j, close: close)
+                return (end, Array(s[i..<start]) + replacement(Array(s[start..<end])))
+            }
+            var end = j
+            while end < s.count, !isCredentialEnd(s[end]), !(parameter && s[end] == "&") { end += 1 }
+            guard end > j, !proseAfterBearer.contains(string(Array(s[j..<end])).lowercased()) else { return nil }
             return (end, Array(s[i..<j]) + replacement(Array(s[j..<end])))
+        }
+    }
+
+    /// Where a credential after a scheme ends: white space, a quote, a backslash (an escaped
+    /// quote in a JSON string), or the start of a markup tag.
+    static func isCredentialEnd(_ c: Unicode.Scalar) -> Bool {
+        c.properties.isWhitespace || "\"'`\\<".unicodeScalars.contains(c)
+    }
+
+    /// At `i`, an opening quote (`"`, `'`, `` ` ``, or `\"` / `\'` inside a JSON string): the
+    /// sequence that closes it.
+    static func closingQuote(_ s: [Unicode.Scalar], at i: Int) -> [Unicode.Scalar]? {
+        if s[i] == "\"" || s[i] == "'" || s[i] == "`" { return [s[i]] }
+        if s[i] == "\\", i + 1 < s.count, s[i + 1] == "\"" || s[i + 1] == "'" { return [s[i], s[i + 1]] }
+        return nil
+    }
+
+    /// The value inside the quotes that open at `i`: where it starts, and where the closing quote
+    /// starts (the end of the line when it is not closed). A backslash escapes the next character.
+    static func quotedValue(_ s: [Unicode.Scalar], at i: Int, close: [Unicode.Scalar]) -> (start: Int, end: Int) {
+        let start = i + close.count
+        var k = start
+        while k < s.count {
+            if close.count == 1, s[k] == close[0] { break }
+            if close.count == 2, s[k] == "\\", k + 1 < s.count, s[k + 1] == close[1] { break }
+            k += s[k] == "\\" && close.count == 1 ? 2 : 1
+        }
+        return (start, min(k, s.count))
+    }
+
+    /// `<token>…</token>`, `<api_key attr="…">…</api_key>`: the text of an element whose name
+    /// says it holds a secret.
+    static func maskElements(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        rewrite(s) { i in
+            guard s[i] == "<", i + 1 < s.count, isNameScalar(s[i + 1]) else { return nil }
+            var j = i + 1
+            while j < s.count, isNameScalar(s[j]) || s[j] == ":" { j += 1 }
+            let name = string(Array(s[(i + 1)..<j]))
+            guard isSensitiveName(name.split(separator: ":").last.map(String.init) ?? name) else { return nil }
+            while j < s.count, s[j] != ">" { j += 1 }
+            guard j < s.count, s[j - 1] != "/" else { return nil }
+            var end = j + 1
+            while end < s.count, s[end] != "<" { end += 1 }
+            // Only an element that closes (`</token>`): `Bearer <api-key>` is a template.
+            let closing = Array("</\(name)".unicodeScalars)
+            guard end + closing.count <= s.count, Array(s[end..<(end + closing.count)]) == closing else { return nil }
+            return (end, Array(s[i...j]) + replacement(Array(s[(j + 1)..<end])))
         }
     }
 
@@ -125,28 +193,32 @@ public enum LogMasker {
         if n == "key" || n.hasSuffix("key") || n.hasSuffix("keys") || n.hasSuffix("_pat") || n == "pat" || n == "auth" || n.hasSuffix("-auth") || n.hasSuffix("_auth") {
             return true
         }
-        return n == "sig" || n == "jwt" || n == "dsn"
+        return n == "sig" || n == "jwt" || n == "dsn" || n == "bearer"
     }
 
     static func isNameScalar(_ c: Unicode.Scalar) -> Bool { isWordScalar(c) || c == "-" || c == "." }
 
-    /// `name=value`, `name: value`, `"name":"value"` where the name says it holds a secret.
+    /// `name=value`, `name: value`, `"name":"value"`, `"name" : "value"`, `\"name\":\"value\"` (a
+    /// JSON string inside a log line) where the name says it holds a secret. A quoted value is
+    /// masked to its closing quote, spaces and all.
     static func maskAssignments(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
         rewrite(s) { i in
             guard s[i] == "=" || s[i] == ":", !(s[i] == ":" && i + 2 < s.count && s[i + 1] == "/" && s[i + 2] == "/") else { return nil }
-            // The name ends just before the separator, perhaps behind a closing quote.
+            // The name ends just before the separator, perhaps behind spaces and a closing quote.
             var nameEnd = i
-            if nameEnd > 0, s[nameEnd - 1] == "\"" || s[nameEnd - 1] == "'" { nameEnd -= 1 }
+            while nameEnd > 0, s[nameEnd - 1] == " " { nameEnd -= 1 }
+            if nameEnd > 0, s[nameEnd - 1] == "\"" || s[nameEnd - 1] == "'" {
+                nameEnd -= 1
+                if nameEnd > 0, s[nameEnd - 1] == "\\" { nameEnd -= 1 }
+            }
             var nameStart = nameEnd
             while nameStart > 0, isNameScalar(s[nameStart - 1]) { nameStart -= 1 }
             guard nameStart < nameEnd, isSensitiveName(string(Array(s[nameStart..<nameEnd]))) else { return nil }
             var j = i + 1
             while j < s.count, s[j] == " " { j += 1 }
-            if j < s.count, s[j] == "\"" || s[j] == "'" {
-                var k = j + 1
-                while k < s.count, s[k] != s[j] { k += s[k] == "\\" ? 2 : 1 }
-                k = min(k, s.count)
-                return (k, Array(s[i...j]) + maskValue(Array(s[(j + 1)..<k])))
+            if j < s.count, let close = closingQuote(s, at: j) {
+                let (start, end) = quotedValue(s, at: j, close: close)
+                return (end, Array(s[i..<start]) + maskValue(Array(s[start..<end])))
             }
             var end = valueEnd(s, from: j)
             // `Authorization: Bearer xyz` unquoted: the scheme is one word, the credential the next.
