@@ -9,7 +9,7 @@ struct Hubdoctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hubdoctor",
         abstract: "Find out why one service gets 401 Unauthorized from another, and say how to fix it.",
-        version: Report.toolVersion,
+        version: BuildInfo.versionLine,
         subcommands: [Check.self, Env.self, Probe.self, Capture.self, Logs.self, Sandbox.self, Demo.self, Fix.self, Rotate.self,
                       VerifyRotation.self, RunbookCommand.self, Explain.self, Checks.self]
     )
