@@ -13,12 +13,12 @@ extension ChangeEndToEnd {
 
         /// The `drift` layout with the Hub's `.env` encrypted by sops for a fresh age key; the
         /// environment finds only that key, and `TMPDIR` (for value files) is inside the layout.
-        static func encryptedHub() throws -> (TemporaryLayout, [String: String]) {
+        static func encryptedHub() async throws -> (TemporaryLayout, [String: String]) {
             try SopsTools.require()
             let layout = TemporaryLayout()
             layout.copy(fixture: "fixtures/layouts/drift")
-            let key = try SopsTools.makeKey(in: layout, name: "age-keys.txt")
-            try SopsTools.encrypt(layout, "hivecfm-hub/.env", recipient: key.recipient, inputType: "dotenv")
+            let key = try await SopsTools.makeKey(in: layout, name: "age-keys.txt")
+            try await SopsTools.encrypt(layout, "hivecfm-hub/.env", recipient: key.recipient, inputType: "dotenv")
             try FileManager.default.createDirectory(atPath: layout.path("tmp"), withIntermediateDirectories: true)
             var env = SopsTools.environment(keyFile: key.file, home: layout.root)
             env["TMPDIR"] = layout.path("tmp")
@@ -39,8 +39,8 @@ extension ChangeEndToEnd {
             try Binary.run(["-c", command], environment: env, currentDirectory: dir, executable: URL(fileURLWithPath: "/bin/sh"))
         }
 
-        @Test func fixFromTheCallerRefusesToWritePlaintextIntoTheEncryptedHubEnvAndPrintsTheSopsStep() throws {
-            let (layout, env) = try Self.encryptedHub()
+        @Test func fixFromTheCallerRefusesToWritePlaintextIntoTheEncryptedHubEnvAndPrintsTheSopsStep() async throws {
+            let (layout, env) = try await Self.encryptedHub()
             let encrypted = try Self.bytes(layout, "hivecfm-hub/.env")
             let dry = try Binary.run(["fix", "--root", layout.root, "--from", "caller"], environment: env, currentDirectory: layout.root)
             #expect(dry.status == 1, "\(dry.all)")
@@ -65,8 +65,8 @@ extension ChangeEndToEnd {
             expectNoKeyFragments(dry.all + applied.all + check.all, [Self.hubKey, Self.coreKey])
         }
 
-        @Test func rotateWritesThePlainCallerFilesAndLeavesTheEncryptedHubEnvToSops() throws {
-            let (layout, env) = try Self.encryptedHub()
+        @Test func rotateWritesThePlainCallerFilesAndLeavesTheEncryptedHubEnvToSops() async throws {
+            let (layout, env) = try await Self.encryptedHub()
             let encrypted = try Self.bytes(layout, "hivecfm-hub/.env")
             let coreBefore = try Self.bytes(layout, "hivecfm-core/.env")
             let dry = try Binary.run(["rotate", "--root", layout.root], environment: env, currentDirectory: layout.root)
