@@ -30,6 +30,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: [
+                // Fault injection (HUBDOCTOR_FAULT, kill/fail/stop a safe write at a named point)
+                // is a test hook: compiled into debug builds only, never into a shipped release.
+                .define("HUBDOCTOR_FAULT_INJECTION", .when(configuration: .debug)),
             ]
         ),
         .executableTarget(

@@ -47,38 +47,40 @@ import Testing
         options.faults = mode.faults
         options.delayMs = 150
         let hub = try await SandboxHub.start(options)
-        defer { Task { await hub.stop() } }
-        let run = try await check(hub.baseURL, mode.arguments)
-        #expect(run.json?["schema"] as? String == "hubdoctor/report@1")
-        #expect(run.cause(mode.check) == mode.cause, "\(run.findings.filter { $0["status"] as? String == "fail" }.map { $0["message"] ?? "" })")
-        if mode.cause == nil {
-            #expect(run.status == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
-        } else {
-            #expect(run.status == 1)
+        try await serving(hub) { hub in
+            let run = try await check(hub.baseURL, mode.arguments)
+            #expect(run.json?["schema"] as? String == "hubdoctor/report@1")
+            #expect(run.cause(mode.check) == mode.cause, "\(run.findings.filter { $0["status"] as? String == "fail" }.map { $0["message"] ?? "" })")
+            if mode.cause == nil {
+                #expect(run.status == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
+            } else {
+                #expect(run.status == 1)
+            }
+            let entries = hub.entries
+            #expect(entries.filter { $0.auth == .rawOther }.count <= 1)
+            #expect(entries.filter { $0.auth == .bearerOther }.count <= 1)
+            #expect(entries.filter { $0.auth == .rawKey }.isEmpty)
+            #expect(!entries.contains { $0.auth != .bearerKey && $0.carriesKey })
+            expectNoKey(run, [Self.fixtureKey])
         }
-        let entries = hub.entries
-        #expect(entries.filter { $0.auth == .rawOther }.count <= 1)
-        #expect(entries.filter { $0.auth == .bearerOther }.count <= 1)
-        #expect(entries.filter { $0.auth == .rawKey }.isEmpty)
-        #expect(!entries.contains { $0.auth != .bearerKey && $0.carriesKey })
-        expectNoKey(run, [Self.fixtureKey])
     }
 
     @Test func aHubStartedWithAnotherKeyThanBothFilesHoldIsKeyRejected() async throws {
         let hub = try await SandboxHub.start(SandboxOptions(key: SecretValue("hk_Restarted0Never1Reloaded2x")))
-        defer { Task { await hub.stop() } }
-        let run = try await check(hub.baseURL)
-        #expect(run.status == 1)
-        #expect(run.statusOf("keys.match") == "pass")
-        #expect(run.cause("probe.key") == "key-rejected")
-        #expect(run.causes == ["key-rejected"])
-        // The fix is a restart, in the mode's words (native: the processes started by hand).
-        let steps = (run.finding("probe.key")?["remediation"] as? [[String: Any]] ?? []).map { "\($0["text"] ?? "") \($0["run"] ?? "")" }
-        #expect(steps.contains { $0.contains("make run") }, "\(steps)")
-        let text = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
-        #expect(text.stdout.contains("both files hold the same key, but the running Hub refuses it"))
-        expectNoKey(run, [Self.fixtureKey])
-        expectNoKey(text, [Self.fixtureKey])
+        try await serving(hub) { hub in
+            let run = try await check(hub.baseURL)
+            #expect(run.status == 1)
+            #expect(run.statusOf("keys.match") == "pass")
+            #expect(run.cause("probe.key") == "key-rejected")
+            #expect(run.causes == ["key-rejected"])
+            // The fix is a restart, in the mode's words (native: the processes started by hand).
+            let steps = (run.finding("probe.key")?["remediation"] as? [[String: Any]] ?? []).map { "\($0["text"] ?? "") \($0["run"] ?? "")" }
+            #expect(steps.contains { $0.contains("make run") }, "\(steps)")
+            let text = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
+            #expect(text.stdout.contains("both files hold the same key, but the running Hub refuses it"))
+            expectNoKey(run, [Self.fixtureKey])
+            expectNoKey(text, [Self.fixtureKey])
+        }
     }
 
     @Test func aClosedPortIsHubUnreachableInAboutTheConnectTime() async throws {
@@ -96,14 +98,15 @@ import Testing
         var options = SandboxOptions(key: Self.fixtureKey)
         options.faults = [.blackhole]
         let hub = try await SandboxHub.start(options)
-        defer { Task { await hub.stop() } }
-        let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL,
-                                                              "--timeout", "1", "--format", "json"])
-        #expect(run.cause("probe.reach") == "hub-unreachable")
-        #expect(run.statusOf("probe.key") == "skip")
-        // Exact figures come from scripts/bench-probes; here the bound only has to tell "one
-        // connect timeout" (about 1 s) from "one per probe" (7 s), even in a busy test run.
-        #expect(seconds >= 1 && seconds < 4, "took \(seconds) s for a 1 s connect timeout")
+        try await serving(hub) { hub in
+            let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL,
+                                                                  "--timeout", "1", "--format", "json"])
+            #expect(run.cause("probe.reach") == "hub-unreachable")
+            #expect(run.statusOf("probe.key") == "skip")
+            // Exact figures come from scripts/bench-probes; here the bound only has to tell "one
+            // connect timeout" (about 1 s) from "one per probe" (7 s), even in a busy test run.
+            #expect(seconds >= 1 && seconds < 4, "took \(seconds) s for a 1 s connect timeout")
+        }
     }
 
     @Test func twentySlowProtectedPathsTakeAboutTwoDelaysNotFortyThree() async throws {
@@ -111,12 +114,13 @@ import Testing
         options.faults = [.slow]
         options.delayMs = 300
         let hub = try await SandboxHub.start(options)
-        defer { Task { await hub.stop() } }
-        let paths = (1...20).flatMap { ["--probe-path", "/v1/bench-\($0)"] }
-        let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json"] + paths)
-        #expect(run.status == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
-        #expect(hub.entries.count == 43)
-        #expect(seconds < 5, "took \(seconds) s; one request after another would take 43 × 0.3 s = 12.9 s")
+        try await serving(hub) { hub in
+            let paths = (1...20).flatMap { ["--probe-path", "/v1/bench-\($0)"] }
+            let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json"] + paths)
+            #expect(run.status == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
+            #expect(hub.entries.count == 43)
+            #expect(seconds < 5, "took \(seconds) s; one request after another would take 43 × 0.3 s = 12.9 s")
+        }
     }
 
     @Test func aComposeHostNameInNativeModeIsAModeMismatchWithTheDNSReason() async throws {
@@ -139,14 +143,15 @@ import Testing
 
     @Test func offlineSendsNothingAndSkipProbeSkipsTheProbes() async throws {
         let hub = try await SandboxHub.start(SandboxOptions(key: Self.fixtureKey))
-        defer { Task { await hub.stop() } }
-        let offline = try await check(hub.baseURL, ["--offline"])
-        #expect(offline.status == 0 && offline.statusOf("keys.match") == "pass", "\(offline.all)")
-        #expect(!offline.findings.contains { ($0["check"] as? String)?.hasPrefix("probe.") == true })
-        let skipped = try await check(hub.baseURL, ["--skip", "probe"])
-        #expect(skipped.status == 0 && skipped.statusOf("keys.match") == "pass", "\(skipped.all)")
-        #expect(!skipped.findings.contains { ($0["check"] as? String)?.hasPrefix("probe.") == true })
-        #expect(hub.entries.isEmpty)
+        try await serving(hub) { hub in
+            let offline = try await check(hub.baseURL, ["--offline"])
+            #expect(offline.status == 0 && offline.statusOf("keys.match") == "pass", "\(offline.all)")
+            #expect(!offline.findings.contains { ($0["check"] as? String)?.hasPrefix("probe.") == true })
+            let skipped = try await check(hub.baseURL, ["--skip", "probe"])
+            #expect(skipped.status == 0 && skipped.statusOf("keys.match") == "pass", "\(skipped.all)")
+            #expect(!skipped.findings.contains { ($0["check"] as? String)?.hasPrefix("probe.") == true })
+            #expect(hub.entries.isEmpty)
+        }
     }
 
     @Test func theDemoDiagnosesDriftWithoutSetUpAndPrintsNoKey() async throws {
@@ -168,32 +173,33 @@ import Testing
     @Test func twoLinksToOneServiceSendOneWrongShapeAndOneWrongKeyBetweenThem() async throws {
         let key = SecretValue("hk_Shared0Service1Key2Value3")
         let hub = try await SandboxHub.start(SandboxOptions(key: key))
-        defer { Task { await hub.stop() } }
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-links-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
-        try "API_KEY=\(key.text)\n".write(to: root.appendingPathComponent("hub.env"), atomically: true, encoding: .utf8)
-        try "HUB_KEY=\(key.text)\n".write(to: root.appendingPathComponent("caller.env"), atomically: true, encoding: .utf8)
-        let link = { (name: String) in """
-              - name: \(name)
-                caller:
-                  key: {env: caller.env, var: HUB_KEY}
-                  url: \(hub.baseURL)
-                service:
-                  key: {env: hub.env, var: API_KEY}
-                probes: {health: /health, protected: [/v1/webhooks]}
-            """ }
-        try ("version: 1\nlinks:\n" + link("first") + "\n" + link("second") + "\n")
-            .write(to: root.appendingPathComponent("hubdoctor.yaml"), atomically: true, encoding: .utf8)
-        var options = CheckOptions()
-        options.root = root.path
-        options.configPath = root.appendingPathComponent("hubdoctor.yaml").path
-        let report = try await Doctor.check(options)
-        #expect(report.findings.filter { $0.check == CheckID.probeKey }.map(\.status) == [.pass, .pass])
-        #expect(hub.entries.filter { $0.auth == .rawOther }.count == 1)
-        #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
-        let skipped = report.findings.filter { $0.check == CheckID.probeWrongKey && $0.status == .skip }
-        #expect(skipped.count == 1)
-        #expect(skipped.first?.message.contains("already sent them") == true)
+        try await serving(hub) { hub in
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-links-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: root) }
+            try "API_KEY=\(key.text)\n".write(to: root.appendingPathComponent("hub.env"), atomically: true, encoding: .utf8)
+            try "HUB_KEY=\(key.text)\n".write(to: root.appendingPathComponent("caller.env"), atomically: true, encoding: .utf8)
+            let link = { (name: String) in """
+                  - name: \(name)
+                    caller:
+                      key: {env: caller.env, var: HUB_KEY}
+                      url: \(hub.baseURL)
+                    service:
+                      key: {env: hub.env, var: API_KEY}
+                    probes: {health: /health, protected: [/v1/webhooks]}
+                """ }
+            try ("version: 1\nlinks:\n" + link("first") + "\n" + link("second") + "\n")
+                .write(to: root.appendingPathComponent("hubdoctor.yaml"), atomically: true, encoding: .utf8)
+            var options = CheckOptions()
+            options.root = root.path
+            options.configPath = root.appendingPathComponent("hubdoctor.yaml").path
+            let report = try await Doctor.check(options)
+            #expect(report.findings.filter { $0.check == CheckID.probeKey }.map(\.status) == [.pass, .pass])
+            #expect(hub.entries.filter { $0.auth == .rawOther }.count == 1)
+            #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
+            let skipped = report.findings.filter { $0.check == CheckID.probeWrongKey && $0.status == .skip }
+            #expect(skipped.count == 1)
+            #expect(skipped.first?.message.contains("already sent them") == true)
+        }
     }
 }

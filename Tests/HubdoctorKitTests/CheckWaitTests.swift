@@ -38,13 +38,14 @@ import Testing
 
     @Test func whatCannotHealIsNotWaitedFor() async throws {
         let hub = try await SandboxHub.start(SandboxOptions(key: Self.key))
-        defer { Task { await hub.stop() } }
-        var o = options(hub.baseURL, wait: 30)
-        o.root = Repo.layout("drift")
-        let started = Date()
-        let report = try await Doctor.check(o)
-        #expect(report.exitCode == 1)
-        #expect(Date().timeIntervalSince(started) < 10, "key drift in the files does not heal by waiting")
+        try await serving(hub) { hub in
+            var o = options(hub.baseURL, wait: 30)
+            o.root = Repo.layout("drift")
+            let started = Date()
+            let report = try await Doctor.check(o)
+            #expect(report.exitCode == 1)
+            #expect(Date().timeIntervalSince(started) < 10, "key drift in the files does not heal by waiting")
+        }
     }
 
     @Test func theDeadlineEndsTheWaitWithTheLastState() async throws {
@@ -66,16 +67,17 @@ import Testing
 extension CheckWaitTests {
     @Test func waitingOnARefusedKeyStopsBeforeTheServiceLocksItOut() async throws {
         let hub = try await SandboxHub.start(SandboxOptions(key: SecretValue("hk_Restarted0Never1Reloaded2x")))
-        defer { Task { await hub.stop() } }
-        // A generous per-request timeout: a refusal that arrives late must count as a refusal,
-        // not as an unreachable service that earns another round.
-        var o = options(hub.baseURL, wait: 120)
-        o.timeout = 10
-        let report = try await Doctor.check(o)
-        #expect(report.findings.contains { $0.cause == .keyRejected })
-        // Each round sends the real key once per protected path (two in the built-in profile).
-        let realKeyRequests = hub.entries.filter { $0.credentialFingerprint == Self.key.fingerprint }.count
-        #expect(realKeyRequests > 0)
-        #expect(realKeyRequests <= Doctor.maxKeyRefusalsWhileWaiting * 2, "at most \(Doctor.maxKeyRefusalsWhileWaiting) rounds, not two minutes of retries")
+        try await serving(hub) { hub in
+            // A generous per-request timeout: a refusal that arrives late must count as a refusal,
+            // not as an unreachable service that earns another round.
+            var o = options(hub.baseURL, wait: 120)
+            o.timeout = 10
+            let report = try await Doctor.check(o)
+            #expect(report.findings.contains { $0.cause == .keyRejected })
+            // Each round sends the real key once per protected path (two in the built-in profile).
+            let realKeyRequests = hub.entries.filter { $0.credentialFingerprint == Self.key.fingerprint }.count
+            #expect(realKeyRequests > 0)
+            #expect(realKeyRequests <= Doctor.maxKeyRefusalsWhileWaiting * 2, "at most \(Doctor.maxKeyRefusalsWhileWaiting) rounds, not two minutes of retries")
+        }
     }
 }

@@ -23,32 +23,35 @@ import Testing
 
     @Test func aServiceRestartedWithTheNewKeyPasses() async throws {
         let hub = try await SandboxHub.start(SandboxOptions(key: Self.newKey))
-        defer { Task { await hub.stop() } }
-        let report = try await RotationVerifier.verify(options(hub.baseURL))
-        #expect(report.exitCode == 0, "\(report.findings.map(\.message))")
-        #expect(report.findings.map(\.check) == [CheckID.rotationNewKey, CheckID.rotationOldKey, CheckID.rotationConsistent])
-        // One request with each key: no needless failed attempts.
-        #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
-        #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 1)
+        try await serving(hub) { hub in
+            let report = try await RotationVerifier.verify(options(hub.baseURL))
+            #expect(report.exitCode == 0, "\(report.findings.map(\.message))")
+            #expect(report.findings.map(\.check) == [CheckID.rotationNewKey, CheckID.rotationOldKey, CheckID.rotationConsistent])
+            // One request with each key: no needless failed attempts.
+            #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
+            #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 1)
+        }
     }
 
     @Test func aServiceLeftOnTheOldKeyIsKeyRejected() async throws {
         let hub = try await SandboxHub.start(SandboxOptions(key: Self.oldKey))
-        defer { Task { await hub.stop() } }
-        let report = try await RotationVerifier.verify(options(hub.baseURL))
-        #expect(report.exitCode == 1)
-        let f = try #require(report.findings.first { $0.check == CheckID.rotationNewKey })
-        #expect(f.cause == .keyRejected)
-        #expect(f.message.contains("still accepts the old key"))
+        try await serving(hub) { hub in
+            let report = try await RotationVerifier.verify(options(hub.baseURL))
+            #expect(report.exitCode == 1)
+            let f = try #require(report.findings.first { $0.check == CheckID.rotationNewKey })
+            #expect(f.cause == .keyRejected)
+            #expect(f.message.contains("still accepts the old key"))
+        }
     }
 
     @Test func aServiceThatAcceptsBothKeysIsOldKeyAccepted() async throws {
         var o = SandboxOptions(key: Self.newKey)
         o.oldKey = Self.oldKey
         let hub = try await SandboxHub.start(o)
-        defer { Task { await hub.stop() } }
-        let report = try await RotationVerifier.verify(options(hub.baseURL))
-        #expect(causes(report) == ["old-key-accepted"])
+        try await serving(hub) { hub in
+            let report = try await RotationVerifier.verify(options(hub.baseURL))
+            #expect(causes(report) == ["old-key-accepted"])
+        }
     }
 
     @Test func waitingPollsUntilTheRestartedServiceComesUp() async throws {
@@ -73,12 +76,13 @@ import Testing
         var o = SandboxOptions(key: Self.newKey)
         o.faults = [.throttled]
         let hub = try await SandboxHub.start(o)
-        defer { Task { await hub.stop() } }
-        let started = Date()
-        let report = try await RotationVerifier.verify(options(hub.baseURL, wait: 30))
-        #expect(causes(report).contains("throttled"))
-        #expect(Date().timeIntervalSince(started) < 15, "it must not keep polling into a lockout")
-        #expect(hub.entries.count == 1)
+        try await serving(hub) { hub in
+            let started = Date()
+            let report = try await RotationVerifier.verify(options(hub.baseURL, wait: 30))
+            #expect(causes(report).contains("throttled"))
+            #expect(Date().timeIntervalSince(started) < 15, "it must not keep polling into a lockout")
+            #expect(hub.entries.count == 1)
+        }
     }
 
     @Test func theBinaryNeedsTheOldKeyInTheEnvironmentAndNeverPrintsEitherKey() async throws {

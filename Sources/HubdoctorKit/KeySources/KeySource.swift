@@ -3,16 +3,16 @@
 public enum KeySource: Sendable, Equatable, CustomStringConvertible {
     /// `.env` files read by `dialect`; with several files, the first that defines `var` wins
     /// (for `next`, the files are in `@next/env` priority order and expansion runs across them).
-    case env(files: [String], var: String, dialect: Dialect)
+    case env(files: [String], `var`: String, dialect: Dialect)
     /// A Kubernetes Secret by `metadata.name` (`stringData` overrides base64 `data`).
     case yamlSecret(file: String, secret: String, key: String)
     /// A dotted path in a plain YAML map.
     case yamlPath(file: String, path: String)
     /// What a Compose service's container gets: its `environment:` over its `env_file:`s, with
     /// `${VAR}` interpolation from the project `.env`.
-    case compose(file: String, service: String, var: String)
+    case compose(file: String, service: String, `var`: String)
     /// A running process's environment (`/proc/PID/environ`).
-    case process(pid: Int32, var: String)
+    case process(pid: Int32, `var`: String)
     /// hubdoctor's own environment (a CI secret).
     case environment(name: String)
     /// A literal value written in the config (URLs only; never a key).

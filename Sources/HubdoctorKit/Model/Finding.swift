@@ -15,7 +15,7 @@ public struct Evidence: Codable, Sendable, Equatable {
     public var line: Int?
     public var http: HTTPEvidence?
 
-    public init(source: String, var name: String? = nil, present: Bool? = nil, length: Int? = nil,
+    public init(source: String, `var` name: String? = nil, present: Bool? = nil, length: Int? = nil,
                 fingerprint: String? = nil, detail: String? = nil, file: String? = nil, line: Int? = nil,
                 http: HTTPEvidence? = nil) {
         self.source = source
@@ -30,7 +30,7 @@ public struct Evidence: Codable, Sendable, Equatable {
     }
 
     /// Evidence about a key: where it was read and how it looks, never what it is.
-    public static func key(source: String, var name: String, value: SecretValue?, detail: String? = nil,
+    public static func key(source: String, `var` name: String, value: SecretValue?, detail: String? = nil,
                            file: String? = nil, line: Int? = nil) -> Evidence {
         Evidence(source: source, var: name, present: value != nil, length: value?.length ?? 0,
                  fingerprint: value.map(\.fingerprint), detail: detail, file: file, line: line)
