@@ -65,7 +65,7 @@ public struct LinkReadings: Sendable {
     /// A variable name that is safe in a shell (`GITEA_MCP_TOKEN`, or `KEY` for a YAML path).
     func shellName(_ name: String) -> String {
         let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
-        return cleaned.isEmpty || cleaned.first!.isNumber ? "KEY" : cleaned
+        return cleaned.first.map { $0.isNumber } ?? true ? "KEY" : cleaned
     }
 }
 

@@ -93,6 +93,12 @@ struct ConfigReader {
     let display: String
     let folder: String
 
+    /// `node`'s child `key`, which the caller already knows is there (it chose the source kind by it).
+    func required(_ node: Node, _ key: String, _ what: String) throws -> Node {
+        guard let child = node.child(key) else { throw error(node, "\(what) needs `\(key):`") }
+        return child
+    }
+
     func error(_ node: Node?, _ message: String) -> HubdoctorError {
         guard let mark = node?.mark else { return HubdoctorError(.config, message, location: display) }
         return HubdoctorError(.config, message, location: "\(display):\(mark.line):\(mark.column)")
@@ -228,7 +234,7 @@ struct ConfigReader {
         switch kinds[0] {
         case "env":
             let n = try mapping(node, what, allowed: ["env", "var", "dialect"])
-            let filesNode = n.child("env")!
+            let filesNode = try required(n, "env", what)
             let files: [String]
             if case .sequence(let items) = filesNode {
                 guard !items.isEmpty else { throw error(filesNode, "\(what).env must name at least one file") }
@@ -247,7 +253,7 @@ struct ConfigReader {
             return .env(files: files.map { absolute($0, from: base) }, var: try string(v, "\(what).var"), dialect: dialect)
         case "yaml":
             let n = try mapping(node, what, allowed: ["yaml", "secret", "var", "path"])
-            let file = absolute(try string(n.child("yaml")!, "\(what).yaml"), from: base)
+            let file = absolute(try string(try required(n, "yaml", what), "\(what).yaml"), from: base)
             if let s = n.child("secret") {
                 guard n.child("path") == nil else { throw error(n.child("path"), "\(what): give `secret:` and `var:`, or `path:`, not both") }
                 guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the key inside Secret \(s.text ?? "")") }
@@ -259,15 +265,15 @@ struct ConfigReader {
         case "process":
             let n = try mapping(node, what, allowed: ["process", "var"])
             guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the variable in the process's environment") }
-            return .process(pid: try pid(n.child("process")!, "\(what).process"), var: try string(v, "\(what).var"))
+            return .process(pid: try pid(try required(n, "process", what), "\(what).process"), var: try string(v, "\(what).var"))
         case "environment":
             let n = try mapping(node, what, allowed: ["environment"])
-            return .environment(name: try string(n.child("environment")!, "\(what).environment"))
+            return .environment(name: try string(try required(n, "environment", what), "\(what).environment"))
         default:
             let n = try mapping(node, what, allowed: ["compose", "service", "var"])
             guard let s = n.child("service") else { throw error(n, "\(what) needs `service:`, the Compose service") }
             guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`") }
-            return .compose(file: absolute(try string(n.child("compose")!, "\(what).compose"), from: base),
+            return .compose(file: absolute(try string(try required(n, "compose", what), "\(what).compose"), from: base),
                             service: try string(s, "\(what).service"), var: try string(v, "\(what).var"))
         }
     }

@@ -134,7 +134,8 @@ public struct EnvFileEditor: Sendable {
                 // `\$` is the one escape that next, godotenv and Compose all read as a plain `$`.
                 return (style, [0x22] + v.flatMap { $0 == 0x24 ? [0x5C, 0x24] : [$0] } + [0x22])
             case .single, .backtick:
-                return (style, [style.quote!] + v + [style.quote!])
+                guard let quote = style.quote else { return nil }
+                return (style, [quote] + v + [quote])
             }
         }
     }

@@ -23,7 +23,7 @@ public struct InterruptedRun: Sendable {
     /// Files of this run other than the journal: temporary files, backups, side files.
     var leftovers: [String]
 
-    static let idPattern = try! NSRegularExpression(pattern: #"\.hubdoctor-(tmp|bak|restore|old-key|journal)-(\d{8}T\d{6}Z-[0-9a-f]{6})(\.json(\.next)?)?$"#)
+    static let idPattern = NSRegularExpression.builtIn(#"\.hubdoctor-(tmp|bak|restore|old-key|journal)-(\d{8}T\d{6}Z-[0-9a-f]{6})(\.json(\.next)?)?$"#)
 
     /// Runs that did not finish, in the given folders.
     public static func find(in directories: [String]) throws -> [InterruptedRun] {
@@ -157,8 +157,8 @@ public struct InterruptedRun: Sendable {
     /// A backup of a run without a journal is deleted only when it equals the file it backs up
     /// (the run never replaced that file, so the backup is redundant).
     func isKeptBackup(_ path: String) -> Bool {
-        guard path.contains(FileTransaction.backupMarker) else { return false }
-        let original = String(path[..<path.range(of: FileTransaction.backupMarker)!.lowerBound])
+        guard let marker = path.range(of: FileTransaction.backupMarker) else { return false }
+        let original = String(path[..<marker.lowerBound])
         guard let backup = try? PosixFile.readAll(path, display: path),
               let current = try? FileState.read(original, display: original) else { return true }
         return current.bytes != backup

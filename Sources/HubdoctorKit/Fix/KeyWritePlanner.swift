@@ -121,7 +121,8 @@ public enum KeyWritePlanner {
             guard let variable = item.value.map(singleReference) ?? name else { return nil }
             let env = project.projectEnvOrigin
             let how = item.value == nil ? "`\(name):` with no value" : "`\(name): ${\(variable)}`"
-            out.append(KeyTarget(path: env.path!, display: env.display, readers: [.compose], assignment: EnvAssignment(name: variable, value: value),
+            guard let envPath = env.path else { return nil }
+            out.append(KeyTarget(path: envPath, display: env.display, readers: [.compose], assignment: EnvAssignment(name: variable, value: value),
                                  reason: "the project .env, where \(how) under `environment:` of service \(service) takes it from"))
         } else if out.isEmpty {
             guard let last = lastFile else { return nil }
@@ -131,7 +132,7 @@ public enum KeyWritePlanner {
         return out
     }
 
-    static let reference = try! NSRegularExpression(pattern: #"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\})$"#)
+    static let reference = NSRegularExpression.builtIn(#"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\})$"#)
 
     /// `VAR` when a Compose value is exactly `$VAR`, `${VAR}`, `${VAR:-default}` or `${VAR:?error}`.
     static func singleReference(_ raw: String) -> String? {
@@ -179,7 +180,7 @@ public enum KeyWritePlanner {
             byPath[t.path, default: []].append(t)
         }
         return try order.map { path in
-            let group = byPath[path]!
+            let group = byPath[path, default: []]
             let display = group[0].display
             let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let before = try FileState.read(real, display: display)

@@ -226,7 +226,7 @@ struct ComposeProject {
     /// The service whose container gets `name` (for finding Hub and Core by what they read).
     func services(defining name: String, resolver: SourceResolver) -> [String] {
         services.map(\.name).filter { environment(of: $0, resolver: resolver).winners[name] != nil
-            || environmentEntries(service($0)!).contains { $0.name == name } }
+            || (service($0).map(environmentEntries) ?? []).contains { $0.name == name } }
     }
 
     static func read(file: String, service: String, name: String, source: KeySource, resolver: SourceResolver) -> KeyReading {
@@ -259,7 +259,7 @@ struct ComposeProject {
                 r.notes.append("\(winner.origin.label) wins over \(beaten.origin.label) in service \(service) (\(rule))")
             }
         }
-        if resolver.environment[name] != nil, project.environmentEntries(project.service(service)!).contains(where: { $0.name == name && $0.value == nil }) {
+        if resolver.environment[name] != nil, (project.service(service).map(project.environmentEntries) ?? []).contains(where: { $0.name == name && $0.value == nil }) {
             r.notes.append("\(name) is also set in hubdoctor's own environment: `docker compose` run from this shell would pass that value instead")
         }
         return r

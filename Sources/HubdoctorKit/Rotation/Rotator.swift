@@ -92,7 +92,7 @@ public enum Rotator {
         report = try session.apply(report, allPlans, sideFiles: sideFiles) {
             var verified: [String: [String]] = [:]
             for link in checks {
-                let key = keys[link.name]!
+                guard let key = keys[link.name] else { continue }
                 verified[link.name] = try session.verify(link, keys: [(.service, key), (.caller, key)], url: false)
             }
             return verified
