@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One request `capture` received, classified and answered.
 public struct CapturedRequest: Sendable {
@@ -21,7 +22,7 @@ public struct CapturedRequest: Sendable {
 
 /// `hubdoctor capture`: a stand-in service on `--listen` that classifies the Authorization header
 /// of every request it receives, answers as the Hub would, and reports one finding per request.
-public final class CaptureSession: @unchecked Sendable {
+public final class CaptureSession: Sendable {
     public let options: CaptureOptions
     public let expected: ExpectedKey
     private let catalog: RunbookCatalog
@@ -36,30 +37,31 @@ public final class CaptureSession: @unchecked Sendable {
 
     /// Shared between the listener's handler tasks and the session: the requests in arrival
     /// order (up to `maxListed`), and tallies of the rest.
-    final class State: @unchecked Sendable {
-        private let lock = NSLock()
-        private(set) var total = 0
-        private(set) var listed: [CapturedRequest] = []
-        private(set) var unlisted: [String: (cause: Cause?, count: Int)] = [:]
+    final class State: Sendable {
+        private struct Tally {
+            var total = 0
+            var listed: [CapturedRequest] = []
+            var unlisted: [String: (cause: Cause?, count: Int)] = [:]
+        }
+
+        private let tally = Mutex(Tally())
 
         func record(_ make: (Int) -> CapturedRequest, maxListed: Int) -> CapturedRequest {
-            lock.lock()
-            defer { lock.unlock() }
-            total += 1
-            let request = make(total)
-            if listed.count < maxListed {
-                listed.append(request)
-            } else {
-                let word = request.verdict.word
-                unlisted[word] = (request.verdict.cause, (unlisted[word]?.count ?? 0) + 1)
+            tally.withLock { tally in
+                tally.total += 1
+                let request = make(tally.total)
+                if tally.listed.count < maxListed {
+                    tally.listed.append(request)
+                } else {
+                    let word = request.verdict.word
+                    tally.unlisted[word] = (request.verdict.cause, (tally.unlisted[word]?.count ?? 0) + 1)
+                }
+                return request
             }
-            return request
         }
 
         func snapshot() -> (Int, [CapturedRequest], [String: (cause: Cause?, count: Int)]) {
-            lock.lock()
-            defer { lock.unlock() }
-            return (total, listed, unlisted)
+            tally.withLock { ($0.total, $0.listed, $0.unlisted) }
         }
     }
 
