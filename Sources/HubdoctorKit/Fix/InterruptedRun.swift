@@ -44,7 +44,8 @@ public struct InterruptedRun: Sendable {
             if let journalFile {
                 let bytes = try PosixFile.readAll(journalFile.path, display: journalFile.path)
                 guard let journal = TransactionJournal.decode(bytes) else {
-                    throw HubdoctorError(.parse, "this journal of an interrupted hubdoctor run cannot be read; compare the files it names with their .hubdoctor-bak-\(id) backups by hand, then delete it", location: journalFile.path)
+                    throw HubdoctorError(.parse, "this journal of an interrupted hubdoctor run cannot be read; compare the files it names with their " +
+                        ".hubdoctor-bak-\(id) backups by hand, then delete it", location: journalFile.path)
                 }
                 runs.append(InterruptedRun(id: id, command: journal.command, journal: journal, journalPath: journalFile.path, leftovers: others.map(\.path)))
             } else if others.contains(where: { ["tmp", "restore"].contains($0.kind) || $0.path.hasSuffix(".json.next") }) {
@@ -112,7 +113,8 @@ public struct InterruptedRun: Sendable {
         let statuses = journal.files.map(status)
         let conflicts = zip(journal.files, statuses).filter { $0.1 == .changedSince }.map(\.0.display)
         if !conflicts.isEmpty {
-            throw HubdoctorError(.io, "an interrupted hubdoctor run (\(id)) left its journal, and \(conflicts.joined(separator: ", ")) changed since; hubdoctor will not guess which version is right. Compare them with their .hubdoctor-bak-\(id) backups, then delete \(journalPath)")
+            throw HubdoctorError(.io, "an interrupted hubdoctor run (\(id)) left its journal, and \(conflicts.joined(separator: ", ")) changed since; " +
+                "hubdoctor will not guess which version is right. Compare them with their .hubdoctor-bak-\(id) backups, then delete \(journalPath)")
         }
         var done: [String] = []
         for (e, s) in zip(journal.files, statuses) where s == .new {

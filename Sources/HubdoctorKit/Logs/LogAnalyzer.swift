@@ -67,7 +67,8 @@ public enum LogAnalyzer {
         let s = try reader.forEachLine { bytes, number in
             if seen < binaryProbeBytes {
                 if let base = bytes.baseAddress, bytes.count > 0, memchr(base, 0, min(bytes.count, binaryProbeBytes - seen)) != nil {
-                    throw HubdoctorError(.parse, "\(name) looks like a binary file (NUL bytes near its start); for a compressed log, run: zcat \(ShellWord.quote(path)) | hubdoctor logs -",
+                    throw HubdoctorError(.parse, "\(name) looks like a binary file (NUL bytes near its start); " +
+                                         "for a compressed log, run: zcat \(ShellWord.quote(path)) | hubdoctor logs -",
                                          location: "\(name):\(number)")
                 }
                 seen += bytes.count + 1

@@ -75,7 +75,8 @@ extension Hubdoctor {
             let faultText = options.faults.isEmpty ? "none" : options.faults.map(\.rawValue).sorted().joined(separator: ", ")
             var origin = keyEnv.map { "$\($0)" } ?? "generated"
             if keyEnv == nil, let writeKey { origin += ", written to \(writeKey)" }
-            Output.error("sandbox Hub on \(hub.baseURL): key \(options.key.fingerprint) (\(origin))\(options.oldKey.map { ", old key \($0.fingerprint) also accepted" } ?? ""); faults: \(faultText). Ctrl-C stops it.")
+            Output.error("sandbox Hub on \(hub.baseURL): key \(options.key.fingerprint) " +
+                "(\(origin))\(options.oldKey.map { ", old key \($0.fingerprint) also accepted" } ?? ""); faults: \(faultText). Ctrl-C stops it.")
             await SignalWait.untilInterrupted()
             await hub.stop()
             Output.error("sandbox Hub stopped after \(hub.entries.count) requests.")
