@@ -289,7 +289,7 @@ struct LogClassifier {
         // Found in `text` itself: indices of the lowered copy do not fit it (lowering `İ` makes
         // the string longer). `l` only answers, cheaply, whether there is anything to find.
         guard l.byteRange(of: "retry") != nil,
-              let r = ["retry-after", "retry_after", "retryafter"].lazy.compactMap({ text.range(of: $0, options: .caseInsensitive) }).first
+              let r = ["retry-after", "retry_after", "retryafter"].lazy.compactMap({ text.asciiCaseInsensitiveRange(of: $0) }).first
         else { return nil }
         let rest = text[r.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "=" || $0 == "\"" || $0 == "'" }
         if rest.first?.isNumber == true { return String(rest.prefix { $0.isNumber }.prefix(12)) }
@@ -308,21 +308,21 @@ struct LogClassifier {
         if t.isEmpty { return true }
         guard let colon = t.firstIndex(of: ":") else { return false }
         let name = t[..<colon]
-        return !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } && t[colon...].hasPrefix(": ")
+        return !name.isEmpty && name.allSatisfy { $0.isLetterQuick || $0.isNumberQuick || $0 == "-" } && t[colon...].hasPrefix(": ")
     }
 
     /// The `[agent]`/`[supervisor]` tag closest before "auth fail".
     static func roleTag(_ before: Substring) -> String {
         guard let close = before.lastIndex(of: "]"), let open = before[..<close].lastIndex(of: "[") else { return "" }
         let tag = before[before.index(after: open)..<close]
-        guard !tag.isEmpty, tag.count <= 24, tag.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" }) else { return "" }
+        guard !tag.isEmpty, tag.count <= 24, tag.allSatisfy({ $0.isLetterQuick || $0 == "-" || $0 == "_" }) else { return "" }
         return "[\(tag)]"
     }
 
     static func word(after markers: [String], in l: String) -> String? {
         for m in markers {
             guard let r = l.byteRange(of: m) else { continue }
-            let w = l[r.upperBound...].prefix { $0.isLetter || $0 == "_" }
+            let w = l[r.upperBound...].prefix { $0.isLetterQuick || $0 == "_" }
             if !w.isEmpty { return String(w) }
         }
         return nil
