@@ -4,9 +4,11 @@ import NIOHTTP1
 
 /// One connection's request assembly and answering. Runs on the connection's event loop; the
 /// user's handler runs as a task elsewhere and its answer hops back here to be written.
-final class ListenerConnectionHandler: ChannelInboundHandler {
+final class ListenerConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
+    /// Its name in the pipeline, by which a WebSocket upgrade removes it.
+    static let name = "hubdoctor.listener.http"
 
     private let limits: ListenerLimits
     private let registry: ListenerRegistry

@@ -24,6 +24,8 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
     case probeWrongKey = "probe.wrong-key"
     case probeSession = "probe.session"
     case probeRedirect = "probe.redirect"
+    case probeWebsocket = "probe.websocket"
+    case probeWebsocketWrongKey = "probe.websocket.wrong-key"
     case captureRequest = "capture.request"
     case captureUnlisted = "capture.unlisted"
     case captureMalformed = "capture.malformed"
@@ -145,6 +147,9 @@ extension CheckID {
         case .probeWrongKey: return CheckInfo(self, "The service refuses a key it cannot know", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeSession: return CheckInfo(self, "The key's account may use the data API", check + ["probe"], [.forbiddenScope])
         case .probeRedirect: return CheckInfo(self, "No protected path redirects to another origin", check + ["probe"], [.redirectDropsAuth])
+        case .probeWebsocket: return CheckInfo(self, "The service's WebSocket accepts the caller's key", check + ["probe"],
+                                               [.keyNotFound, .keyRevoked, .missingCapability, .keyRejected, .keyDrift, .headerShape, .forbiddenScope] + Self.serviceTrouble)
+        case .probeWebsocketWrongKey: return CheckInfo(self, "The service's WebSocket refuses a key it cannot know", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .captureRequest: return CheckInfo(self, "A captured request carries the expected key as `Bearer <key>`", ["capture"],
                                                [.callerKeyMissing, .placeholderKey, .headerShape, .keyWhitespace, .keyQuoted, .keyDrift])
         case .captureUnlisted: return CheckInfo(self, "Requests beyond the listed ones carry the expected key", ["capture"],
