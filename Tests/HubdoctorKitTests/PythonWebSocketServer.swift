@@ -58,10 +58,15 @@ final class PythonWebSocketServer: Sendable {
         var description: String { message }
     }
 
+    /// SIGTERM, then SIGKILL after 3 s; polled, since `waitUntilExit` spins on Linux.
     func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        while process.isRunning { usleep(20_000) }
     }
 
-    deinit { if process.isRunning { process.terminate() } }
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }

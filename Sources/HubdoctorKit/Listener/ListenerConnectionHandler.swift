@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 /// One connection's request assembly and answering. Runs on the connection's event loop; the
 /// user's handler runs as a task elsewhere and its answer hops back here to be written.
@@ -125,6 +126,9 @@ final class ListenerConnectionHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A refused WebSocket upgrade is reported as an error, then handed on as an ordinary
+        // request: it is answered like any other, so the connection stays.
+        if error is NIOWebSocketUpgradeError { return }
         // HTTPServerProtocolErrorHandler has already answered 400; the decoder closes the channel.
         if error is HTTPParserError { registry.count { $0.malformed += 1 } }
         context.close(promise: nil)

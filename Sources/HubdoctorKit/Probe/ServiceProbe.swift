@@ -46,7 +46,7 @@ public enum ServiceProbe {
     static func webSocket(_ options: ServiceProbeOptions, key: SecretValue?) async -> Report {
         let keyEnv = options.key?.variableName ?? "API_KEY"
         let spec = WebSocketProbeSpec(path: options.url, auth: options.webSocketAuth ?? .message(template: defaultWebSocketMessage))
-        let target = ProbeTarget(baseURL: options.url, healthPath: nil, key: key, keyEnv: keyEnv, callerName: "a caller",
+        let target = ProbeTarget(baseURL: options.url, healthPath: nil, key: key, keyEnv: keyEnv, callerName: "the client",
                                  serviceName: "the service", keyLabel: "the key from \(options.key?.description ?? "nowhere")")
         let probeOptions = ProbeOptions(timeout: options.timeout, noNegative: options.noNegative, caFile: options.caFile)
         let sockets = await WebSocketProber.run(spec, target, probeOptions, httpAnswers: [], negativesSkipped: nil)
