@@ -16,15 +16,16 @@ final class PythonWebSocketServer: Sendable {
     }
 
     /// Starts the server and waits for its `listening on PORT` line.
-    static func start(valid: String, revoked: String, noCapability: String) async throws -> PythonWebSocketServer {
+    /// `tls`: a PEM certificate and key; the server then speaks wss://.
+    static func start(valid: String, revoked: String, noCapability: String, tls: (cert: String, key: String)? = nil) async throws -> PythonWebSocketServer {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                continuation.resume(with: Result { try launch(valid: valid, revoked: revoked, noCapability: noCapability) })
+                continuation.resume(with: Result { try launch(valid: valid, revoked: revoked, noCapability: noCapability, tls: tls) })
             }.start()
         }
     }
 
-    private static func launch(valid: String, revoked: String, noCapability: String) throws -> PythonWebSocketServer {
+    private static func launch(valid: String, revoked: String, noCapability: String, tls: (cert: String, key: String)?) throws -> PythonWebSocketServer {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", Repo.path("fixtures/websocket/hub_ws_server.py"), "0"]
@@ -32,6 +33,10 @@ final class PythonWebSocketServer: Sendable {
         env["HUB_KEY_VALID"] = valid
         env["HUB_KEY_REVOKED"] = revoked
         env["HUB_KEY_NO_CAPABILITY"] = noCapability
+        if let tls {
+            env["HUB_TLS_CERT"] = tls.cert
+            env["HUB_TLS_KEY"] = tls.key
+        }
         p.environment = env
         let out = Pipe()
         p.standardOutput = out

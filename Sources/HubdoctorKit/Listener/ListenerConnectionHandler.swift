@@ -69,6 +69,8 @@ final class ListenerConnectionHandler: ChannelInboundHandler, RemovableChannelHa
         let handler = self.handler
         registry.track(on: loop) {
             let response = await handler(request)
+            // `stop()` cancelled the handler after its grace: whatever it returns now is not sent.
+            if Task.isCancelled { return }
             loop.execute {
                 let (me, context) = bound.value
                 me.answer(context, response, version: version, keepAlive: keepAlive)

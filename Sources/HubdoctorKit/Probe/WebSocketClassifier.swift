@@ -16,6 +16,8 @@ struct WebSocketClassifier {
 
     /// The service says the key is refused for this reason, with the runbook made for it.
     static let runbook = "websocket-auth"
+    /// The causes that runbook explains for WebSocket clients.
+    static let ownCauses: Set<Cause> = [.keyNotFound, .keyRevoked, .missingCapability, .keyRejected, .keyDrift, .headerShape]
 
     var scrubber: KeyScrubber { SecretRegistry.shared.scrubber.adding(target.secrets) }
 
@@ -41,7 +43,7 @@ struct WebSocketClassifier {
             : "\(target.serviceTitle)'s WebSocket \(path) refuses a key it cannot know"
         let message = e.skipReason.map { "Skipped: " + $0 } ?? v.sentence
         let evidence = e.result.map { [self.evidence(e, $0)] } ?? []
-        let runbook = v.cause.map { [.hubUnreachable, .throttled, .authStoreDown, .authNotEnforced].contains($0) ? $0.defaultRunbook : Self.runbook }
+        let runbook = v.cause.map { Self.ownCauses.contains($0) ? Self.runbook : $0.defaultRunbook }
         return Finding(check: e.check, status: v.status, cause: v.cause, title: title, message: scrubber.scrub(message), evidence: evidence,
                        runbook: runbook, remediation: v.remediation, link: link, facts: f)
     }
