@@ -55,7 +55,8 @@ public enum KeyChecks {
 
     /// Why a side's key checks are skipped when its keys live in the service's own store.
     static func keptInStore(_ side: SideSpec, _ r: LinkReadings) -> String {
-        let judge = r.link.probes.websocket != nil ? "probe.key and probe.websocket judge" : "probe.key judges"
+        let probes = (r.link.probes.protected.isEmpty ? [] : ["probe.key"]) + (r.link.probes.websocket == nil ? [] : ["probe.websocket"])
+        let judge = probes.isEmpty ? "only a live probe could tell" : probes.joined(separator: " and ") + (probes.count == 1 ? " judges" : " judge")
         return "Skipped: \(side.name) keeps its keys in its own store (a database), which hubdoctor does not read; \(judge) whether it accepts \(r.link.caller.name)'s key."
     }
 
