@@ -189,27 +189,25 @@ struct ConfigReader {
             throw error(n, "probes.websocket needs `auth:`: {message: TEMPLATE with {{key}}}, {header: Authorization} or {query: NAME}")
         }
         let a = try mapping(authNode, "probes.websocket.auth", allowed: ["message", "header", "query"])
-        let kinds = ["message", "header", "query"].filter { a.child($0) != nil }
-        guard kinds.count == 1 else {
+        let given = ["message", "header", "query"].compactMap { name in a.child(name).map { (name, $0) } }
+        guard given.count == 1, let (kind, value) = given.first else {
             throw error(a, "probes.websocket.auth must name one way: message, header or query")
         }
-        switch kinds[0] {
+        switch kind {
         case "message":
-            let m = a.child("message")!
-            let template = try string(m, "probes.websocket.auth.message")
+            let template = try string(value, "probes.websocket.auth.message")
             guard template.contains(WebSocketAuth.placeholder) else {
-                throw error(m, "probes.websocket.auth.message must hold {{key}} where the key goes (the key itself is never written in the config)")
+                throw error(value, "probes.websocket.auth.message must hold {{key}} where the key goes (the key itself is never written in the config)")
             }
             return WebSocketProbeSpec(path: path, auth: .message(template: template))
         case "header":
-            let h = a.child("header")!
-            let name = try string(h, "probes.websocket.auth.header")
+            let name = try string(value, "probes.websocket.auth.header")
             guard name.caseInsensitiveCompare("Authorization") == .orderedSame else {
-                throw error(h, "probes.websocket.auth.header: only `Authorization` (with the Bearer scheme) is supported")
+                throw error(value, "probes.websocket.auth.header: only `Authorization` (with the Bearer scheme) is supported")
             }
             return WebSocketProbeSpec(path: path, auth: .header)
         default:
-            return WebSocketProbeSpec(path: path, auth: .query(name: try string(a.child("query")!, "probes.websocket.auth.query")))
+            return WebSocketProbeSpec(path: path, auth: .query(name: try string(value, "probes.websocket.auth.query")))
         }
     }
 
