@@ -42,7 +42,8 @@ public struct LinkReadings: Sendable {
             if let p = side.process { f["\(prefix).pid"] = String(p) }
         }
         f["restart"] = link.restartCommand ?? ""
-        f["key_env"] = shellName(link.service.key.variableName)
+        // With the service's keys in its own store, the caller's variable names the key.
+        f["key_env"] = shellName((link.service.key == .keyStore ? link.caller.key : link.service.key).variableName)
         if let url = effectiveURL { f["url"] = Redact.url(url) }
         if let e = link.expectedURL { f["expected_url"] = e }
         let base = (effectiveURL.map(Redact.url) ?? link.expectedURL ?? "").trimmingSuffix("/")

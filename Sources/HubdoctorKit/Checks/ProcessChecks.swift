@@ -11,7 +11,7 @@ public enum ProcessChecks {
         let facts = r.facts
         var findings: [Finding] = []
         for (role, side, files, process, other) in sides {
-            guard let process, let pid = side.process else { continue }
+            guard let process, let pid = side.process, side.key != .keyStore else { continue }
             let name = process.source.variableName
             let check = CheckID.process(role)
             let title = "\(side.name)'s running process holds the key its files hold"

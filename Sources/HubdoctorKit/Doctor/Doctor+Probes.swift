@@ -2,7 +2,7 @@
 /// what the files said.
 extension Doctor {
     /// The probe checks, for `--only`/`--skip`.
-    static let probeChecks = ProbeKind.allCases.map(\.check) + [.probeRedirect]
+    static let probeChecks = ProbeKind.allCases.map(\.check) + [.probeRedirect, .probeWebsocket, .probeWebsocketWrongKey]
 
     static func wantsProbes(_ options: CheckOptions) -> Bool {
         !options.offline && probeChecks.contains { isSelected($0, only: options.only, skip: options.skip) }
@@ -49,20 +49,46 @@ extension Doctor {
         }
     }
 
-    static func probeFindings(_ r: LinkReadings, options: CheckOptions, negativesSkipped: String? = nil) async -> [Finding] {
+    /// The same for the WebSocket probes' throwaway token: one per origin and run, sent by the
+    /// first link that probes a WebSocket there.
+    static func webSocketNegativeOwners(_ readings: [LinkReadings]) -> [String?] {
+        var firstByOrigin: [String: String] = [:]
+        return readings.map { r in
+            guard r.link.probes.websocket != nil, let url = r.effectiveURL, let origin = ProbeClassifier.origin(url) else { return nil }
+            if let first = firstByOrigin[origin] { return "link \(first) already sent one to \(Redact.url(url)) in this run" }
+            firstByOrigin[origin] = r.link.name
+            return nil
+        }
+    }
+
+    static func probeFindings(_ r: LinkReadings, options: CheckOptions, negativesSkipped: String? = nil,
+                              webSocketNegativesSkipped: String? = nil) async -> [Finding] {
         switch probePlan(r, options: options) {
         case .nothing(let reason):
-            return [Finding(check: ProbeKind.reach.check, status: .skip, title: "\(r.link.service.name) can be reached",
-                            message: "Skipped: " + reason, link: r.link.name, facts: r.facts)]
+            var out = [Finding(check: ProbeKind.reach.check, status: .skip, title: "\(r.link.service.name) can be reached",
+                               message: "Skipped: " + reason, link: r.link.name, facts: r.facts)]
+            if let spec = r.link.probes.websocket {
+                out.append(Finding(check: .probeWebsocket, status: .skip, title: "\(r.link.service.name) accepts \(r.link.caller.name)'s key on its WebSocket \(spec.path)",
+                                   message: "Skipped: " + reason, link: r.link.name, facts: r.facts))
+            }
+            return out
         case .probe(let target):
             var probeOptions = ProbeOptions(timeout: options.timeout, noNegative: options.noNegative)
             probeOptions.negativesSkipped = negativesSkipped
             let exchanges = await Prober.run(target, probeOptions)
-            var findings = ProbeClassifier(target: target, exchanges: exchanges, link: r.link.name, facts: r.facts).findings()
+            let classifier = ProbeClassifier(target: target, exchanges: exchanges, link: r.link.name, facts: r.facts)
+            var findings = classifier.findings()
             if target.key == nil {
                 findings.append(Finding(check: ProbeKind.key.check, status: .skip, title: "\(r.link.service.name) accepts \(target.keyLabel)",
                                         message: "Skipped: \(target.keyLabel) is empty or missing, so \(target.callerName) sends no Authorization header; probe.no-auth shows what \(target.serviceName) answers to that.",
                                         link: r.link.name, facts: r.facts))
+            }
+            if let spec = r.link.probes.websocket,
+               [CheckID.probeWebsocket, .probeWebsocketWrongKey].contains(where: { isSelected($0, only: options.only, skip: options.skip) }) {
+                // After the HTTP probes: a throttle or a failing store they met holds back the throwaway token.
+                let sockets = await WebSocketProber.run(spec, target, probeOptions, httpAnswers: exchanges, negativesSkipped: webSocketNegativesSkipped)
+                findings += WebSocketClassifier(target: target, spec: spec, exchanges: sockets, http: classifier, link: r.link.name,
+                                                facts: r.facts, timeout: options.timeout).findings()
             }
             return findings
         }

@@ -139,9 +139,12 @@ public enum Doctor {
         if wantsProbes(options) {
             // Links are independent: probe them all at once.
             let owners = negativeOwners(allReadings)
+            let socketOwners = webSocketNegativeOwners(allReadings)
             let live = await withTaskGroup(of: (Int, [Finding]).self) { group in
                 for (i, r) in allReadings.enumerated() {
-                    group.addTask { (i, await probeFindings(r, options: options, negativesSkipped: owners[i])) }
+                    group.addTask {
+                        (i, await probeFindings(r, options: options, negativesSkipped: owners[i], webSocketNegativesSkipped: socketOwners[i]))
+                    }
                 }
                 return await group.reduce(into: [Int: [Finding]]()) { $0[$1.0] = $1.1 }
             }

@@ -167,7 +167,7 @@ struct ConfigReader {
         if serviceURL != nil { throw error(serviceNode.keyNode("url"), "`url` belongs to the caller: it is the address the caller calls") }
         var probes = ProbePaths(health: "/health", protected: [])
         if let p = node.child("probes") {
-            let p = try mapping(p, "probes", allowed: ["health", "protected"])
+            let p = try mapping(p, "probes", allowed: ["health", "protected", "websocket"])
             if let h = p.child("health") { probes.health = h.isNull ? nil : try urlPath(h, "probes.health") }
             if let list = p.child("protected") {
                 switch list {
@@ -176,9 +176,45 @@ struct ConfigReader {
                 default: throw error(list, "probes.protected must be a list of paths")
                 }
             }
+            if let w = p.child("websocket") { probes.websocket = try webSocket(w) }
         }
         let restart = try node.child("restart").map { try string($0, "restart") }
         return LinkSpec(name: name, caller: caller, service: service, url: url, probes: probes, restartBoth: restart)
+    }
+
+    /// `probes.websocket: {path: /ws/agent, auth: {message: '…{{key}}…'} | {header: Authorization} | {query: token}}`.
+    func webSocket(_ node: Node) throws -> WebSocketProbeSpec {
+        let n = try mapping(node, "probes.websocket", allowed: ["path", "auth"])
+        guard let pathNode = n.child("path") else { throw error(n, "probes.websocket needs `path:` (/ws/agent, or a whole ws:// URL)") }
+        let path = try string(pathNode, "probes.websocket.path")
+        let lower = path.lowercased()
+        guard path.hasPrefix("/") || lower.hasPrefix("ws://") || lower.hasPrefix("wss://") else {
+            throw error(pathNode, "probes.websocket.path must be a path that starts with `/`, or a ws:// or wss:// URL")
+        }
+        guard let authNode = n.child("auth") else {
+            throw error(n, "probes.websocket needs `auth:`: {message: TEMPLATE with {{key}}}, {header: Authorization} or {query: NAME}")
+        }
+        let a = try mapping(authNode, "probes.websocket.auth", allowed: ["message", "header", "query"])
+        let given = ["message", "header", "query"].compactMap { name in a.child(name).map { (name, $0) } }
+        guard given.count == 1, let (kind, value) = given.first else {
+            throw error(a, "probes.websocket.auth must name one way: message, header or query")
+        }
+        switch kind {
+        case "message":
+            let template = try string(value, "probes.websocket.auth.message")
+            guard template.contains(WebSocketAuth.placeholder) else {
+                throw error(value, "probes.websocket.auth.message must hold {{key}} where the key goes (the key itself is never written in the config)")
+            }
+            return WebSocketProbeSpec(path: path, auth: .message(template: template))
+        case "header":
+            let name = try string(value, "probes.websocket.auth.header")
+            guard name.caseInsensitiveCompare("Authorization") == .orderedSame else {
+                throw error(value, "probes.websocket.auth.header: only `Authorization` (with the Bearer scheme) is supported")
+            }
+            return WebSocketProbeSpec(path: path, auth: .header)
+        default:
+            return WebSocketProbeSpec(path: path, auth: .query(name: try string(value, "probes.websocket.auth.query")))
+        }
     }
 
     func urlPath(_ node: Node, _ what: String) throws -> String {
@@ -190,7 +226,17 @@ struct ConfigReader {
     func side(_ node: Node, role: Role, defaultName: String, base: String) throws -> (SideSpec, KeySource?) {
         let what = role.rawValue
         let node = try mapping(node, what, allowed: ["name", "key", "url", "process", "restart"])
-        guard let keyNode = node.child("key") else { throw error(node, "\(what) needs a `key:` source") }
+        guard let keyNode = node.child("key") else {
+            // A service that keeps its keys in a database: nothing to read, the probes judge.
+            guard role == .service else { throw error(node, "\(what) needs a `key:` source") }
+            if let p = node.child("process") { throw error(p, "service.process compares the process with `key:`; give a `key:` or drop `process:`") }
+            var side = SideSpec(role: role, name: try node.child("name").map { try string($0, "\(what).name") } ?? defaultName, key: .keyStore)
+            side.restart = try node.child("restart").map { try string($0, "\(what).restart") }
+            if let u = node.child("url") {
+                return (side, u.scalar != nil ? .literal(try string(u, "\(what).url")) : try source(u, "\(what).url", base: base))
+            }
+            return (side, nil)
+        }
         if case .scalar = keyNode {
             throw error(keyNode, "\(what).key must say where the key is kept ({env: …}, {yaml: …}, {process: …} or {environment: …}); a key is never written in the config")
         }

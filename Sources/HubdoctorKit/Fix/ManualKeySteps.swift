@@ -48,6 +48,8 @@ public enum ManualKeySteps {
             return valueStep(side, valueFile, arg)
                 + [RemediationStep(text: "\(side.name)'s key is hubdoctor's own environment variable \(name) (a CI secret); update that secret where your CI keeps it")]
                 + deleteValueFile(valueFile, arg)
+        case .keyStore:
+            return [RemediationStep(text: "\(side.name) keeps its keys in its own store (a database): issue or change the key there, with \(side.name)'s own tools")]
         case .env, .literal:
             return []
         }

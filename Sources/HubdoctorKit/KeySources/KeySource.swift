@@ -17,6 +17,9 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
     case environment(name: String)
     /// A literal value written in the config (URLs only; never a key).
     case literal(String)
+    /// The service keeps its keys in a store hubdoctor does not read (a database): a link whose
+    /// `service:` has no `key:`. The key checks are skipped; the probes judge.
+    case keyStore
 
     /// The variable name a human would grep for.
     public var variableName: String {
@@ -28,6 +31,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         case .process(_, let v): return v
         case .environment(let n): return n
         case .literal: return "url"
+        case .keyStore: return "API key"
         }
     }
 
@@ -36,7 +40,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .env(let files, _, _): return files
         case .yamlSecret(let f, _, _), .yamlPath(let f, _), .compose(let f, _, _): return [f]
-        case .process, .environment, .literal: return []
+        case .process, .environment, .literal, .keyStore: return []
         }
     }
 
@@ -49,6 +53,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         case .process(let pid, let v): return "\(v) in process \(pid)"
         case .environment(let n): return "\(n) in hubdoctor's environment"
         case .literal: return "literal value in the config"
+        case .keyStore: return "the service's own key store (not read by hubdoctor)"
         }
     }
 }

@@ -53,11 +53,40 @@ public struct ProbePaths: Sendable, Equatable {
     /// An endpoint that describes the token (Team Hub's `/auth/session`). Without one, it is
     /// still tried when the key has Team Hub's `hbk_` format.
     public var session: String?
+    /// A WebSocket endpoint that authenticates the caller's key (seed 001's agents and supervisors).
+    public var websocket: WebSocketProbeSpec?
 
-    public init(health: String? = "/health", protected: [String] = [], session: String? = nil) {
+    public init(health: String? = "/health", protected: [String] = [], session: String? = nil, websocket: WebSocketProbeSpec? = nil) {
         self.health = health
         self.protected = protected
         self.session = session
+        self.websocket = websocket
+    }
+}
+
+/// `probes.websocket`: where the WebSocket is and how the caller presents its key there.
+public struct WebSocketProbeSpec: Sendable, Equatable {
+    /// A path on the service's URL (`/ws/agent`: http becomes ws, https wss), or a whole
+    /// `ws://`/`wss://` URL.
+    public var path: String
+    public var auth: WebSocketAuth
+
+    public init(path: String, auth: WebSocketAuth) {
+        self.path = path
+        self.auth = auth
+    }
+
+    /// The WebSocket URL for a service at `base`.
+    public func url(base: String) -> String {
+        let lower = path.lowercased()
+        if lower.hasPrefix("ws://") || lower.hasPrefix("wss://") { return path }
+        var b = base.trimmingSuffix("/")
+        if b.lowercased().hasPrefix("https://") {
+            b = "wss://" + b.dropFirst("https://".count)
+        } else if b.lowercased().hasPrefix("http://") {
+            b = "ws://" + b.dropFirst("http://".count)
+        }
+        return b + (path.hasPrefix("/") ? path : "/" + path)
     }
 }
 

@@ -24,6 +24,8 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
     case probeWrongKey = "probe.wrong-key"
     case probeSession = "probe.session"
     case probeRedirect = "probe.redirect"
+    case probeWebsocket = "probe.websocket"
+    case probeWebsocketWrongKey = "probe.websocket.wrong-key"
     case captureRequest = "capture.request"
     case captureUnlisted = "capture.unlisted"
     case captureMalformed = "capture.malformed"
@@ -104,13 +106,17 @@ public struct CheckInfo: Sendable, Codable, Equatable {
     /// The runbooks that explain its causes, in the order of `causes`, without repeats.
     public var runbooks: [String]
 
-    init(_ id: CheckID, _ title: String, _ commands: [String], _ causes: [Cause]) {
+    /// `runbook`: the one the check itself chooses for its causes, before the causes' defaults.
+    init(_ id: CheckID, _ title: String, _ commands: [String], _ causes: [Cause], runbook: String? = nil, for chosen: Set<Cause> = []) {
         self.id = id
         self.title = title
         self.commands = commands
         self.causes = causes
         var seen: [String] = []
-        for c in causes where !seen.contains(c.defaultRunbook) { seen.append(c.defaultRunbook) }
+        for c in causes {
+            let r = chosen.contains(c) ? (runbook ?? c.defaultRunbook) : c.defaultRunbook
+            if !seen.contains(r) { seen.append(r) }
+        }
         self.runbooks = seen
     }
 }
@@ -145,6 +151,11 @@ extension CheckID {
         case .probeWrongKey: return CheckInfo(self, "The service refuses a key it cannot know", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeSession: return CheckInfo(self, "The key's account may use the data API", check + ["probe"], [.forbiddenScope])
         case .probeRedirect: return CheckInfo(self, "No protected path redirects to another origin", check + ["probe"], [.redirectDropsAuth])
+        case .probeWebsocket:
+            let own: [Cause] = [.keyNotFound, .keyRevoked, .missingCapability, .keyRejected, .keyDrift, .headerShape]
+            return CheckInfo(self, "The service's WebSocket accepts the caller's key", check + ["probe"], own + [.forbiddenScope] + Self.serviceTrouble,
+                             runbook: WebSocketClassifier.runbook, for: WebSocketClassifier.ownCauses)
+        case .probeWebsocketWrongKey: return CheckInfo(self, "The service's WebSocket refuses a key it cannot know", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .captureRequest: return CheckInfo(self, "A captured request carries the expected key as `Bearer <key>`", ["capture"],
                                                [.callerKeyMissing, .placeholderKey, .headerShape, .keyWhitespace, .keyQuoted, .keyDrift])
         case .captureUnlisted: return CheckInfo(self, "Requests beyond the listed ones carry the expected key", ["capture"],

@@ -12,6 +12,8 @@ public struct ServiceProbeOptions: Sendable {
     public var timeout: Double = 5
     public var noNegative = false
     public var caFile: String?
+    /// For a `ws://`/`wss://` URL: how the key is presented (default: seed 001's auth frame).
+    public var webSocketAuth: WebSocketAuth?
     public var failOn: FailThreshold = .error
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 

@@ -85,6 +85,7 @@ public struct TextReporter: ReportRenderer {
     func evidenceLine(_ e: Evidence) -> String {
         var line = e.summaryLine
         if let curl = e.http?.curl { line += "\n        $ " + curl }
+        if let command = e.websocket?.command { line += "\n        $ " + command }
         return line
     }
 

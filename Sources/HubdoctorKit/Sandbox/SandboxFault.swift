@@ -20,6 +20,8 @@ public enum SandboxFault: String, CaseIterable, Sendable {
     case forbidden
     /// The key is known but revoked (401 with an RFC 6750 `invalid_token` challenge).
     case revoked
+    /// The WebSocket endpoints accept the upgrade and then never send a frame nor close.
+    case wsSilent = "ws-silent"
 
     public var summary: String {
         switch self {
@@ -33,6 +35,7 @@ public enum SandboxFault: String, CaseIterable, Sendable {
         case .redirect: return "/v1/* redirects to another origin, --redirect-to"
         case .forbidden: return "a valid key gets 403: its account may not use /v1/*"
         case .revoked: return "a valid key gets 401: the key was revoked"
+        case .wsSilent: return "/ws/* accepts the upgrade, then never sends a frame nor closes"
         }
     }
 }

@@ -41,7 +41,9 @@ public final class SandboxHub: Sendable {
             return SandboxHub(options: options, listener: nil, blackhole: try BlackholePort(port: options.port), journal: journal)
         }
         let routes = SandboxRoutes(options: options)
-        let listener = try await HTTPListener.start(host: options.host, port: options.port) { request in
+        let webSocket = SandboxWebSocket(options: options, journal: journal)
+        let route = ListenerWebSocketRoute(accepts: webSocket.accepts, session: webSocket.session)
+        let listener = try await HTTPListener.start(host: options.host, port: options.port, webSocket: route) { request in
             if options.faults.contains(.hanging) {
                 journal.record(routes.entry(for: request, status: nil))
                 try? await Task.sleep(nanoseconds: 86_400 * 1_000_000_000)
@@ -50,7 +52,7 @@ public final class SandboxHub: Sendable {
             if options.faults.contains(.slow), options.delayMs > 0 {
                 try? await Task.sleep(nanoseconds: UInt64(options.delayMs) * 1_000_000)
             }
-            let response = routes.answer(request)
+            let response = SandboxWebSocket.paths.contains(request.path) ? webSocket.answer(request) : routes.answer(request)
             journal.record(routes.entry(for: request, status: response.status))
             return response
         }
