@@ -91,7 +91,8 @@ public enum KeyChecks {
         var consequence: String
         switch role {
         case .caller:
-            consequence = "\(side.name)'s HTTP client sets `Authorization` only when the key is non-empty, so its requests leave with no Authorization header and the service answers 401 (`Missing Authorization header`)."
+            consequence = "\(side.name)'s HTTP client sets `Authorization` only when the key is non-empty, so its requests leave with no Authorization " +
+                "header and the service answers 401 (`Missing Authorization header`)."
         case .service:
             consequence = "\(side.name) refuses to start without it (or, if it is running, its key came from somewhere else: its process environment)."
         }
@@ -112,7 +113,8 @@ public enum KeyChecks {
         }
         if let why = KeyAnalysis.quoteReason(value) {
             return make(check, .fail, .keyQuoted, title,
-                        "\(name) in \(at): \(why) under \(reading.origin?.dialect?.readerName ?? "its reader"). The quotes become part of the key, so the service sees a different string.",
+                        "\(name) in \(at): \(why) under \(reading.origin?.dialect?.readerName ?? "its reader"). " +
+                            "The quotes become part of the key, so the service sees a different string.",
                         [keyEvidence(side, reading, detail: why)])
         }
         if let why = KeyAnalysis.edgeWhitespace(value) {
@@ -191,7 +193,8 @@ public enum KeyChecks {
         } else {
             var message = lines.joined(separator: "\n")
             if sameTextDifferentReading {
-                message += "\nBoth files hold the same text, but the two services' readers deliver different keys from it. Rewrite the value in a form every reader reads alike: unquoted [A-Za-z0-9_.-] characters, or double quotes with `\\$` for a `$`."
+                message += "\nBoth files hold the same text, but the two services' readers deliver different keys from it. Rewrite the value in a form " +
+                    "every reader reads alike: unquoted [A-Za-z0-9_.-] characters, or double quotes with `\\$` for a `$`."
             } else {
                 message += "\nSwitching run mode (native vs Docker) changes the key this line delivers. Write it in a form every reader reads alike."
             }

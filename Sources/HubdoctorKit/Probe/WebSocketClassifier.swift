@@ -81,7 +81,8 @@ struct WebSocketClassifier {
         case .refused:
             return refusedUpgrade(r)
         case .timedOut(.upgrade):
-            return .fail(.hubUnreachable, String(format: "WebSocket \(path): no answer to the upgrade within %g s. Something accepts the connection but does not answer (a hung \(service), or a proxy that holds upgrades).", timeout))
+            return .fail(.hubUnreachable, String(format: "WebSocket \(path): no answer to the upgrade within %g s. Something accepts the connection " +
+                "but does not answer (a hung \(service), or a proxy that holds upgrades).", timeout))
         default:
             break
         }
@@ -89,11 +90,13 @@ struct WebSocketClassifier {
         if let meaning = reading.meaning {
             switch meaning {
             case .notFound:
-                return .fail(.keyNotFound, "\(said): \(service)'s key store does not know \(label). It was never issued there, was deleted, belongs to another environment, or \(target.callerName) is pointed at another \(service). Issue a key in this \(service) and install it where \(target.callerName) reads it.")
+                return .fail(.keyNotFound, "\(said): \(service)'s key store does not know \(label). It was never issued there, was deleted, belongs to " +
+                    "another environment, or \(target.callerName) is pointed at another \(service). Issue a key in this \(service) and install it where \(target.callerName) reads it.")
             case .revoked:
                 return .fail(.keyRevoked, "\(said): \(service) knows \(label) but it has been revoked. A revoked key never works again: issue a new one, install it and restart \(target.callerName).")
             case .missingCapability:
-                return .fail(.missingCapability, "\(said): \(label) is valid and not revoked, but lacks the capability this endpoint needs (\(capabilityName(reading) ?? "named in the reason")). Grant it, or issue a key that has it.")
+                return .fail(.missingCapability, "\(said): \(label) is valid and not revoked, but lacks the capability this endpoint needs " +
+                    "(\(capabilityName(reading) ?? "named in the reason")). Grant it, or issue a key that has it.")
             case .invalidKey:
                 return byFiles(said, "\(service) does not accept \(label) (unknown or revoked: this endpoint does not say which).")
             case .noProjectOrRootless:
@@ -118,11 +121,16 @@ struct WebSocketClassifier {
         switch r.ending {
         case .settled:
             let first = r.frames.first.map { reading.type(of: $0) ?? $0.kind.rawValue } ?? "a frame"
-            return .pass(String(format: "WebSocket \(path): upgraded (101) in %.0f ms; \(authSentence) was answered with `\(first)` at %.0f ms and no close followed, so \(service) accepted \(label) (hubdoctor then closed with 1000).", r.timings.upgradeMs ?? 0, r.timings.firstFrameMs ?? 0))
+            return .pass(String(format: "WebSocket \(path): upgraded (101) in %.0f ms; \(authSentence) was answered with `\(first)` at %.0f ms and no " +
+                "close followed, so \(service) accepted \(label) (hubdoctor then closed with 1000).", r.timings.upgradeMs ?? 0, r.timings.firstFrameMs ?? 0))
         case .droppedWithoutClose:
-            return .warn(.hubUnreachable, String(format: "WebSocket \(path): upgraded (101) in %.0f ms, then the connection dropped without a close frame (1006) at %.0f ms. An older \(service) drops refused clients like this, without a reason; so does a proxy with a short idle timeout. Its log says which (hubdoctor logs).", r.timings.upgradeMs ?? 0, r.timings.totalMs))
+            return .warn(.hubUnreachable, String(format: "WebSocket \(path): upgraded (101) in %.0f ms, then the connection dropped without a close " +
+                "frame (1006) at %.0f ms. An older \(service) drops refused clients like this, without a reason; so does a proxy with a short idle " +
+                "timeout. Its log says which (hubdoctor logs).", r.timings.upgradeMs ?? 0, r.timings.totalMs))
         case .timedOut(.firstFrame):
-            return .warn(.hubUnreachable, String(format: "WebSocket \(path): upgraded (101) in %.0f ms and \(authSentence) was sent, but no frame and no close came within %g s. Either \(service) accepts clients silently, or it hangs on the auth (a stuck key store); its log shows which. \(target.callerName) would see a connection that opens and then nothing.", r.timings.upgradeMs ?? 0, timeout))
+            return .warn(.hubUnreachable, String(format: "WebSocket \(path): upgraded (101) in %.0f ms and \(authSentence) was sent, but no frame and " +
+                "no close came within %g s. Either \(service) accepts clients silently, or it hangs on the auth (a stuck key store); its log shows " +
+                "which. \(target.callerName) would see a connection that opens and then nothing.", r.timings.upgradeMs ?? 0, timeout))
         default:
             return .warn(.hubUnreachable, "WebSocket \(path): \(reading.closeText).")
         }
@@ -180,12 +188,14 @@ struct WebSocketClassifier {
         let theirWords = reading.reason.map { " (\(service)'s words: `\($0)`; hubdoctor does not know this reason)" } ?? ""
         if aboutAuth {
             if reading.reason == nil {
-                return byFiles(said, "\(service) refuses \(target.keyLabel) without saying why (an older \(service) closes 4001 without a reason for every failure: not found, revoked and missing capability look alike; its log may say more).")
+                return byFiles(said, "\(service) refuses \(target.keyLabel) without saying why (an older \(service) closes 4001 without a reason for " +
+                    "every failure: not found, revoked and missing capability look alike; its log may say more).")
             }
             return byFiles(said, "\(service) refuses \(target.keyLabel)\(theirWords).")
         }
         if code == 1000 || code == 1001 || code == nil {
-            return .warn(.keyRejected, "\(said): \(service) ended the connection right after \(authSentence), without an error frame or a reason\(theirWords). hubdoctor cannot tell whether the key was the problem.")
+            return .warn(.keyRejected, "\(said): \(service) ended the connection right after \(authSentence), without an error frame or a " +
+                "reason\(theirWords). hubdoctor cannot tell whether the key was the problem.")
         }
         return .warn(.keyRejected, "\(said): a close code hubdoctor does not know\(theirWords). It may or may not be about the key.")
     }
@@ -198,7 +208,8 @@ struct WebSocketClassifier {
         case false?:
             return .fail(.keyDrift, "\(said): \(what) This confirms the drift that the key comparison found: make both sides hold the same key, then restart both.")
         case true?:
-            return .fail(.keyRejected, "\(said): \(what) Both files hold the same key, so the running \(service) holds another one: restart it so that it reads \(target.serviceKeyLabel ?? "its file") again.")
+            return .fail(.keyRejected, "\(said): \(what) Both files hold the same key, so the running \(service) holds another one: restart it so that " +
+                "it reads \(target.serviceKeyLabel ?? "its file") again.")
         case nil:
             return .fail(.keyRejected, "\(said): \(what) Check that \(target.callerName) calls the right \(service), and that the key it holds is one this \(service) issued.")
         }
@@ -213,11 +224,14 @@ struct WebSocketClassifier {
         case 101:
             return .fail(.hubUnreachable, "WebSocket \(path): 101 without a valid upgrade.")
         case 200..<300:
-            return .fail(.hubUnreachable, "GET \(path) answers \(said) instead of 101 Switching Protocols: nothing speaks WebSocket there (a catch-all route, or a proxy that drops the Upgrade header).")
+            return .fail(.hubUnreachable, "GET \(path) answers \(said) instead of 101 Switching Protocols: nothing speaks WebSocket there (a catch-all " +
+                "route, or a proxy that drops the Upgrade header).")
         case 300..<400:
-            return .fail(.hubUnreachable, "GET \(path) redirects (\(response.status)) to \(response.header("Location").map(Redact.url) ?? "nowhere"): WebSocket clients do not follow redirects. Use the final URL.")
+            return .fail(.hubUnreachable, "GET \(path) redirects (\(response.status)) to \(response.header("Location").map(Redact.url) ?? "nowhere"): " +
+                "WebSocket clients do not follow redirects. Use the final URL.")
         case 400, 426:
-            return .fail(.hubUnreachable, "GET \(path) refuses the upgrade with \(said): a proxy in front of \(target.serviceName) may not pass WebSocket upgrades (nginx needs `proxy_set_header Upgrade $http_upgrade` and `Connection \"upgrade\"`).")
+            return .fail(.hubUnreachable, "GET \(path) refuses the upgrade with \(said): a proxy in front of \(target.serviceName) may not pass " +
+                "WebSocket upgrades (nginx needs `proxy_set_header Upgrade $http_upgrade` and `Connection \"upgrade\"`).")
         case 404:
             return .fail(.hubUnreachable, "GET \(path) answers \(said): there is no WebSocket endpoint at this path (a wrong path, or the URL points at another service).")
         default:

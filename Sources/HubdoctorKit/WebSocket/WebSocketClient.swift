@@ -113,7 +113,8 @@ public enum WebSocketClient {
         let hostPort = target.hostPort
         let timings = HTTPEvidence.Timings(dnsMs: 0, connectMs: ms, tlsMs: 0, serverMs: 0, totalMs: ms)
         if let e = error as? ChannelError, case .connectTimeout = e {
-            return TransportFailure(kind: .connectTimeout, reason: String(format: "connecting to \(hostPort) timed out after %.1f s: packets are dropped on the way (a firewall, or a host that is down)", request.connectTimeout), timings: timings)
+            return TransportFailure(kind: .connectTimeout, reason: String(format: "connecting to \(hostPort) timed out after %.1f s: packets are " +
+                "dropped on the way (a firewall, or a host that is down)", request.connectTimeout), timings: timings)
         }
         if let e = error as? NIOConnectionError {
             if e.dnsAError != nil || e.dnsAAAAError != nil, e.connectionErrors.isEmpty {
