@@ -91,8 +91,8 @@ public final class CaptureSession: Sendable {
                 : HubAuthMiddleware.answer(request, key: expected.value)
             let captured = state.record({ index in
                 CapturedRequest(index: index, receivedAt: request.receivedAt, client: request.remote ?? "unknown",
-                                method: sanitize(request.method, 16), path: sanitize(request.path, 200),
-                                userAgent: request.header("User-Agent").map { sanitize($0, 120) },
+                                method: sanitize(request.method, 16), path: shown(request.path, 200),
+                                userAgent: request.header("User-Agent").map { shown($0, 120) },
                                 verdict: publicHealthVerdict(request, verdict), answer: response.status)
             }, maxListed: maxListed)
             onRequest?(captured)
@@ -205,6 +205,12 @@ public final class CaptureSession: Sendable {
         default:
             return []
         }
+    }
+
+    /// What a caller sent, as shown: scrubbed of every known key (whole, in part, percent-encoded
+    /// or base64, as a key sent in the path would be) before it is cut, then sanitized.
+    static func shown(_ s: String, _ limit: Int) -> String {
+        sanitize(SecretRegistry.shared.scrub(s), limit)
     }
 
     /// Request text shown on a terminal: control characters escaped, length capped.

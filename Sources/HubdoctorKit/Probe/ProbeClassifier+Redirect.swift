@@ -17,7 +17,8 @@ extension ProbeClassifier {
         for e in answered {
             guard let r = e.response, (300..<400).contains(r.status), let location = r.header("Location"), !seen.contains(e.path) else { continue }
             seen.insert(e.path)
-            let resolved = URL(string: redact(location), relativeTo: URL(string: e.url))?.absoluteURL.absoluteString ?? redact(location)
+            let shown = Redact.url(redact(location))
+            let resolved = URL(string: shown, relativeTo: URL(string: e.url))?.absoluteURL.absoluteString ?? shown
             if Self.origin(resolved) == Self.origin(e.url) { within.append((e, resolved)) } else { crossing.append((e, resolved)) }
         }
         let shown = (crossing + within).map { evidence($0.0) }

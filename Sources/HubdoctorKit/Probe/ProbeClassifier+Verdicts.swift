@@ -84,7 +84,7 @@ extension ProbeClassifier {
         }
         switch r.status {
         case 300..<400:
-            return .skip("GET \(e.path) redirects (\(r.status)) to \(r.header("Location") ?? "nowhere"); see probe.redirect.")
+            return .skip("GET \(e.path) redirects (\(r.status)) to \(location(r) ?? "nowhere"); see probe.redirect.")
         case 429:
             let (retry, facts) = retryText(reading)
             var v = ProbeVerdict.warn(.throttled, "GET \(e.path) answers \(said): \(target.serviceName) is throttling this client after too many failed attempts. \(retry)")
@@ -111,7 +111,7 @@ extension ProbeClassifier {
         case 404:
             return .fail(.hubUnreachable, "GET \(e.path) answers \(said): whatever listens at \(hostPort) has no health endpoint, so it is probably not \(target.serviceName) (another service on that port?) or the URL lacks a base path.")
         case 300..<400:
-            return .warn(.hubUnreachable, "GET \(e.path) redirects (\(r.status)) to \(r.header("Location") ?? "nowhere"): the URL reaches a proxy or a login page rather than \(target.serviceName) itself.")
+            return .warn(.hubUnreachable, "GET \(e.path) redirects (\(r.status)) to \(location(r) ?? "nowhere"): the URL reaches a proxy or a login page rather than \(target.serviceName) itself.")
         case 500..<600 where r.status != 503:
             return .fail(.hubUnreachable, "GET \(e.path) answers \(said): \(target.serviceName) is up but reports itself unhealthy.")
         default:

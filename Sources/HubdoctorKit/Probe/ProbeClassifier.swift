@@ -7,6 +7,16 @@ struct ProbeClassifier {
     let exchanges: [ProbeExchange]
     let link: String?
     let facts: [String: String]
+    /// Every key this run knows, with the target's: what a service echoes is scrubbed of them.
+    let scrubber: KeyScrubber
+
+    init(target: ProbeTarget, exchanges: [ProbeExchange], link: String?, facts: [String: String]) {
+        self.target = target
+        self.exchanges = exchanges
+        self.link = link
+        self.facts = facts
+        scrubber = SecretRegistry.shared.scrubber.adding(target.secrets)
+    }
 
     static let titles: [ProbeKind: String] = [
         .reach: "The service can be reached",
@@ -62,10 +72,15 @@ struct ProbeClassifier {
                        evidence: evidence, remediation: remediation, link: link, facts: f)
     }
 
-    /// A service may echo what it was sent; nothing it says reaches a report with a key in it.
+    /// A service may echo what it was sent, whole, in part or encoded; nothing it says reaches a
+    /// report with a key in it.
     func redact(_ text: String) -> String {
-        target.secrets.filter { $0.length >= SecretRegistry.minimumLength }
-            .reduce(text) { $0.replacingOccurrences(of: $1.text, with: "‹redacted›") }
+        scrubber.scrub(text)
+    }
+
+    /// A `Location` the service answered, scrubbed of keys and of credentials in the URL.
+    func location(_ r: HTTPClientResponse) -> String? {
+        r.header("Location").map { Redact.url(redact($0)) }
     }
 
     /// Sentences that differ only in their path become one that lists the paths:
@@ -127,10 +142,10 @@ struct ProbeClassifier {
         case .answered(let r):
             let reading = AnswerReading(r)
             http.status = r.status
-            http.body = reading.evidenceBody(redacting: target.secrets)
+            http.body = reading.evidenceBody(scrubber: scrubber)
             http.wwwAuthenticate = r.header("WWW-Authenticate").map(redact)
-            http.retryAfter = r.header("Retry-After")
-            http.location = r.header("Location").map(redact)
+            http.retryAfter = r.header("Retry-After").map(redact)
+            http.location = location(r)
             http.timings = r.timings
         case .failed(let f):
             http.error = f.reason

@@ -12,6 +12,7 @@ public enum ServiceProbe {
         } else {
             key = nil
         }
+        SecretRegistry.shared.register(credentialsOf: options.url)
         if isWebSocket(options.url) { return await webSocket(options, key: key) }
         let paths = options.paths.isEmpty ? HiveCFMProfile.protectedPaths : options.paths
         let session = options.sessionPath ?? ProbeTarget.sessionPath(for: key)
