@@ -6,6 +6,8 @@ public struct LinkReadings: Sendable {
     public var caller: KeyReading
     public var service: KeyReading
     public var url: KeyReading?
+    /// The address the service side declares (`service.url:`), read like `url`.
+    public var serviceURL: KeyReading? = nil
     /// `--hub-url`, which overrides the URL the caller is configured with.
     public var urlOverride: String?
     public var resolver: SourceResolver

@@ -46,7 +46,9 @@ public enum Doctor {
         SecretRegistry.shared.register(service.value)
         var readings = LinkReadings(link: link, caller: caller, service: service, url: link.url.map(resolver.read),
                                     urlOverride: options.hubURL, resolver: resolver)
+        readings.serviceURL = link.serviceURL.map(resolver.read)
         SecretRegistry.shared.register(credentialsOf: readings.url?.value?.text)
+        SecretRegistry.shared.register(credentialsOf: readings.serviceURL?.value?.text)
         SecretRegistry.shared.register(credentialsOf: options.hubURL)
         readings.callerProcess = processReading(link.caller)
         readings.serviceProcess = processReading(link.service)

@@ -15,6 +15,9 @@ public struct ProbeTarget: Sendable {
     /// The service's own key, when known: probed too when it differs from `key`.
     public var serviceKey: SecretValue?
     public var serviceKeyEnv: String
+    /// Why `serviceKey` must not be sent to this URL (it is not loopback, nor the origin the
+    /// service side declares); nil when it may be.
+    public var serviceKeyWithheld: String?
     /// Whether both sides' files hold the same key (nil: only one side is known).
     public var filesAgree: Bool?
     public var callerName: String

@@ -21,8 +21,10 @@ public enum Prober {
         // A key with a line break or NUL cannot travel in a header: libcurl would split or cut the
         // header (and Go's client refuses to send it), so the answer would describe another request.
         let unsendable = first.filter { $0.header.map(Self.breaksHeader) ?? false }
-        let sendable = first.filter { !($0.header.map(Self.breaksHeader) ?? false) }
+        let withheld = first.filter { $0.kind == .serviceKey && target.serviceKeyWithheld != nil && !unsendable.map(\.kind).contains($0.kind) }
+        let sendable = first.filter { p in !(p.header.map(Self.breaksHeader) ?? false) && !withheld.contains { $0.kind == p.kind } }
         let held = unsendable.map { skipped($0, "not sent: the key holds a line break or a NUL byte, which cannot go into an HTTP header (see keys.*.format)") }
+            + withheld.map { skipped($0, target.serviceKeyWithheld ?? "") }
         let answers = await sendAll(sendable, target, options)
         if let reason = negativeGate(answers, target, options) {
             return [reach] + answers + held + negatives.map { skipped($0, reason) }
