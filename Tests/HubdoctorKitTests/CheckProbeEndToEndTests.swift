@@ -116,7 +116,8 @@ import Testing
         let hub = try await SandboxHub.start(options)
         try await serving(hub) { hub in
             let paths = (1...20).flatMap { ["--probe-path", "/v1/bench-\($0)"] }
-            let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json"] + paths)
+            let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json",
+                                                                  "--max-connections", "64"] + paths)
             #expect(run.status == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
             #expect(hub.entries.count == 43)
             #expect(seconds < Machine.allow(5), "took \(seconds) s; one request after another would take 43 × 0.3 s = 12.9 s")
@@ -200,6 +201,67 @@ import Testing
             let skipped = report.findings.filter { $0.check == CheckID.probeWrongKey && $0.status == .skip }
             #expect(skipped.count == 1)
             #expect(skipped.first?.message.contains("already sent them") == true)
+        }
+    }
+}
+
+/// Issue 10: many links to one service must not look like an unreachable service. Fifty links
+/// would open ~200 connections at once; a service that caps connections resets some, and `check`
+/// reported `hub-unreachable` on a healthy layout. Now each distinct request goes out once per
+/// run (all links that share it get its answer), over at most `--max-connections` per origin.
+extension CheckProbeEndToEndTests {
+    /// A config of `links` healthy links, each caller with its own file, all calling `url`.
+    static func manyLinks(_ links: Int, url: String, key: SecretValue = fixtureKey) -> TemporaryLayout {
+        let layout = TemporaryLayout()
+        layout.write("hub.env", "API_KEY=\(key.text)\n")
+        var yaml = "version: 1\nlinks:\n"
+        for i in 1...links {
+            layout.write("caller-\(i).env", "HUB_KEY=\(key.text)\n")
+            yaml += """
+              - name: caller-\(i)-to-hub
+                caller: {key: {env: caller-\(i).env, var: HUB_KEY}, url: "\(url)"}
+                service: {key: {env: hub.env, var: API_KEY}}
+                probes: {health: /health, protected: [/v1/feedback-records, /v1/webhooks]}
+
+            """
+        }
+        layout.write("hubdoctor.yaml", yaml)
+        return layout
+    }
+
+    @Test func fiftyLinksToAServiceThatTakes32ConnectionsPassAndEachDistinctRequestIsSentOnce() async throws {
+        var options = SandboxOptions(key: Self.fixtureKey)
+        options.maxConnections = 32
+        try await SandboxHub.with(options) { hub in
+            let layout = Self.manyLinks(50, url: hub.baseURL)
+            let r = try await Binary.running(["check", "--config", layout.path("hubdoctor.yaml"), "--format", "json"])
+            let bad = r.findings.filter { ["warn", "fail"].contains($0["status"] as? String) }
+            #expect(r.status == 0, "\(bad.prefix(3))")
+            #expect(bad.isEmpty)
+            #expect(hub.stats.rejectedConnections == 0)
+            // GET /health, each protected path without and with the key, one wrong shape and one
+            // wrong key: seven requests for fifty links (the connect-only reach probe sends none).
+            #expect(hub.entries.count == 7, "\(hub.entries.map { "\($0.method) \($0.path) \($0.auth)" })")
+            let keyFindings = r.findings.filter { $0["check"] as? String == "probe.key" }
+            #expect(keyFindings.count == 50 && keyFindings.allSatisfy { $0["status"] as? String == "pass" })
+            expectNoKeyFragments(r.all, [Self.fixtureKey.text])
+        }
+    }
+
+    @Test func maxConnectionsOneKeepsCheckAndProbeWithinAServiceThatTakesTwo() async throws {
+        var options = SandboxOptions(key: Self.fixtureKey)
+        options.maxConnections = 2   // one for the requests, one for a connection the server has not yet seen closed
+        try await SandboxHub.with(options) { hub in
+            let paths = (1...10).flatMap { ["--probe-path", "/v1/many-\($0)"] }
+            let check = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json",
+                                                  "--max-connections", "1"] + paths)
+            #expect(check.status == 0, "\(check.findings.filter { $0["status"] as? String != "pass" })")
+            let probe = try await Binary.running(["probe", hub.baseURL, "--key-env", "K", "--format", "json", "--max-connections", "1"]
+                                                 + (1...10).flatMap { ["--path", "/v1/many-\($0)"] }, environment: ["K": Self.fixtureKey.text])
+            #expect(probe.status == 0, "\(probe.findings.filter { $0["status"] as? String != "pass" })")
+            #expect(hub.stats.rejectedConnections == 0)
+            let bad = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--max-connections", "0"])
+            #expect(bad.status == 2 && bad.stderr.contains("--max-connections"))
         }
     }
 }

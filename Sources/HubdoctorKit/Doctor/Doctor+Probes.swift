@@ -85,7 +85,7 @@ extension Doctor {
     }
 
     static func probeFindings(_ r: LinkReadings, options: CheckOptions, negativesSkipped: String? = nil,
-                              webSocketNegativesSkipped: String? = nil) async -> [Finding] {
+                              webSocketNegativesSkipped: String? = nil, requests: ProbeRequests? = nil) async -> [Finding] {
         switch probePlan(r, options: options) {
         case .nothing(let reason):
             var out = [Finding(check: ProbeKind.reach.check, status: .skip, title: "\(r.link.service.name) can be reached",
@@ -98,6 +98,8 @@ extension Doctor {
         case .probe(let target):
             var probeOptions = ProbeOptions(timeout: options.timeout, noNegative: options.noNegative)
             probeOptions.negativesSkipped = negativesSkipped
+            probeOptions.requests = requests
+            probeOptions.maxConnections = options.maxConnections
             let exchanges = await Prober.run(target, probeOptions)
             let classifier = ProbeClassifier(target: target, exchanges: exchanges, link: r.link.name, facts: r.facts)
             var findings = classifier.findings()

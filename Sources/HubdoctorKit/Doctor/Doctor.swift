@@ -141,13 +141,16 @@ public enum Doctor {
             perLink.append(findings)
         }
         if wantsProbes(options) {
-            // Links are independent: probe them all at once.
+            // Links are independent: probe them all at once. Their requests are shared: each
+            // distinct one goes out once, over at most `maxConnections` connections per origin.
             let owners = negativeOwners(allReadings)
             let socketOwners = webSocketNegativeOwners(allReadings)
+            let requests = ProbeRequests()
             let live = await withTaskGroup(of: (Int, [Finding]).self) { group in
                 for (i, r) in allReadings.enumerated() {
                     group.addTask {
-                        (i, await probeFindings(r, options: options, negativesSkipped: owners[i], webSocketNegativesSkipped: socketOwners[i]))
+                        (i, await probeFindings(r, options: options, negativesSkipped: owners[i], webSocketNegativesSkipped: socketOwners[i],
+                                                 requests: requests))
                     }
                 }
                 return await group.reduce(into: [Int: [Finding]]()) { $0[$1.0] = $1.1 }

@@ -7,6 +7,8 @@ import Foundation
 final class CurlTransfer: @unchecked Sendable {
     let request: HTTPClientRequest
     let handle: UnsafeMutableRawPointer
+    /// `scheme://host:port`, what the engine limits connections by.
+    let origin: String
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var body: [UInt8] = []
@@ -22,6 +24,7 @@ final class CurlTransfer: @unchecked Sendable {
         guard let handle = curl_easy_init() else { return nil }
         self.request = request
         self.handle = handle
+        origin = HTTPClient.origin(of: request.url) ?? request.url
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }

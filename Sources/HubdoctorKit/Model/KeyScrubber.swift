@@ -29,6 +29,9 @@ public struct KeyScrubber: Sendable {
     /// Keys and encoded forms shorter than `window`, longest first.
     private let shortKeys: [[Unicode.Scalar]]
     private let keys: [String]
+    /// Every character of every key and form, and the escapes' own lead characters: an escape
+    /// that decodes to anything else cannot be part of a match, and its text is not decoded.
+    private let relevant: Set<Unicode.Scalar>
 
     public static let empty = KeyScrubber(keys: [String]())
 
@@ -63,6 +66,10 @@ public struct KeyScrubber: Sendable {
         self.windows = windows
         self.filter = filter
         self.keys = kept
+        var relevant = Set(DecodedView.Decoding.allCases.map(\.trigger))
+        for w in windows.values.joined() { relevant.formUnion(w) }
+        for k in short { relevant.formUnion(k) }
+        self.relevant = relevant
         shortKeys = short.sorted { $0.count > $1.count }
     }
 
@@ -173,7 +180,7 @@ public struct KeyScrubber: Sendable {
             for k in r { covered[k] = true }
             any = true
         }
-        for view in DecodedView.views(of: s) {
+        for view in DecodedView.views(of: s, relevant: relevant) {
             forEachMatch(view.scalars) { r in
                 for k in view.origin[r.lowerBound]..<view.origin[r.upperBound] { covered[k] = true }
                 any = true
@@ -196,8 +203,9 @@ public struct KeyScrubber: Sendable {
 
     /// This scrubber's keys and `values` together.
     public func adding(_ values: [SecretValue]) -> KeyScrubber {
-        guard !values.isEmpty else { return self }
-        return KeyScrubber(keys: keys + values.map(\.text))
+        let new = values.map(\.text).filter { !keys.contains($0) }
+        guard !new.isEmpty else { return self }
+        return KeyScrubber(keys: keys + new)
     }
 }
 
@@ -230,19 +238,58 @@ struct DecodedView {
     }
 
     /// Every decoding of `s` that changes it, and every decoding of those (two layers: an echo
-    /// that the service encoded, and that the report's format escaped again).
-    static func views(of s: [Unicode.Scalar]) -> [DecodedView] {
+    /// that the service encoded, and that the report's format escaped again). Only the stretches
+    /// around an escape are decoded: a match that holds no decoded character is the raw text's.
+    static func views(of s: [Unicode.Scalar], relevant: Set<Unicode.Scalar>) -> [DecodedView] {
         var out: [DecodedView] = []
-        for first in Decoding.allCases where s.contains(first.trigger) {
-            guard let one = decode(s, first) else { continue }
-            out.append(one)
-            for second in Decoding.allCases where second != first && one.scalars.contains(second.trigger) {
-                guard var two = decode(one.scalars, second) else { continue }
-                two.origin = two.origin.map { one.origin[$0] }
-                out.append(two)
+        for (first, stretches) in islands(in: s, relevant: relevant) {
+            for island in stretches {
+                guard var one = decode(Array(s[island]), first) else { continue }
+                one.origin = one.origin.map { $0 + island.lowerBound }
+                out.append(one)
+                for second in Decoding.allCases where second != first && one.scalars.contains(second.trigger) {
+                    guard var two = decode(one.scalars, second) else { continue }
+                    two.origin = two.origin.map { one.origin[$0] }
+                    out.append(two)
+                }
             }
         }
         return out
+    }
+
+    /// How far from an escape a match can reach: a window of characters, each written at most
+    /// this long (`%25F0%259F…`, `&amp;#1114111;`, `\\ud83d\\ude00`).
+    static let reach = KeyScrubber.window * 24
+
+    /// For each decoding, the stretches of `s` within `reach` of one of its escapes that decodes
+    /// to a `relevant` character, merged where they meet (one pass over `s`). A stretch starts
+    /// and ends where no relevant escape can be cut.
+    static func islands(in s: [Unicode.Scalar], relevant: Set<Unicode.Scalar>) -> [(Decoding, [Range<Int>])] {
+        var found: [Decoding: [Range<Int>]] = [:]
+        var i = 0
+        while i < s.count {
+            let decodings: [Decoding]
+            switch s[i] {
+            case "%": decodings = [.percent, .form]
+            case "+": decodings = [.form]
+            case "\\": decodings = [.json]
+            case "&": decodings = [.xml]
+            default: i += 1; continue
+            }
+            for d in decodings {
+                guard let (c, _) = decoded(s, at: i, d), relevant.contains(c) else { continue }
+                let lo = max(0, i - reach), hi = min(s.count, i + reach + 1)
+                var stretches = found[d, default: []]
+                if let last = stretches.last, lo <= last.upperBound {
+                    stretches[stretches.count - 1] = last.lowerBound..<hi
+                } else {
+                    stretches.append(lo..<hi)
+                }
+                found[d] = stretches
+            }
+            i += 1
+        }
+        return Decoding.allCases.compactMap { d in found[d].map { (d, $0) } }
     }
 
     /// `s` decoded, or nil when nothing in it was encoded.

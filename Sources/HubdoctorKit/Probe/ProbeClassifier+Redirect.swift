@@ -45,8 +45,5 @@ extension ProbeClassifier {
     }
 
     /// `scheme://host:port`, with the default port made explicit, for comparing origins.
-    static func origin(_ url: String) -> String? {
-        guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), let host = c.host?.lowercased() else { return nil }
-        return "\(scheme)://\(host):\(c.port ?? (scheme == "https" ? 443 : 80))"
-    }
+    static func origin(_ url: String) -> String? { HTTPClient.origin(of: url) }
 }

@@ -114,15 +114,22 @@ public enum Prober {
         var request = HTTPClientRequest(url: url, connectTimeout: options.connectTimeout,
                                         timeout: connectOnly ? options.connectTimeout : options.timeout,
                                         connectOnly: connectOnly, caFile: options.caFile)
+        request.maxConnections = options.maxConnections
         request.headers = [("Accept", "application/json")]
         if let header { request.headers.append(("Authorization", header)) }
         let line = connectOnly ? "" : CurlLine.make("GET", url, curl, timeout: options.timeout)
         // Not an HTTP method: the reach probe only connects, and the evidence says so.
         let method = connectOnly ? "connect" : "GET"
-        do {
-            let response = try await HTTPClient.send(request)
+        let answer: ProbeRequests.Answer
+        if let requests = options.requests {
+            answer = await requests.send(request)
+        } else {
+            do { answer = .success(try await HTTPClient.send(request)) } catch { answer = .failure(error) }
+        }
+        switch answer {
+        case .success(let response):
             return ProbeExchange(kind: kind, method: method, url: Redact.url(url), path: path, curl: line, outcome: .answered(response))
-        } catch {
+        case .failure(let error):
             return ProbeExchange(kind: kind, method: method, url: Redact.url(url), path: path, curl: line, outcome: .failed(error))
         }
     }
