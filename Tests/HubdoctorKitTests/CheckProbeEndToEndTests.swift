@@ -23,6 +23,7 @@ import Testing
         Mode(faults: [.authNotEnforced], check: "probe.no-auth", cause: "auth-not-enforced"),
         Mode(faults: [.healthBehindAuth], check: "probe.health", cause: "health-not-public"),
         Mode(faults: [.redirect], check: "probe.redirect", cause: "redirect-drops-auth"),
+        Mode(faults: [.redirectLoop], check: "probe.health", cause: "hub-unreachable"),
         Mode(faults: [.forbidden], check: "probe.key", cause: "forbidden-scope"),
         Mode(faults: [.revoked], check: "probe.key", cause: "key-revoked"),
         Mode(faults: [.hanging], check: "probe.health", cause: "hub-unreachable", arguments: ["--timeout", "1"]),
@@ -262,6 +263,51 @@ extension CheckProbeEndToEndTests {
             #expect(hub.stats.rejectedConnections == 0)
             let bad = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--max-connections", "0"])
             #expect(bad.status == 2 && bad.stderr.contains("--max-connections"))
+        }
+    }
+}
+
+/// Issue 10: a service that redirects every path in a loop used to pass `check` (the key probes
+/// were skipped as redirects, exit 0). No client can use it: it fails as `hub-unreachable`.
+extension CheckProbeEndToEndTests {
+    @Test func aRedirectLoopOnEveryPathFailsCheckAndProbeAsHubUnreachable() async throws {
+        var options = SandboxOptions(key: Self.fixtureKey)
+        options.faults = [.redirectLoop]
+        try await SandboxHub.with(options) { hub in
+            let run = try await check(hub.baseURL)
+            #expect(run.status == 1)
+            for id in ["probe.health", "probe.redirect"] {
+                let f = try #require(run.finding(id), "\(id) missing")
+                #expect(f["status"] as? String == "fail" && f["cause"] as? String == "hub-unreachable", "\(id): \(f)")
+                let message = f["message"] as? String ?? ""
+                #expect(message.contains("redirect loop"), "\(id): \(message)")
+                let evidence = (f["evidence"] as? [[String: Any]] ?? []).compactMap { $0["detail"] as? String }
+                #expect(evidence.contains { $0.contains("redirect loop") }, "\(id) evidence: \(evidence)")
+            }
+            #expect((run.finding("probe.health")?["message"] as? String)?.contains("/health → 301 /health/ → 301 /health") == true)
+            // The key was never sent along a redirect, and nothing was followed with it.
+            #expect(!hub.entries.contains { $0.auth == .bearerKey && $0.path.hasSuffix("/") })
+            // Each path once, its slashed twin once: no client-style endless following.
+            #expect(hub.entries.filter { $0.path == "/health/" }.count == 1)
+            let text = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
+            #expect(text.status == 1 && text.stdout.contains("redirect loop"), "\(text.stdout)")
+            let probe = try await Binary.running(["probe", hub.baseURL, "--key-env", "K", "--format", "json"], environment: ["K": Self.fixtureKey.text])
+            #expect(probe.status == 1 && probe.cause("probe.health") == "hub-unreachable", "\(probe.stdout)")
+            expectNoKey(run, [Self.fixtureKey])
+        }
+    }
+
+    @Test func aRedirectWithinTheOriginThatEndsInAnAnswerIsNoLoop() async throws {
+        // /v1/x → /v1/x/ → 401: a detour, followed once, not a loop.
+        try await HTTPListener.with(handler: { request in
+            if request.path == "/health" { return .json(200, #"{"status":"ok"}"#) }
+            if !request.path.hasSuffix("/") { return ListenerResponse(status: 308, headers: [ListenerHeader("Location", request.path + "/")]) }
+            return .json(401, SandboxHub.missingHeader)
+        }) { listener in
+            let run = try await Binary.running(["probe", listener.baseURL, "--path", "/v1/x", "--key-env", "K", "--format", "json"],
+                                               environment: ["K": Self.fixtureKey.text])
+            #expect(run.statusOf("probe.redirect") == "pass", "\(run.finding("probe.redirect") ?? [:])")
+            #expect(run.cause("probe.redirect") == nil)
         }
     }
 }

@@ -150,7 +150,7 @@ extension CheckID {
         case .probeShape: return CheckInfo(self, "The service refuses a key sent without `Bearer `", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeWrongKey: return CheckInfo(self, "The service refuses a key it cannot know", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeSession: return CheckInfo(self, "The key's account may use the data API", check + ["probe"], [.forbiddenScope])
-        case .probeRedirect: return CheckInfo(self, "No protected path redirects to another origin", check + ["probe"], [.redirectDropsAuth])
+        case .probeRedirect: return CheckInfo(self, "No protected path redirects to another origin, or in a loop", check + ["probe"], [.redirectDropsAuth, .hubUnreachable])
         case .probeWebsocket:
             let own: [Cause] = [.keyNotFound, .keyRevoked, .missingCapability, .keyRejected, .keyDrift, .headerShape]
             return CheckInfo(self, "The service's WebSocket accepts the caller's key", check + ["probe"], own + [.forbiddenScope] + Self.serviceTrouble,

@@ -5,11 +5,18 @@ extension ProbeClassifier {
     func redirectFinding() -> Finding? {
         let protected = exchanges.filter { [.noAuth, .key, .serviceKey].contains($0.kind) }
         guard !protected.isEmpty else { return nil }
-        let title = "Protected paths do not redirect to another origin"
+        let title = "Protected paths do not redirect to another origin, or in a loop"
         let answered = protected.filter { $0.response != nil }
         if answered.isEmpty {
             let reason = protected.first?.skipReason ?? protected.first?.failure?.reason ?? "no answer"
             return Finding(check: .probeRedirect, status: .skip, title: title, message: "Skipped: \(reason)", link: link, facts: facts)
+        }
+        // A loop on a protected path: no client, with or without the key, gets an answer there.
+        let loops = exchanges.filter { $0.kind == .noAuth && $0.redirects?.isLoop == true }
+        if let e = loops.first, let chain = e.redirects {
+            return Finding(check: .probeRedirect, status: .fail, cause: .hubUnreachable, title: title,
+                           message: "GET \(e.path) redirects in a loop: \(chain.text)\(loops.count > 1 ? " (and \(loops.count - 1) more protected path(s) likewise)" : ""). No client, with or without the key, gets an answer from \(target.serviceName) there, so the key cannot even be tried. Fix the redirect (a proxy that adds a trailing slash in front of an app that strips it, an http→https redirect behind a TLS-terminating proxy), or point the caller at the address the service really answers on.",
+                           evidence: loops.map(evidence), link: link, facts: facts.merging(["redirect_chain": chain.text]) { a, _ in a })
         }
         var crossing: [(ProbeExchange, String)] = []
         var within: [(ProbeExchange, String)] = []

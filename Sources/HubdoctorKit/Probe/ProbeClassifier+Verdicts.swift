@@ -111,7 +111,13 @@ extension ProbeClassifier {
         case 404:
             return .fail(.hubUnreachable, "GET \(e.path) answers \(said): whatever listens at \(hostPort) has no health endpoint, so it is probably not \(target.serviceName) (another service on that port?) or the URL lacks a base path.")
         case 300..<400:
-            return .warn(.hubUnreachable, "GET \(e.path) redirects (\(r.status)) to \(location(r) ?? "nowhere"): the URL reaches a proxy or a login page rather than \(target.serviceName) itself.")
+            if let chain = e.redirects, chain.isLoop {
+                var v = ProbeVerdict.fail(.hubUnreachable, "GET \(e.path) redirects in a loop: \(chain.text). No client gets an answer from \(target.serviceName) at this URL (a proxy that adds a trailing slash in front of an app that strips it, an http→https redirect behind a TLS-terminating proxy, a login page that redirects to itself). Fix the redirect, or point the caller at the address the service really answers on.")
+                v.facts = ["redirect_chain": chain.text]
+                return v
+            }
+            let detour = e.redirects.map { " (\($0.text))" } ?? ""
+            return .warn(.hubUnreachable, "GET \(e.path) redirects (\(r.status)) to \(location(r) ?? "nowhere")\(detour): the URL reaches a proxy or a login page rather than \(target.serviceName) itself.")
         case 500..<600 where r.status != 503:
             return .fail(.hubUnreachable, "GET \(e.path) answers \(said): \(target.serviceName) is up but reports itself unhealthy.")
         default:

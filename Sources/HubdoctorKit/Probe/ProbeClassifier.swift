@@ -153,7 +153,8 @@ struct ProbeClassifier {
         case .skipped:
             break
         }
-        return Evidence(source: source(e), detail: sent(e), http: http)
+        let followed = e.redirects.map { "; redirects followed without credentials: " + $0.text } ?? ""
+        return Evidence(source: source(e), detail: sent(e) + followed, http: http)
     }
 
     func source(_ e: ProbeExchange) -> String {
