@@ -233,7 +233,7 @@ extension CheckProbeEndToEndTests {
     @Test func fiftyLinksToAServiceThatTakes32ConnectionsPassAndEachDistinctRequestIsSentOnce() async throws {
         var options = SandboxOptions(key: Self.fixtureKey)
         options.maxConnections = 32
-        try await SandboxHub.with(options) { hub in
+        try await serving(try await SandboxHub.start(options)) { hub in
             let layout = Self.manyLinks(50, url: hub.baseURL)
             let r = try await Binary.running(["check", "--config", layout.path("hubdoctor.yaml"), "--format", "json"])
             let bad = r.findings.filter { ["warn", "fail"].contains($0["status"] as? String) }
@@ -252,7 +252,7 @@ extension CheckProbeEndToEndTests {
     @Test func maxConnectionsOneKeepsCheckAndProbeWithinAServiceThatTakesTwo() async throws {
         var options = SandboxOptions(key: Self.fixtureKey)
         options.maxConnections = 2   // one for the requests, one for a connection the server has not yet seen closed
-        try await SandboxHub.with(options) { hub in
+        try await serving(try await SandboxHub.start(options)) { hub in
             let paths = (1...10).flatMap { ["--probe-path", "/v1/many-\($0)"] }
             let check = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json",
                                                   "--max-connections", "1"] + paths)
@@ -273,7 +273,7 @@ extension CheckProbeEndToEndTests {
     @Test func aRedirectLoopOnEveryPathFailsCheckAndProbeAsHubUnreachable() async throws {
         var options = SandboxOptions(key: Self.fixtureKey)
         options.faults = [.redirectLoop]
-        try await SandboxHub.with(options) { hub in
+        try await serving(try await SandboxHub.start(options)) { hub in
             let run = try await check(hub.baseURL)
             #expect(run.status == 1)
             for id in ["probe.health", "probe.redirect"] {
@@ -299,7 +299,7 @@ extension CheckProbeEndToEndTests {
 
     @Test func aRedirectWithinTheOriginThatEndsInAnAnswerIsNoLoop() async throws {
         // /v1/x → /v1/x/ → 401: a detour, followed once, not a loop.
-        try await HTTPListener.with(handler: { request in
+        try await serving(try await HTTPListener.start { request in
             if request.path == "/health" { return .json(200, #"{"status":"ok"}"#) }
             if !request.path.hasSuffix("/") { return ListenerResponse(status: 308, headers: [ListenerHeader("Location", request.path + "/")]) }
             return .json(401, SandboxHub.missingHeader)

@@ -21,15 +21,52 @@ import Testing
 
     static func readerFormat(_ format: String) -> String { format == "sarif" ? "json" : format }
 
-    /// No 10-character run of the key, in any encoding, as the output's reader sees it.
-    static func expectNothingOf(_ key: String, in outputs: [(String, String)], sourceLocation: SourceLocation = #_sourceLocation) {
+    /// No 10-character run of the key, in any encoding, as the output's reader sees it. Some
+    /// thousands of pieces in some megabytes of output: searched with `memchr`/`memcmp` on a thread of its
+    /// own, so the search never holds one of the cooperative pool's threads that other tests need.
+    static func expectNothingOf(_ key: String, in outputs: [(String, String)], sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let forbidden = KeyScrubberTests.forbiddenPieces(key)
-        for (what, output) in outputs {
-            for (name, pieces) in forbidden {
-                if let i = pieces.firstIndex(where: { output.contains($0) }) {
-                    Issue.record("\(what) holds the \(name) form of a 10-character run of the key (piece \(i) of \(pieces.count))", sourceLocation: sourceLocation)
+        let found: [String] = try await offPool {
+            var found: [String] = []
+            for (what, output) in outputs {
+                let haystack = Array(output.utf8)
+                for (name, pieces) in forbidden {
+                    if let i = pieces.firstIndex(where: { Self.occurs(Array($0.utf8), in: haystack) }) {
+                        found.append("\(what) holds the \(name) form of a 10-character run of the key (piece \(i) of \(pieces.count))")
+                    }
                 }
             }
+            return found
+        }
+        for problem in found { Issue.record(Comment(rawValue: problem), sourceLocation: sourceLocation) }
+    }
+
+    static func occurs(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+        return haystack.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in
+                guard let hBase = h.baseAddress, let nBase = n.baseAddress else { return false }
+                // memchr to each candidate first byte, memcmp for the rest: both vectorised in libc.
+                var start = 0
+                let last = h.count - n.count
+                while start <= last {
+                    guard let hit = memchr(hBase + start, Int32(n[0]), last - start + 1) else { return false }
+                    let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - hBase
+                    if memcmp(hBase + at, nBase, n.count) == 0 { return true }
+                    start = at + 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// The checker itself: a planted piece in each encoding is found.
+    @Test(arguments: ["plain", "base64url", "percent", "json \\u", "xml decimal"])
+    func theLeakCheckFindsAPlantedPieceOfEachEncoding(_ name: String) async throws {
+        let key = KeyFragmentLeaks.longKey
+        let pieces = try #require(KeyScrubberTests.forbiddenPieces(key).first { $0.0 == name }?.1)
+        await withKnownIssue {
+            try await Self.expectNothingOf(key, in: [("planted", "before " + pieces[pieces.count / 2] + " after")])
         }
     }
 
@@ -37,7 +74,7 @@ import Testing
     func noPieceOfAnEchoedKeyInAnyEncodingReachesAnyFormatOfCheckOrProbe(_ shape: KeyFragmentLeaks.Shape) async throws {
         var options = SandboxOptions(key: SecretValue(shape.key))
         options.faults = [.echoKey]
-        try await SandboxHub.with(options) { hub in
+        try await serving(try await SandboxHub.start(options)) { hub in
             let layout = Self.layout(key: shape.key, url: hub.baseURL)
             var outputs: [(String, String)] = []
             for format in ReportFormat.allCases.map(\.rawValue) {
@@ -56,7 +93,7 @@ import Testing
             let json = try #require(outputs.first { $0.0 == "check --format json" }?.1)
             #expect(json.contains("received"), "the echoed body is part of the evidence")
             #expect(json.contains(KeyScrubber.mark))
-            Self.expectNothingOf(shape.key, in: outputs)
+            try await Self.expectNothingOf(shape.key, in: outputs)
         }
     }
 
@@ -75,7 +112,7 @@ import Testing
         let r = await running.finish()
         let findings = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["findings"] as? [[String: Any]] ?? []
         #expect(findings.filter { $0["check"] as? String == "capture.request" }.count == forms.count, "\(r.stdout)\(r.stderr)")
-        Self.expectNothingOf(shape.key, in: [("capture --format json", KeyFragmentLeaks.asRead(r.stdout, format: "json") + "\n" + r.stderr)])
+        try await Self.expectNothingOf(shape.key, in: [("capture --format json", KeyFragmentLeaks.asRead(r.stdout, format: "json") + "\n" + r.stderr)])
     }
 
     /// A URL with a password, a token-like user and credential-named query and fragment
@@ -83,7 +120,7 @@ import Testing
     @Test func credentialsInTheServiceURLAreMaskedInEveryFormat() async throws {
         let key = "hk_Url0Credential1Mask2Test3"
         let secrets = ["UserinfoSecret77", "QueryToken0123456789", "SigValue998877", "BearerValue4455", "FragmentToken6677"]
-        try await SandboxHub.with(SandboxOptions(key: SecretValue(key))) { hub in
+        try await serving(try await SandboxHub.start(SandboxOptions(key: SecretValue(key)))) { hub in
             let url = "http://deploy:UserinfoSecret77@\(hub.address)/?access_token=QueryToken0123456789&sig=SigValue998877&bearer=BearerValue4455&page=2#id_token=FragmentToken6677"
             let layout = Self.layout(key: key, url: url)
             var outputs: [(String, String)] = []

@@ -165,18 +165,19 @@ extension HTTPClientTests {
         let seen = Concurrency()
         var limits = ListenerLimits()
         limits.maxConnections = 5   // one spare: a closed connection may linger a moment on the server's side
-        try await HTTPListener.with(limits: limits, handler: { request in
+        try await serving(try await HTTPListener.start(limits: limits) { request in
             seen.enter(request.remote)
-            try? await Task.sleep(nanoseconds: 100_000_000)
+            try? await Task.sleep(nanoseconds: 200_000_000)
             seen.leave()
             return .text(200, "ok")
         }) { listener in
-            // 40 requests, 4 at a time, 0.1 s each: the last waits about 0.9 s for its turn, longer
-            // than its own 0.8 s timeout, which it must not count.
+            // 40 requests, 4 at a time, 0.2 s each: the last waits about 1.8 s for its turn, longer
+            // than its own 1 s timeout, which it must not count.
+            let started = Date()
             let statuses = await withTaskGroup(of: Int.self) { group in
                 for i in 0..<40 {
                     group.addTask {
-                        var request = HTTPClientRequest(url: listener.baseURL + "/\(i)", connectTimeout: 0.8, timeout: 0.8)
+                        var request = HTTPClientRequest(url: listener.baseURL + "/\(i)", connectTimeout: 1, timeout: 1)
                         request.maxConnections = 4
                         return (try? await HTTPClient.send(request))?.status ?? 0
                     }
@@ -184,6 +185,7 @@ extension HTTPClientTests {
                 return await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(statuses == Array(repeating: 200, count: 40))
+            #expect(Date().timeIntervalSince(started) > 1.5, "the requests did wait for each other")
             #expect(seen.peak <= 4, "\(seen.peak) requests at once")
             #expect(listener.stats.rejectedConnections == 0)
             // The connections were reused: four, not forty.

@@ -58,7 +58,7 @@ import Testing
     @Test(.enabled(if: externalAddress != nil, "needs a non-loopback address"))
     func theServiceKeyIsNotSentToAnOriginOnlyTheCallerNames() async throws {
         let ip = try #require(Self.externalAddress)
-        try await SandboxHub.with(sandbox()) { hub in
+        try await serving(try await SandboxHub.start(sandbox())) { hub in
             let url = "http://\(ip):\(hub.port)"
             let layout = Self.layout(url: url, declared: nil)
             let r = try await Binary.running(["check", "--config", layout.path("hubdoctor.yaml"), "--format", "json"])
@@ -78,7 +78,7 @@ import Testing
     @Test(.enabled(if: externalAddress != nil, "needs a non-loopback address"))
     func theServiceKeyIsSentToTheOriginTheServiceSideDeclares() async throws {
         let ip = try #require(Self.externalAddress)
-        try await SandboxHub.with(sandbox()) { hub in
+        try await serving(try await SandboxHub.start(sandbox())) { hub in
             let url = "http://\(ip):\(hub.port)"
             let layout = Self.layout(url: url, declared: url + "/")
             let r = try await Binary.running(["check", "--config", layout.path("hubdoctor.yaml"), "--format", "json"])
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func theServiceKeyIsSentToLoopbackWithoutADeclaration() async throws {
-        try await SandboxHub.with(sandbox()) { hub in
+        try await serving(try await SandboxHub.start(sandbox())) { hub in
             let layout = Self.layout(url: "http://127.0.0.1:\(hub.port)", declared: nil)
             let r = try await Binary.running(["check", "--config", layout.path("hubdoctor.yaml"), "--format", "json"])
             #expect(r.statusOf("probe.service-key") == "pass", "\(r.finding("probe.service-key") ?? [:])")

@@ -154,35 +154,3 @@ func expectNoKeyFragments(_ output: String, _ keys: [String], comment: String = 
         }
     }
 }
-
-extension SandboxHub {
-    /// Starts a sandbox Hub, runs `body` with it, and stops it before returning, whether `body`
-    /// throws or not: the sandbox never outlives its test.
-    static func with<T>(_ options: SandboxOptions, _ body: (SandboxHub) async throws -> T) async throws -> T {
-        let hub = try await start(options)
-        do {
-            let result = try await body(hub)
-            await hub.stop()
-            return result
-        } catch {
-            await hub.stop()
-            throw error
-        }
-    }
-}
-
-extension HTTPListener {
-    /// `start`, `body`, then `stop`, awaited, whatever `body` does.
-    static func with<T>(host: String = "127.0.0.1", port: Int = 0, limits: ListenerLimits = ListenerLimits(), grace: Double = 0.5,
-                        handler: @escaping Handler, _ body: (HTTPListener) async throws -> T) async throws -> T {
-        let listener = try await start(host: host, port: port, limits: limits, handler: handler)
-        do {
-            let result = try await body(listener)
-            await listener.stop(grace: grace)
-            return result
-        } catch {
-            await listener.stop(grace: grace)
-            throw error
-        }
-    }
-}

@@ -57,7 +57,9 @@ extension Doctor {
         let source = r.urlOverride != nil ? "--hub-url" : "\(r.link.caller.name)'s \(r.link.url?.variableName ?? "url")"
         let whose = r.service.origin?.label ?? "\(r.link.service.name)'s file"
         let declaredText = declared.map { "\(r.link.service.name) declares \(Redact.url($0))" } ?? "\(r.link.service.name) declares no address of its own"
-        return "not sent: the key from \(whose) goes only to loopback or to the origin the service side declares, and \(ProbeClassifier.displayOrigin(url) ?? Redact.url(url)) (from \(source)) is neither (\(declaredText)). If that really is \(r.link.service.name), declare it as `service.url:` of the link in hubdoctor.yaml."
+        let shown = ProbeClassifier.displayOrigin(url) ?? Redact.url(url)
+        return "not sent: the key from \(whose) goes only to loopback or to the origin the service side declares, and \(shown) (from \(source)) "
+            + "is neither (\(declaredText)). If that really is \(r.link.service.name), declare it as `service.url:` of the link in hubdoctor.yaml."
     }
 
     /// Links that call the same service share one wrong-shape and one wrong-key probe per run:
@@ -105,7 +107,8 @@ extension Doctor {
             var findings = classifier.findings()
             if target.key == nil {
                 findings.append(Finding(check: ProbeKind.key.check, status: .skip, title: "\(r.link.service.name) accepts \(target.keyLabel)",
-                                        message: "Skipped: \(target.keyLabel) is empty or missing, so \(target.callerName) sends no Authorization header; probe.no-auth shows what \(target.serviceName) answers to that.",
+                                        message: "Skipped: \(target.keyLabel) is empty or missing, so \(target.callerName) sends no Authorization "
+                                            + "header; probe.no-auth shows what \(target.serviceName) answers to that.",
                                         link: r.link.name, facts: r.facts))
             }
             if let spec = r.link.probes.websocket,

@@ -199,7 +199,8 @@ public enum Doctor {
             default: return "where \(f.cause?.rawValue ?? f.status.rawValue)"
             }
         }
-        let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). How the services really run decides which one is live (pass --mode to choose)."
+        let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). "
+            + "How the services really run decides which one is live (pass --mode to choose)."
         let cause = their.status == .pass ? mine.cause : their.cause
         // The runbook steps are filled from these facts: they must come from the mode the cause was found in.
         let facts = their.status == .pass ? mine.facts : otherReadings.facts

@@ -56,11 +56,14 @@ final class CurlTransfer: @unchecked Sendable {
             hd_setopt_string(handle, CURLOPT_USERAGENT, "hubdoctor/\(Report.toolVersion)"),
             hd_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer),
             hd_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION) { buffer, size, count, owner in
-                Unmanaged<CurlTransfer>.fromOpaque(owner!).takeUnretainedValue().receiveBody(buffer, size * count)
+                // libcurl passes back the WRITEDATA set below; without it, 0 stops the transfer.
+                guard let owner else { return 0 }
+                return Unmanaged<CurlTransfer>.fromOpaque(owner).takeUnretainedValue().receiveBody(buffer, size * count)
             },
             hd_setopt_pointer(handle, CURLOPT_WRITEDATA, owner),
             hd_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION) { buffer, size, count, owner in
-                Unmanaged<CurlTransfer>.fromOpaque(owner!).takeUnretainedValue().receiveHeader(buffer, size * count)
+                guard let owner else { return 0 }
+                return Unmanaged<CurlTransfer>.fromOpaque(owner).takeUnretainedValue().receiveHeader(buffer, size * count)
             },
             hd_setopt_pointer(handle, CURLOPT_HEADERDATA, owner),
         ]

@@ -145,7 +145,8 @@ extension CheckID {
         case .probeHealth: return CheckInfo(self, "The health endpoint answers 200 without credentials", check + ["probe"], [.healthNotPublic] + Self.serviceTrouble)
         case .probeNoAuth: return CheckInfo(self, "Protected paths refuse a request without credentials", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeKey: return CheckInfo(self, "The service accepts the caller's key", check + ["probe"],
-                                         [.keyDrift, .keyRejected, .headerShape, .forbiddenScope, .missingCapability, .keyRevoked, .keyNotFound] + Self.serviceTrouble)
+                                         [.keyDrift, .keyRejected, .headerShape, .forbiddenScope, .missingCapability, .keyRevoked, .keyNotFound]
+                                            + Self.serviceTrouble)
         case .probeServiceKey: return CheckInfo(self, "The running service holds its own file's key", check, [.keyRejected] + Self.serviceTrouble)
         case .probeShape: return CheckInfo(self, "The service refuses a key sent without `Bearer `", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeWrongKey: return CheckInfo(self, "The service refuses a key it cannot know", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)

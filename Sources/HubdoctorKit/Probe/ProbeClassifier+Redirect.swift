@@ -14,8 +14,12 @@ extension ProbeClassifier {
         // A loop on a protected path: no client, with or without the key, gets an answer there.
         let loops = exchanges.filter { $0.kind == .noAuth && $0.redirects?.isLoop == true }
         if let e = loops.first, let chain = e.redirects {
+            let more = loops.count > 1 ? " (and \(loops.count - 1) more protected path(s) likewise)" : ""
             return Finding(check: .probeRedirect, status: .fail, cause: .hubUnreachable, title: title,
-                           message: "GET \(e.path) redirects in a loop: \(chain.text)\(loops.count > 1 ? " (and \(loops.count - 1) more protected path(s) likewise)" : ""). No client, with or without the key, gets an answer from \(target.serviceName) there, so the key cannot even be tried. Fix the redirect (a proxy that adds a trailing slash in front of an app that strips it, an http→https redirect behind a TLS-terminating proxy), or point the caller at the address the service really answers on.",
+                           message: "GET \(e.path) redirects in a loop: \(chain.text)\(more). No client, with or without the key, gets an answer "
+                               + "from \(target.serviceName) there, so the key cannot even be tried. Fix the redirect (a proxy that adds a trailing "
+                               + "slash in front of an app that strips it, an http→https redirect behind a TLS-terminating proxy), or point the "
+                               + "caller at the address the service really answers on.",
                            evidence: loops.map(evidence), link: link, facts: facts.merging(["redirect_chain": chain.text]) { a, _ in a })
         }
         var crossing: [(ProbeExchange, String)] = []
@@ -32,7 +36,9 @@ extension ProbeClassifier {
         if let (e, to) = crossing.first {
             let status = e.response?.status ?? 0
             let newOrigin = Self.displayOrigin(to) ?? to
-            let message = "GET \(e.path) answers \(status) → \(to), another origin. HTTP clients drop the Authorization header when a redirect leaves the origin (fetch in Node and browsers, Go's net/http for another host, curl), so the request arrives there without the key and is refused with 401 `Missing Authorization header`. Point the caller's URL at \(newOrigin) directly."
+            let message = "GET \(e.path) answers \(status) → \(to), another origin. HTTP clients drop the Authorization header when a redirect "
+                + "leaves the origin (fetch in Node and browsers, Go's net/http for another host, curl), so the request arrives there without the "
+                + "key and is refused with 401 `Missing Authorization header`. Point the caller's URL at \(newOrigin) directly."
             return Finding(check: .probeRedirect, status: .fail, cause: .redirectDropsAuth, title: title, message: message,
                            evidence: shown, link: link, facts: facts.merging(["redirect_to": newOrigin]) { a, _ in a })
         }

@@ -54,7 +54,8 @@ struct ProbeClassifier {
     func finding(_ kind: ProbeKind, _ mine: [ProbeExchange]) -> Finding {
         let verdicts = mine.map { verdict($0) }
         let evidence = mine.filter { $0.skipReason == nil }.map(evidence)
-        let worst = verdicts.max { $0.status < $1.status }!
+        // `mine` is never empty: findings() only asks for kinds that have exchanges.
+        let worst = verdicts.max { $0.status < $1.status } ?? .skip("no probe of this kind was sent")
         var message: String
         if worst.status == .pass || worst.status == .skip {
             message = summary(kind, mine, verdicts) ?? verdicts.map(\.sentence).joined(separator: "\n")
@@ -99,7 +100,7 @@ struct ProbeClassifier {
         return groups.map { group in
             guard group.template.contains(marker) else { return group.template }
             guard group.paths.count > 1 else { return group.template.replacingOccurrences(of: marker, with: group.paths[0]) }
-            let list = group.paths.dropLast().joined(separator: ", ") + " and " + group.paths.last!
+            let list = group.paths.dropLast().joined(separator: ", ") + " and " + (group.paths.last ?? "")
             var text = group.template.replacingOccurrences(of: marker, with: list)
             if let range = text.range(of: " answers ") { text.replaceSubrange(range, with: " answer ") }
             return text
