@@ -15,8 +15,13 @@ public struct HTTPClientRequest: Sendable {
     public var bodyLimit: Int
     /// A PEM bundle of authorities to trust instead of the system's (a private CA).
     public var caFile: String?
+    /// At most this many requests at once (so, connections) to this request's origin; the others
+    /// wait for one of them to finish and reuse its connection. Their wait does not count
+    /// against their timeouts.
+    public var maxConnections: Int = HTTPClientRequest.defaultMaxConnections
 
     public static let defaultBodyLimit = 64 * 1024
+    public static let defaultMaxConnections = 8
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [],
                 connectTimeout: Double = 3, timeout: Double = 5, connectOnly: Bool = false,
