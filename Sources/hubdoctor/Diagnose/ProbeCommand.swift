@@ -49,7 +49,10 @@ extension Hubdoctor {
         @Option(name: .long, help: "A PEM file of CAs to trust instead of the system's.")
         var cacert: String?
 
-        @Option(name: .customLong("ws-message"), help: ArgumentHelp("For a ws:// or wss:// URL: send this auth frame after the upgrade, with {{key}} where the key goes (default: {\"type\":\"auth\",\"api_key\":\"{{key}}\"}).", valueName: "template"))
+        @Option(name: .customLong("ws-message"), help: ArgumentHelp(
+            "For a ws:// or wss:// URL: send this auth frame after the upgrade, with {{key}} where the key goes "
+                + "(default: {\"type\":\"auth\",\"api_key\":\"{{key}}\"}).",
+            valueName: "template"))
         var wsMessage: String?
 
         @Flag(name: .customLong("ws-header"), help: "For a ws:// or wss:// URL: send the key as Authorization: Bearer on the upgrade.")

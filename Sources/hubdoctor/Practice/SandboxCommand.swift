@@ -46,7 +46,10 @@ extension Hubdoctor {
         @Flag(name: .long, help: "Also serve GET /auth/session, as Team Hub does.")
         var session = false
 
-        @Option(name: .customLong("ws-key"), help: ArgumentHelp("Put a key into the WebSocket endpoints' key store with a state: STATE:VAR, the key from environment variable VAR; STATE is valid, revoked or missing-capability (repeatable). Other keys are unknown to the store.", valueName: "state:var"))
+        @Option(name: .customLong("ws-key"), help: ArgumentHelp(
+            "Put a key into the WebSocket endpoints' key store with a state: STATE:VAR, the key from environment variable VAR; "
+                + "STATE is valid, revoked or missing-capability (repeatable). Other keys are unknown to the store.",
+            valueName: "state:var"))
         var wsKeys: [String] = []
 
         @Option(name: .customLong("max-connections"), help: "Close connections beyond this many open at once on arrival, as a service behind a connection limit does.")
