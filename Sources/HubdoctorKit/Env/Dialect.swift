@@ -47,17 +47,31 @@ public struct EnvEntry: Sendable, Equatable {
     }
 }
 
-/// Why a reader refused a whole file. `reason` never quotes the file's text: it may hold a key.
+/// Why a reader refused a whole file, or why hubdoctor stopped reading it (`isLimit`: the file
+/// would take more memory or time than hubdoctor allows). `reason` never quotes the file's text:
+/// it may hold a key.
 public struct EnvParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     public var reason: String
+    public var isLimit: Bool
 
-    public init(line: Int, reason: String) {
+    public init(line: Int, reason: String, isLimit: Bool = false) {
         self.line = line
         self.reason = reason
+        self.isLimit = isLimit
     }
 
     public var description: String { "line \(line): \(reason)" }
+
+    /// One sentence for a finding: who refuses the file and why.
+    public func sentence(reader: String) -> String {
+        isLimit ? "hubdoctor cannot read this file as \(reader) does: \(reason)" : "\(reader) refuses this file: \(reason)"
+    }
+
+    /// A variable name as reasons show it: names are not secret, but one can be a megabyte long.
+    static func shown(_ name: String) -> String {
+        name.unicodeScalars.count <= 64 ? name : String(String.UnicodeScalarView(name.unicodeScalars.prefix(60))) + "…"
+    }
 }
 
 /// A file as one reader reads it: its definitions in order (a later duplicate wins), or the

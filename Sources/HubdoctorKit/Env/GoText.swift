@@ -87,6 +87,11 @@ enum GoText {
         }
     }
 
+    /// Whether `b` holds `export` at `i`.
+    static func hasExport(_ b: [UInt8], at i: Int) -> Bool {
+        b.count - i >= 6 && b[i] == 0x65 && b[i + 1] == 0x78 && b[i + 2] == 0x70 && b[i + 3] == 0x6F && b[i + 4] == 0x72 && b[i + 5] == 0x74
+    }
+
     /// Index of the first rune at or after `from` that satisfies `pred` (`bytes.IndexFunc`).
     static func indexRune(_ b: [UInt8], from: Int, _ pred: (UInt32) -> Bool) -> Int? {
         var i = from
