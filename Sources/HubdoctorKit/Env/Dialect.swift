@@ -96,12 +96,18 @@ public struct EnvDocument: Sendable, Equatable {
     /// Variable names in first-definition order, each with its delivered (last) definition.
     public var variables: [EnvEntry] {
         guard error == nil else { return [] }
-        var order: [String] = []
-        var latest: [String: EnvEntry] = [:]
+        var position: [String: Int] = [:]
+        position.reserveCapacity(entries.count)
+        var out: [EnvEntry] = []
+        out.reserveCapacity(entries.count)
         for e in entries {
-            if latest[e.name] == nil { order.append(e.name) }
-            latest[e.name] = e
+            if let i = position[e.name] {
+                out[i] = e
+            } else {
+                position[e.name] = out.count
+                out.append(e)
+            }
         }
-        return order.compactMap { latest[$0] }
+        return out
     }
 }

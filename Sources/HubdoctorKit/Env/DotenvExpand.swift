@@ -26,48 +26,76 @@ public enum DotenvExpand {
     /// and, as dotenv-expand does, receives this file's variables afterwards.
     static func expand(_ raw: EnvDocument, processEnv: [String: String]) -> EnvDocument {
         var env = processEnv
-        return expand(raw, processEnv: &env)
+        return expand(raw, processEnv: &env, writesBack: false)
     }
 
     static func expand(_ raw: EnvDocument, processEnv env: inout [String: String]) -> EnvDocument {
+        expand(raw, processEnv: &env, writesBack: true)
+    }
+
+    private static func expand(_ raw: EnvDocument, processEnv env: inout [String: String], writesBack: Bool) -> EnvDocument {
         var doc = raw
         doc.dialect = .next
         guard raw.error == nil else { return doc }
-        let variables = raw.variables
-        var parsed: [String: [UInt8]] = [:]
-        parsed.reserveCapacity(variables.count)
-        for v in variables { parsed[v.name] = v.value.bytes }
+        // `parsed`: one slot per name, holding its last definition (and that definition's line).
+        var parsed = Parsed()
+        parsed.slot.reserveCapacity(raw.entries.count)
+        var entrySlot: [Int] = []
+        entrySlot.reserveCapacity(raw.entries.count)
+        var lines: [Int] = []
+        for e in raw.entries {
+            if let k = parsed.slot[e.name] {
+                parsed.values[k] = e.value.bytes
+                lines[k] = e.line
+                entrySlot.append(k)
+            } else {
+                let k = parsed.names.count
+                parsed.slot[e.name] = k
+                parsed.names.append(e.name)
+                parsed.values.append(e.value.bytes)
+                lines.append(e.line)
+                entrySlot.append(k)
+            }
+        }
         var environment: [String: [UInt8]] = [:]
         for (k, v) in env { environment[k] = Array(v.utf8) }
         var budget = ReadBudget()
-        let order = jsPropertyOrder(variables.map(\.name))
-        for name in order {
-            let start = environment[name] ?? parsed[name] ?? []
+        let order = jsPropertyOrder(parsed.names)
+        for k in order {
+            let name = parsed.names[k]
+            let start = environment.isEmpty ? parsed.values[k] : environment[name] ?? parsed.values[k]
             switch interpolate(start, name: name, environment: environment, parsed: parsed, budget: &budget) {
             case .success(let value):
                 let resolved = resolveEscapes(value)
                 if let exceeded = budget.produce(resolved.count, variable: EnvParseError.shown(name)) {
-                    return refused(doc, variables, name, exceeded.reason, isLimit: true)
+                    return refused(doc, lines[k], exceeded.reason, isLimit: true)
                 }
-                parsed[name] = resolved
+                parsed.values[k] = resolved
             case .failure(let failure):
-                return refused(doc, variables, name, failure.reason, isLimit: failure.isLimit)
+                return refused(doc, lines[k], failure.reason, isLimit: failure.isLimit)
             }
         }
-        for name in order { env[name] = String(decoding: parsed[name] ?? [], as: UTF8.self) }
-        doc.entries = raw.entries.map { entry in
-            var e = entry
-            // Every definition of a name reports the delivered value; only the last one counts.
-            if let v = parsed[entry.name] { e.value = SecretValue(bytes: v) }
-            return e
+        if writesBack {
+            for k in order { env[parsed.names[k]] = String(decoding: parsed.values[k], as: UTF8.self) }
         }
+        // Every definition of a name reports the delivered value; only the last one counts.
+        for i in doc.entries.indices { doc.entries[i].value = SecretValue(bytes: parsed.values[entrySlot[i]]) }
         return doc
     }
 
-    private static func refused(_ doc: EnvDocument, _ variables: [EnvEntry], _ name: String, _ reason: String, isLimit: Bool) -> EnvDocument {
+    /// dotenv's parsed object: names in insertion order, each with its current value.
+    struct Parsed {
+        var slot: [String: Int] = [:]
+        var names: [String] = []
+        var values: [[UInt8]] = []
+
+        subscript(name: String) -> [UInt8]? { slot[name].map { values[$0] } }
+    }
+
+    private static func refused(_ doc: EnvDocument, _ line: Int, _ reason: String, isLimit: Bool) -> EnvDocument {
         var d = doc
         d.entries = []
-        d.error = EnvParseError(line: variables.first { $0.name == name }?.line ?? 1, reason: reason, isLimit: isLimit)
+        d.error = EnvParseError(line: line, reason: reason, isLimit: isLimit)
         return d
     }
 
@@ -77,16 +105,18 @@ public enum DotenvExpand {
     }
 
     /// `for (key in object)`: integer-like keys first in numeric order, then insertion order.
-    static func jsPropertyOrder(_ names: [String]) -> [String] {
+    /// Returns positions in `names`.
+    static func jsPropertyOrder(_ names: [String]) -> [Int] {
         func arrayIndex(_ s: String) -> UInt32? {
             guard let first = s.utf8.first, first >= 0x30, first <= 0x39 else { return nil }
             guard let n = UInt32(s), n < UInt32.max, String(n) == s else { return nil }
             return n
         }
-        var indices: [(String, UInt32)] = []
-        var others: [String] = []
-        for n in names {
-            if let i = arrayIndex(n) { indices.append((n, i)) } else { others.append(n) }
+        var indices: [(Int, UInt32)] = []
+        var others: [Int] = []
+        others.reserveCapacity(names.count)
+        for (k, n) in names.enumerated() {
+            if let i = arrayIndex(n) { indices.append((k, i)) } else { others.append(k) }
         }
         if indices.isEmpty { return others }
         return indices.sorted { $0.1 < $1.1 }.map(\.0) + others
@@ -117,7 +147,7 @@ public enum DotenvExpand {
 
     /// `_interpolate(value)` of dotenv-expand 10, to the end or to the depth where Node gives up.
     static func interpolate(_ value: [UInt8], name variable: String, environment: [String: [UInt8]],
-                            parsed: [String: [UInt8]], budget: inout ReadBudget) -> Result<[UInt8], Failure> {
+                            parsed: Parsed, budget: inout ReadBudget) -> Result<[UInt8], Failure> {
         guard value.contains(0x24) else { return .success(value) }
         let shownName = EnvParseError.shown(variable)
         var s = GapBuffer(value)
@@ -280,19 +310,21 @@ struct GapBuffer {
             storage.append(contentsOf: tail)
             gapEnd = gapStart + newGap
         }
-        for (k, b) in new.enumerated() { storage[gapStart + k] = b }
+        storage.replaceSubrange(gapStart..<(gapStart + new.count), with: new)
         gapStart += new.count
     }
 
     private mutating func moveGap(to i: Int) {
+        guard i != gapStart else { return }
+        let (from, to, n) = i < gapStart ? (i, gapEnd - (gapStart - i), gapStart - i) : (gapEnd, gapStart, i - gapStart)
+        storage.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            (base + to).copyMemory(from: base + from, byteCount: n) // memmove: the ranges may overlap
+        }
         if i < gapStart {
-            let n = gapStart - i
-            for k in stride(from: n - 1, through: 0, by: -1) { storage[gapEnd - n + k] = storage[i + k] }
             gapStart = i
             gapEnd -= n
-        } else if i > gapStart {
-            let n = i - gapStart
-            for k in 0..<n { storage[gapStart + k] = storage[gapEnd + k] }
+        } else {
             gapStart += n
             gapEnd += n
         }

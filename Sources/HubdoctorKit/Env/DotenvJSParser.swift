@@ -9,7 +9,7 @@ enum DotenvJSParser {
         let lines = LineIndex(bytes: text)
         var entries: [EnvEntry] = []
         text.withUnsafeBufferPointer { s in
-            var scanner = Scanner(s: s)
+            let scanner = Scanner(s: s)
             var pos = 0
             while pos < s.count {
                 // `(?:^|^)`: a match starts only at a line start.
