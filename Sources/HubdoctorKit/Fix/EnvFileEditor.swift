@@ -62,7 +62,7 @@ public struct EnvFileEditor: Sendable {
     public func apply(_ assignments: [EnvAssignment], to bytes: [UInt8]) throws -> EnvFileEdit {
         let docs = readers.map { ($0, $0.parse(bytes)) }
         if let refusal = docs[0].1.error {
-            throw HubdoctorError(.parse, "\(readers[0].readerName) refuses this file (\(refusal.reason)); hubdoctor edits only files their reader accepts. Correct line \(refusal.line) first",
+            throw HubdoctorError(.parse, "\(refusal.sentence(reader: readers[0].readerName)); hubdoctor edits only files their reader accepts. Correct line \(refusal.line) first",
                                  location: "\(display):\(refusal.line)")
         }
         var notes: [String] = []

@@ -65,7 +65,7 @@ public enum KeyWritePlanner {
             }
             guard let doc = file.document else { continue }
             if let e = doc.error {
-                throw HubdoctorError(.parse, "\(readers[0].readerName) refuses this file (\(e.reason)); correct it first, hubdoctor edits only files their reader accepts",
+                throw HubdoctorError(.parse, "\(e.sentence(reader: readers[0].readerName)); correct it first, hubdoctor edits only files their reader accepts",
                                      location: "\(file.origin.display):\(e.line)")
             }
             existing.append(file)

@@ -38,7 +38,7 @@ struct EnvLoader {
             if let error = doc.error {
                 var origin = file.origin
                 origin.line = error.line
-                reading.problems.append(SourceProblem(origin: origin, reason: "\(dialect.readerName) refuses this file: \(error.reason)"))
+                reading.problems.append(SourceProblem(origin: origin, reason: error.sentence(reader: dialect.readerName)))
                 if dialect == .godotenv {
                     // godotenv.Load stops at the first file it cannot parse: later files are not read.
                     reading.notes.append("godotenv stops at \(file.origin.display): the files after it are not loaded either")
