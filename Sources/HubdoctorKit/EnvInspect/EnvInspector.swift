@@ -143,8 +143,10 @@ public enum EnvInspector {
                 guard let v = value(i, k) else { return .init(dialect: d.rawValue, present: false) }
                 return .init(dialect: d.rawValue, present: true, length: v.length, fingerprint: v.fingerprint)
             }
-            let summary = readings.map { r -> String in
-                if let e = r.error { return "\(r.dialect) refuses the file (\(e))" }
+            let summary = readings.indices.map { i -> String in
+                let r = readings[i]
+                // The refusal's reason is in the reading (and the file's error): the line is enough here.
+                if let e = errors[i] { return "\(r.dialect) refuses the file (line \(e.line))" }
                 if !r.present { return "\(r.dialect) does not see it" }
                 return "\(r.dialect) reads \(r.length ?? 0) chars (\(r.fingerprint ?? ""))"
             }.joined(separator: "; ")
