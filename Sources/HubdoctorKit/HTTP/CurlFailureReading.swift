@@ -27,6 +27,7 @@ struct CurlFailureReading {
     var host: String { URLComponents(string: request.url)?.host ?? request.url }
 
     var hostPort: String {
+        if let socket = request.unixSocketPath { return "the unix socket \(socket)" }
         guard let c = URLComponents(string: request.url), let h = c.host else { return request.url }
         let port = c.port ?? (c.scheme?.lowercased() == "https" ? 443 : 80)
         return h.contains(":") ? "[\(h)]:\(port)" : "\(h):\(port)"

@@ -63,6 +63,7 @@ final class CurlTransfer: @unchecked Sendable {
         ]
         if request.method == "HEAD" { codes.append(hd_setopt_long(handle, CURLOPT_NOBODY, 1)) }
         if let ca = request.caFile { codes.append(hd_setopt_string(handle, CURLOPT_CAINFO, ca)) }
+        if let socket = request.unixSocketPath { codes.append(hd_setopt_unix_socket_path(handle, socket)) }
         if request.connectOnly { codes.append(hd_setopt_long(handle, CURLOPT_CONNECT_ONLY, 1)) }
         for (name, value) in request.headers {
             headerList = curl_slist_append(headerList, "\(name): \(value)")
