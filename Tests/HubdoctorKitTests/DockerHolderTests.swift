@@ -68,8 +68,9 @@ final class StandInDockerEngine: Sendable {
         }
         return [
             "Id": id, "Name": "/" + name, "Created": startedAt,
-            "Config": ["Image": "ghcr.io/hivecfm/\(service ?? name):latest", "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] + env, "Labels": labels],
-            "State": ["Status": "running", "Running": true, "Pid": 4242, "StartedAt": startedAt, "FinishedAt": "0001-01-01T00:00:00Z"],
+            "Config": ["Image": "ghcr.io/hivecfm/\(service ?? name):latest", "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] + env,
+                       "Labels": labels] as [String: Any],
+            "State": ["Status": "running", "Running": true, "Pid": 4242, "StartedAt": startedAt, "FinishedAt": "0001-01-01T00:00:00Z"] as [String: Any],
         ]
     }
 }

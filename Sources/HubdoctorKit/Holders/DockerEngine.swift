@@ -46,7 +46,8 @@ public struct DockerEngine: Sendable {
     /// `GET /containers/json` for the running containers of a Compose service (by its
     /// `com.docker.compose.service` label).
     public func containers(composeService service: String) async -> Result<[String], DockerProblem> {
-        let filters = #"{"label":["com.docker.compose.service=\#(service)"]}"#
+        let object = ["label": ["com.docker.compose.service=\(service)"]]
+        let filters = (try? JSONSerialization.data(withJSONObject: object)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let query = filters.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
