@@ -51,9 +51,9 @@ public struct SideSpec: Sendable {
 /// A `running:` entry: where running code holds a side's key in its environment.
 public enum HolderSpec: Sendable, Equatable, CustomStringConvertible {
     /// `{docker: {container: NAME, var: VAR}}`: one container, by name or id.
-    case dockerContainer(name: String, var: String)
+    case dockerContainer(name: String, `var`: String)
     /// `{docker: {service: NAME, var: VAR}}`: every container of a Compose service.
-    case dockerService(service: String, var: String)
+    case dockerService(service: String, `var`: String)
 
     public var variableName: String {
         switch self {
