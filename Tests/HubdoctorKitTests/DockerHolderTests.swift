@@ -203,6 +203,8 @@ struct DockerHolderTests {
         for f in holders {
             #expect(f["status"] as? String == "warn")
             #expect((f["message"] as? String ?? "").contains("no Docker engine socket at"), "\(f)")
+            let texts = (f["remediation"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }.joined(separator: "\n")
+            #expect(texts.contains("Make the Docker engine reachable") && !texts.contains("--root points"), "\(texts)")
         }
         expectNoKeyFragments(r.all, [newKey])
     }
@@ -227,9 +229,10 @@ struct DockerHolderTests {
     }
 
     @Test func anUnsupportedDockerHostSaysHowToReachTheEngine() async throws {
-        let (_, config) = try Self.layout(newKey: Self.key())
+        let (layout, config) = try Self.layout(newKey: Self.key())
         let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--offline", "--format", "json", "--only", "holders"],
                                                      environment: ["DOCKER_HOST": "ssh://deploy@prod"])
+        withExtendedLifetime(layout) {}
         let f = try #require(Self.findings(json, "holders.service").first, "\(r.all)")
         #expect(f["status"] as? String == "warn")
         #expect((f["message"] as? String ?? "").contains("ssh://"), "\(f)")
