@@ -238,6 +238,34 @@ struct DockerHolderTests {
         #expect((f["message"] as? String ?? "").contains("ssh://"), "\(f)")
     }
 
+    @Test func inDockerModeTheBuiltInProfileLooksAtTheComposeContainersWhenAnEngineAnswers() async throws {
+        let oldKey = Self.key(), newKey = Self.key()
+        let l = TemporaryLayout()
+        l.write("hivecfm-core/.env", "HIVECFM_HUB_URL=http://hivecfm-hub-api:8080\nHIVECFM_HUB_API_KEY=\(newKey)\n")
+        let hubEnv = l.write("hivecfm-hub/.env", "API_KEY=\(newKey)\n")
+        try FileManager.default.setAttributes([.modificationDate: try #require(DockerContainer.date("2026-01-10T07:10:00Z"))], ofItemAtPath: hubEnv)
+        let engine = try await StandInDockerEngine.start(in: l, containers: [
+            StandInDockerEngine.container(id: "a1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-hivecfm-hub-api-1", service: "hivecfm-hub-api", workingDir: l.root,
+                                          startedAt: "2026-01-10T06:06:00Z", env: ["API_KEY=\(oldKey)"]),
+            StandInDockerEngine.container(id: "c1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-hivecfm-core-1", service: "hivecfm-core", workingDir: l.root,
+                                          startedAt: "2026-01-10T08:00:01Z", env: ["HIVECFM_HUB_API_KEY=\(newKey)"]),
+        ])
+        defer { engine.stop() }
+        let (r, json) = try await Binary.jsonRunning(["check", "--root", l.root, "--mode", "docker", "--offline", "--format", "json"],
+                                                     environment: ["DOCKER_HOST": engine.dockerHost])
+        let service = try #require(Self.findings(json, "holders.service").first, "\(r.all)")
+        #expect(service["cause"] as? String == "stale-process-env")
+        let runs = (service["remediation"] as? [[String: Any]] ?? []).compactMap { $0["run"] as? String }
+        #expect(runs.contains { $0.hasSuffix("docker compose -p hivecfm up -d --force-recreate hivecfm-hub-api") }, "\(runs)")
+        #expect(Self.findings(json, "holders.caller").first?["status"] as? String == "pass", "\(r.stdout)")
+        expectNoKeyFragments(r.all, [oldKey, newKey])
+
+        // Without an engine the profile says nothing about containers: the layout may run elsewhere.
+        let (quiet, quietJSON) = try await Binary.jsonRunning(["check", "--root", l.root, "--mode", "docker", "--offline", "--format", "json"],
+                                                              environment: ["DOCKER_HOST": "unix://\(l.path("none.sock"))"])
+        #expect(Self.findings(quietJSON, "holders.service").isEmpty && Self.findings(quietJSON, "holders.caller").isEmpty, "\(quiet.stdout)")
+    }
+
     @Test func runningEntriesAreParsedAndMistakesNamed() throws {
         let l = TemporaryLayout()
         l.write("a.env", "K=1\n")

@@ -20,7 +20,7 @@ public enum HolderChecks {
                 group.addTask {
                     let context = Context(role: role, side: side, files: files, holder: holder, link: linkName, facts: facts)
                     switch engine {
-                    case .failure(let problem): return (index, [context.cannotLook(problem)])
+                    case .failure(let problem): return (index, side.runningIsOptional ? [] : [context.cannotLook(problem)])
                     case .success(let engine): return (index, await look(engine, context))
                     }
                 }
@@ -40,10 +40,11 @@ public enum HolderChecks {
         case .dockerService(let service, _):
             let ids: [String]
             switch await engine.containers(composeService: service) {
-            case .failure(let p): return [c.cannotLook(p)]
+            case .failure(let p): return c.side.runningIsOptional && p.engineDown ? [] : [c.cannotLook(p)]
             case .success(let list): ids = list
             }
             guard !ids.isEmpty else {
+                if c.side.runningIsOptional { return [] }
                 return [c.cannotLook(DockerProblem("\(engine.display) runs no container of Compose service \(service) (`docker compose ps \(ShellWord.quote(service))`; is the project up?)"))]
             }
             return await withTaskGroup(of: (Int, Finding).self) { group in

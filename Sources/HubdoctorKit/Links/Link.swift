@@ -34,6 +34,9 @@ public struct SideSpec: Sendable {
     public var composeService: String?
     /// `running:`: the containers that hold this side's key in their environment now.
     public var running: [HolderSpec] = []
+    /// The built-in profile's own holders: looked at only when an engine answers and runs the
+    /// service's containers; otherwise they say nothing (the layout may not be running here).
+    public var runningIsOptional = false
 
     public init(role: Role, name: String, key: KeySource, readers: [Dialect] = [], process: Int32? = nil,
                 processVar: String? = nil, restart: String? = nil, composeService: String? = nil) {
