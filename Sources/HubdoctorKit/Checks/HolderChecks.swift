@@ -124,7 +124,8 @@ public enum HolderChecks {
             }
             if let startedAt = container.startedAt, let changed = filesChanged {
                 if changed > startedAt {
-                    message += " It started \(HolderChecks.time(startedAt)) and \(files.origin?.display ?? "the file") changed \(HolderChecks.time(changed)), after it: the container keeps the environment it was created with."
+                    message += " It started \(HolderChecks.time(startedAt)) and \(files.origin?.display ?? "the file") changed \(HolderChecks.time(changed)), " +
+                        "after it: the container keeps the environment it was created with."
                 } else {
                     message += " It started after \(files.origin?.display ?? "the file") last changed (\(HolderChecks.time(changed))): its value comes from elsewhere " +
                         "(a Compose `environment:` entry that overrides env_file, another env_file, or `docker run -e`)."

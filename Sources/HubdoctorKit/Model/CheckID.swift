@@ -125,6 +125,12 @@ public struct CheckInfo: Sendable, Codable, Equatable {
 }
 
 extension CheckID {
+    /// `holders.caller` / `holders.service`: what each running container holds.
+    var holdersInfo: CheckInfo {
+        let side = self == .holdersCaller ? "caller" : "service"
+        return CheckInfo(self, "Every running container of the \(side) holds the key its files hold", ["check"], [.staleProcessEnv, .sourceUnreadable])
+    }
+
     /// Every probe answer can also be a throttle, a store that is down, or a server that fails.
     private static let serviceTrouble: [Cause] = [.hubUnreachable, .throttled, .authStoreDown]
 
@@ -144,8 +150,7 @@ extension CheckID {
         case .urlTransport: return CheckInfo(self, "The key does not travel in clear text", check, [.cleartextBearer])
         case .processCaller: return CheckInfo(self, "The caller's running process holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
         case .processService: return CheckInfo(self, "The service's running process holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
-        case .holdersCaller: return CheckInfo(self, "Every running container of the caller holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
-        case .holdersService: return CheckInfo(self, "Every running container of the service holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
+        case .holdersCaller, .holdersService: return holdersInfo
         case .probeReach: return CheckInfo(self, "The service can be reached (DNS, TCP, TLS)", check + ["probe"], [.hubUnreachable])
         case .probeHealth: return CheckInfo(self, "The health endpoint answers 200 without credentials", check + ["probe"], [.healthNotPublic] + Self.serviceTrouble)
         case .probeNoAuth: return CheckInfo(self, "Protected paths refuse a request without credentials", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
