@@ -266,6 +266,17 @@ struct DockerHolderTests {
         #expect(Self.findings(quietJSON, "holders.service").isEmpty && Self.findings(quietJSON, "holders.caller").isEmpty, "\(quiet.stdout)")
     }
 
+    @Test func offlineLeavesAnEngineOverTCPAlone() async throws {
+        let (layout, config) = try Self.layout(newKey: Self.key())
+        // Nothing listens on port 9 (discard); --offline must not even try it.
+        let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--offline", "--format", "json", "--only", "holders"],
+                                                     environment: ["DOCKER_HOST": "tcp://127.0.0.1:9"])
+        withExtendedLifetime(layout) {}
+        let holders = Self.findings(json, "holders.service") + Self.findings(json, "holders.caller")
+        #expect(holders.count == 2 && holders.allSatisfy { $0["status"] as? String == "skip" }, "\(r.all)")
+        #expect(holders.allSatisfy { ($0["message"] as? String ?? "").contains("--offline") })
+    }
+
     @Test func runningEntriesAreParsedAndMistakesNamed() throws {
         let l = TemporaryLayout()
         l.write("a.env", "K=1\n")

@@ -5,7 +5,9 @@ import Foundation
 /// container). A container's environment is fixed when it is created: an edited env file reaches
 /// it only when it is re-created, never through `docker compose restart` or `docker restart`.
 public enum HolderChecks {
-    public static func evaluate(_ r: LinkReadings, environment: [String: String], timeout: Double) async -> [Finding] {
+    /// `offline`: an engine at a `tcp://` address is over the network, which `--offline` rules out
+    /// (a unix socket is this machine's).
+    public static func evaluate(_ r: LinkReadings, environment: [String: String], timeout: Double, offline: Bool = false) async -> [Finding] {
         var jobs: [(Int, Role, SideSpec, KeyReading, HolderSpec)] = []
         for (role, side, files) in [(Role.caller, r.link.caller, r.caller), (.service, r.link.service, r.service)] where side.key != .keyStore {
             for holder in side.running { jobs.append((jobs.count, role, side, files, holder)) }
@@ -21,7 +23,12 @@ public enum HolderChecks {
                     let context = Context(role: role, side: side, files: files, holder: holder, link: linkName, facts: facts)
                     switch engine {
                     case .failure(let problem): return (index, side.runningIsOptional ? [] : [context.cannotLook(problem)])
-                    case .success(let engine): return (index, await look(engine, context))
+                    case .success(let engine):
+                        if offline, case .http = engine.endpoint {
+                            return (index, side.runningIsOptional ? [] : [context.make(.skip, nil,
+                                "--offline: \(engine.display) is reached over the network, so \(holder) is not looked at.")])
+                        }
+                        return (index, await look(engine, context))
                     }
                 }
             }
