@@ -209,6 +209,21 @@ struct DockerHolderTests {
         expectNoKeyFragments(r.all, [newKey])
     }
 
+    @Test func aSocketNobodyListensOnIsAWarningThatSaysTheConnectionWasRefused() async throws {
+        let (layout, config) = try Self.layout(newKey: Self.key())
+        let engine = try await StandInDockerEngine.start(in: layout, containers: [])
+        engine.stop() // SIGKILL leaves the socket file behind, as a crashed dockerd does
+        #expect(FileManager.default.fileExists(atPath: engine.socket))
+        let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--offline", "--format", "json", "--timeout", "2"],
+                                                     environment: ["DOCKER_HOST": engine.dockerHost])
+        let holders = Self.findings(json, "holders.service") + Self.findings(json, "holders.caller")
+        #expect(holders.count == 2, "\(r.all)")
+        for f in holders {
+            #expect(f["status"] as? String == "warn")
+            #expect((f["message"] as? String ?? "").contains("refused"), "\(f)")
+        }
+    }
+
     @Test func anEngineThatNeverAnswersIsReportedWithinTheTimeout() async throws {
         let newKey = Self.key()
         let (layout, config) = try Self.layout(newKey: newKey)
