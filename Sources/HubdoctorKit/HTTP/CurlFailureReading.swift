@@ -53,7 +53,7 @@ struct CurlFailureReading {
         case CURLE_COULDNT_CONNECT:
             switch Int32(osErrno) {
             case ECONNREFUSED:
-                return (.connectionRefused, "connection refused by \(hostPort): nothing listens on that port")
+                return (.connectionRefused, "connection refused by \(hostPort): nothing listens on \(request.unixSocketPath == nil ? "that port" : "it (a socket file left behind)")")
             case ENETUNREACH, EHOSTUNREACH:
                 return (.noRoute, "no route to \(hostPort): the network or host is unreachable from this machine")
             case ETIMEDOUT:
