@@ -56,6 +56,12 @@ static inline CURLcode hd_getinfo_string(CURL *handle, CURLINFO info, const char
     return curl_easy_getinfo(handle, info, value);
 }
 
+/* curl_multi_setopt is variadic too: one helper for the long-valued options
+ * (CURLMOPT_MAX_HOST_CONNECTIONS, CURLMOPT_MAXCONNECTS). */
+static inline CURLMcode hd_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
 /* CURLMsg keeps its result in a union; reading it here spares Swift the union layout. */
 static inline CURLcode hd_msg_result(const CURLMsg *message) {
     return message->data.result;

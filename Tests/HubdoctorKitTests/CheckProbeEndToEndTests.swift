@@ -23,6 +23,7 @@ import Testing
         Mode(faults: [.authNotEnforced], check: "probe.no-auth", cause: "auth-not-enforced"),
         Mode(faults: [.healthBehindAuth], check: "probe.health", cause: "health-not-public"),
         Mode(faults: [.redirect], check: "probe.redirect", cause: "redirect-drops-auth"),
+        Mode(faults: [.redirectLoop], check: "probe.health", cause: "hub-unreachable"),
         Mode(faults: [.forbidden], check: "probe.key", cause: "forbidden-scope"),
         Mode(faults: [.revoked], check: "probe.key", cause: "key-revoked"),
         Mode(faults: [.hanging], check: "probe.health", cause: "hub-unreachable", arguments: ["--timeout", "1"]),
@@ -116,7 +117,8 @@ import Testing
         let hub = try await SandboxHub.start(options)
         try await serving(hub) { hub in
             let paths = (1...20).flatMap { ["--probe-path", "/v1/bench-\($0)"] }
-            let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json"] + paths)
+            let (run, seconds) = try await Binary.timedRunAsync(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json",
+                                                                  "--max-connections", "64"] + paths)
             #expect(run.status == 0, "\(run.findings.filter { $0["status"] as? String != "pass" })")
             #expect(hub.entries.count == 43)
             #expect(seconds < Machine.allow(5), "took \(seconds) s; one request after another would take 43 × 0.3 s = 12.9 s")
@@ -200,6 +202,112 @@ import Testing
             let skipped = report.findings.filter { $0.check == CheckID.probeWrongKey && $0.status == .skip }
             #expect(skipped.count == 1)
             #expect(skipped.first?.message.contains("already sent them") == true)
+        }
+    }
+}
+
+/// Issue 10: many links to one service must not look like an unreachable service. Fifty links
+/// would open ~200 connections at once; a service that caps connections resets some, and `check`
+/// reported `hub-unreachable` on a healthy layout. Now each distinct request goes out once per
+/// run (all links that share it get its answer), over at most `--max-connections` per origin.
+extension CheckProbeEndToEndTests {
+    /// A config of `links` healthy links, each caller with its own file, all calling `url`.
+    static func manyLinks(_ links: Int, url: String, key: SecretValue = fixtureKey) -> TemporaryLayout {
+        let layout = TemporaryLayout()
+        layout.write("hub.env", "API_KEY=\(key.text)\n")
+        var yaml = "version: 1\nlinks:\n"
+        for i in 1...links {
+            layout.write("caller-\(i).env", "HUB_KEY=\(key.text)\n")
+            yaml += """
+              - name: caller-\(i)-to-hub
+                caller: {key: {env: caller-\(i).env, var: HUB_KEY}, url: "\(url)"}
+                service: {key: {env: hub.env, var: API_KEY}}
+                probes: {health: /health, protected: [/v1/feedback-records, /v1/webhooks]}
+
+            """
+        }
+        layout.write("hubdoctor.yaml", yaml)
+        return layout
+    }
+
+    @Test func fiftyLinksToAServiceThatTakes32ConnectionsPassAndEachDistinctRequestIsSentOnce() async throws {
+        var options = SandboxOptions(key: Self.fixtureKey)
+        options.maxConnections = 32
+        try await serving(try await SandboxHub.start(options)) { hub in
+            let layout = Self.manyLinks(50, url: hub.baseURL)
+            let r = try await Binary.running(["check", "--config", layout.path("hubdoctor.yaml"), "--format", "json"])
+            let bad = r.findings.filter { ["warn", "fail"].contains($0["status"] as? String) }
+            #expect(r.status == 0, "\(bad.prefix(3))")
+            #expect(bad.isEmpty)
+            #expect(hub.stats.rejectedConnections == 0)
+            // GET /health, each protected path without and with the key, one wrong shape and one
+            // wrong key: seven requests for fifty links (the connect-only reach probe sends none).
+            #expect(hub.entries.count == 7, "\(hub.entries.map { "\($0.method) \($0.path) \($0.auth)" })")
+            let keyFindings = r.findings.filter { $0["check"] as? String == "probe.key" }
+            #expect(keyFindings.count == 50 && keyFindings.allSatisfy { $0["status"] as? String == "pass" })
+            expectNoKeyFragments(r.all, [Self.fixtureKey.text])
+        }
+    }
+
+    @Test func maxConnectionsOneKeepsCheckAndProbeWithinAServiceThatTakesTwo() async throws {
+        var options = SandboxOptions(key: Self.fixtureKey)
+        options.maxConnections = 2   // one for the requests, one for a connection the server has not yet seen closed
+        try await serving(try await SandboxHub.start(options)) { hub in
+            let paths = (1...10).flatMap { ["--probe-path", "/v1/many-\($0)"] }
+            let check = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--format", "json",
+                                                  "--max-connections", "1"] + paths)
+            #expect(check.status == 0, "\(check.findings.filter { $0["status"] as? String != "pass" })")
+            let probe = try await Binary.running(["probe", hub.baseURL, "--key-env", "K", "--format", "json", "--max-connections", "1"]
+                                                 + (1...10).flatMap { ["--path", "/v1/many-\($0)"] }, environment: ["K": Self.fixtureKey.text])
+            #expect(probe.status == 0, "\(probe.findings.filter { $0["status"] as? String != "pass" })")
+            #expect(hub.stats.rejectedConnections == 0)
+            let bad = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL, "--max-connections", "0"])
+            #expect(bad.status == 2 && bad.stderr.contains("--max-connections"))
+        }
+    }
+}
+
+/// Issue 10: a service that redirects every path in a loop used to pass `check` (the key probes
+/// were skipped as redirects, exit 0). No client can use it: it fails as `hub-unreachable`.
+extension CheckProbeEndToEndTests {
+    @Test func aRedirectLoopOnEveryPathFailsCheckAndProbeAsHubUnreachable() async throws {
+        var options = SandboxOptions(key: Self.fixtureKey)
+        options.faults = [.redirectLoop]
+        try await serving(try await SandboxHub.start(options)) { hub in
+            let run = try await check(hub.baseURL)
+            #expect(run.status == 1)
+            for id in ["probe.health", "probe.redirect"] {
+                let f = try #require(run.finding(id), "\(id) missing")
+                #expect(f["status"] as? String == "fail" && f["cause"] as? String == "hub-unreachable", "\(id): \(f)")
+                let message = f["message"] as? String ?? ""
+                #expect(message.contains("redirect loop"), "\(id): \(message)")
+                let evidence = (f["evidence"] as? [[String: Any]] ?? []).compactMap { $0["detail"] as? String }
+                #expect(evidence.contains { $0.contains("redirect loop") }, "\(id) evidence: \(evidence)")
+            }
+            #expect((run.finding("probe.health")?["message"] as? String)?.contains("/health → 301 /health/ → 301 /health") == true)
+            // The key was never sent along a redirect, and nothing was followed with it.
+            #expect(!hub.entries.contains { $0.auth == .bearerKey && $0.path.hasSuffix("/") })
+            // Each path once, its slashed twin once: no client-style endless following.
+            #expect(hub.entries.filter { $0.path == "/health/" }.count == 1)
+            let text = try await Binary.running(["check", "--root", Self.healthy, "--hub-url", hub.baseURL])
+            #expect(text.status == 1 && text.stdout.contains("redirect loop"), "\(text.stdout)")
+            let probe = try await Binary.running(["probe", hub.baseURL, "--key-env", "K", "--format", "json"], environment: ["K": Self.fixtureKey.text])
+            #expect(probe.status == 1 && probe.cause("probe.health") == "hub-unreachable", "\(probe.stdout)")
+            expectNoKey(run, [Self.fixtureKey])
+        }
+    }
+
+    @Test func aRedirectWithinTheOriginThatEndsInAnAnswerIsNoLoop() async throws {
+        // /v1/x → /v1/x/ → 401: a detour, followed once, not a loop.
+        try await serving(try await HTTPListener.start { request in
+            if request.path == "/health" { return .json(200, #"{"status":"ok"}"#) }
+            if !request.path.hasSuffix("/") { return ListenerResponse(status: 308, headers: [ListenerHeader("Location", request.path + "/")]) }
+            return .json(401, SandboxHub.missingHeader)
+        }) { listener in
+            let run = try await Binary.running(["probe", listener.baseURL, "--path", "/v1/x", "--key-env", "K", "--format", "json"],
+                                               environment: ["K": Self.fixtureKey.text])
+            #expect(run.statusOf("probe.redirect") == "pass", "\(run.finding("probe.redirect") ?? [:])")
+            #expect(run.cause("probe.redirect") == nil)
         }
     }
 }

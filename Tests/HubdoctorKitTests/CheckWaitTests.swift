@@ -23,9 +23,7 @@ import Testing
         // The service comes up 1.5 s into the wait, on the port the check keeps asking.
         let late = Task {
             try await Task.sleep(nanoseconds: 1_500_000_000)
-            var o = SandboxOptions(key: Self.key)
-            o.port = port
-            return try await SandboxHub.start(o)
+            return try await SandboxHub.restart(SandboxOptions(key: Self.key), on: port)
         }
         final class Lines: @unchecked Sendable { var all: [String] = []; let lock = NSLock() }
         let lines = Lines()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import HubdoctorKit
 
@@ -137,11 +138,58 @@ import Testing
         try await serving(listener) { listener in
             let statuses = await withTaskGroup(of: Int.self) { group in
                 for i in 0..<20 {
-                    group.addTask { (try? await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/\(i)", timeout: 30)))?.status ?? 0 }
+                    group.addTask {
+                        var request = HTTPClientRequest(url: listener.baseURL + "/\(i)", timeout: 30)
+                        request.maxConnections = 20
+                        return (try? await HTTPClient.send(request))?.status ?? 0
+                    }
                 }
                 return await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(statuses == Array(repeating: 200, count: 20), "a request answered before all twenty arrived")
+        }
+    }
+}
+
+extension HTTPClientTests {
+    /// Counts the requests a handler is answering at once, and the client connections it saw.
+    final class Concurrency: Sendable {
+        private let state = Mutex<(now: Int, peak: Int, clients: Set<String>)>((0, 0, []))
+        func enter(_ client: String?) { state.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now); $0.clients.insert(client ?? "?") } }
+        func leave() { state.withLock { $0.now -= 1 } }
+        var peak: Int { state.withLock { $0.peak } }
+        var clients: Int { state.withLock { $0.clients.count } }
+    }
+
+    @Test func requestsToOneOriginShareAtMostMaxConnectionsAndTheirWaitIsNotTheirTimeout() async throws {
+        let seen = Concurrency()
+        var limits = ListenerLimits()
+        limits.maxConnections = 5   // one spare: a closed connection may linger a moment on the server's side
+        try await serving(try await HTTPListener.start(limits: limits) { request in
+            seen.enter(request.remote)
+            try? await Task.sleep(nanoseconds: 200_000_000)
+            seen.leave()
+            return .text(200, "ok")
+        }) { listener in
+            // 40 requests, 4 at a time, 0.2 s each: the last waits about 1.8 s for its turn, longer
+            // than its own 1 s timeout, which it must not count.
+            let started = Date()
+            let statuses = await withTaskGroup(of: Int.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        var request = HTTPClientRequest(url: listener.baseURL + "/\(i)", connectTimeout: 1, timeout: 1)
+                        request.maxConnections = 4
+                        return (try? await HTTPClient.send(request))?.status ?? 0
+                    }
+                }
+                return await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 40))
+            #expect(Date().timeIntervalSince(started) > 1.5, "the requests did wait for each other")
+            #expect(seen.peak <= 4, "\(seen.peak) requests at once")
+            #expect(listener.stats.rejectedConnections == 0)
+            // The connections were reused: four, not forty.
+            #expect(seen.clients <= 4, "\(seen.clients) connections for 40 requests")
         }
     }
 }

@@ -178,4 +178,98 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: l.path("hivecfm-core/.env"))) == before, "the caller's file was changed")
         #expect(r.all.contains("hivecfm-hub/.env:401"), "\(r.all)")
     }
+
+    // MARK: expansion that blows up
+
+    /// `V1=${V0}${V0}…` (ten times), each variable ten of the previous, up to `V12`, then the key:
+    /// about 700 bytes that every expanding reader would turn into 10^13 bytes.
+    static func blowUp(key: String) -> String {
+        var lines = ["V0=abcdefghij"]
+        for i in 1...12 { lines.append("V\(i)=" + String(repeating: "${V\(i - 1)}", count: 10)) }
+        lines.append("\(key)=${V12}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Runs the binary under GNU time when it is installed, to read its peak memory (in KiB).
+    private func measured(_ arguments: [String], timeout: TimeInterval = 60) async throws -> (Binary.Result, Double, Int?) {
+        let started = Date()
+        let time = "/usr/bin/time"
+        guard FileManager.default.isExecutableFile(atPath: time) else {
+            let r = try await Binary.running(arguments, timeout: timeout)
+            return (r, Date().timeIntervalSince(started), nil)
+        }
+        let r = try await Binary.running(under: [time, "-f", "hubdoctor-peak-kib=%M"], arguments)
+        let elapsed = Date().timeIntervalSince(started)
+        let peak = r.stderr.components(separatedBy: "hubdoctor-peak-kib=").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return (r, elapsed, peak)
+    }
+
+    private func expectBounded(_ r: Binary.Result, _ elapsed: Double, _ peak: Int?, _ what: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!r.signaled, "\(what): killed (crashed or hung)", sourceLocation: sourceLocation)
+        // Loose bounds: the run takes well under 2 s and 100 MB; a loaded machine must not flake.
+        #expect(elapsed < 10, "\(what): took \(elapsed) s", sourceLocation: sourceLocation)
+        if let peak { #expect(peak < 200_000, "\(what): peak memory \(peak) KiB", sourceLocation: sourceLocation) }
+    }
+
+    @Test(arguments: [("hivecfm-core/.env", "HIVECFM_HUB_API_KEY"), ("hivecfm-hub/.env", "API_KEY")])
+    func aBlowUpInEitherSideEndsCheckFixAndRotateWithAFindingNamingFileAndLine(file: String, key: String) async throws {
+        let l = TemporaryLayout()
+        l.copy(fixture: "fixtures/layouts/healthy/hivecfm-hub", to: "hivecfm-hub")
+        l.copy(fixture: "fixtures/layouts/healthy/hivecfm-core", to: "hivecfm-core")
+        _ = l.write(file, Self.blowUp(key: key))
+        // V5 holds 10^5 copies of ten bytes (under 1 MiB); V6, on line 7, would hold ten times more.
+        let (r, elapsed, peak) = try await measured(["check", "--offline", "--format", "json", "--mode", "native", "--root", l.root])
+        expectBounded(r, elapsed, peak, "check")
+        #expect(r.status == 1, "\(r.all.prefix(2000))")
+        let messages = r.findings.filter { $0["cause"] as? String == "source-unreadable" }.compactMap { $0["message"] as? String }
+        #expect(messages.contains { $0.contains("\(file):7:") && $0.contains("V6") && $0.contains("expands to more than 1 MiB") },
+                "\(messages)")
+        for command in [["fix"], ["rotate"]] {
+            let (r, elapsed, peak) = try await measured(command + ["--mode", "native", "--root", l.root])
+            expectBounded(r, elapsed, peak, command[0])
+            #expect(r.status != 0, "\(command[0]): \(r.all.prefix(2000))")
+            #expect(r.all.contains("\(file):7") && r.all.contains("V6"), "\(command[0]): \(r.all.prefix(2000))")
+        }
+    }
+
+    @Test func aBlowUpEndsEnvQuicklyForEveryDialectWithTheLineAndReason() async throws {
+        let l = TemporaryLayout()
+        let path = l.write("blowup.env", Self.blowUp(key: "API_KEY"))
+        for dialect in Dialect.allCases {
+            let (r, elapsed, peak) = try await measured(["env", path, "--dialect", dialect.rawValue, "--format", "json"])
+            expectBounded(r, elapsed, peak, "env --dialect \(dialect.rawValue)")
+            let files = r.json?["files"] as? [[String: Any]] ?? []
+            let error = files.first?["error"] as? String ?? ""
+            if dialect == .dotenv {
+                // dotenv does not expand: the file reads as written.
+                #expect(r.status == 0 && error.isEmpty, "\(r.all.prefix(2000))")
+            } else {
+                #expect(r.status == 1, "\(dialect.rawValue): \(r.all.prefix(2000))")
+                #expect(error.hasPrefix("line 7: ") && error.contains("V6") && error.contains("1 MiB"), "\(dialect.rawValue): \(error)")
+            }
+        }
+    }
+
+    @Test func halfAMillionReferencesInOneMegabyteReadInLinearTime() async throws {
+        let l = TemporaryLayout()
+        // `$A` repeated to just under the 1 MiB file limit, on one line; each is one byte.
+        let path = l.write("wide.env", "A=a\nAPI_KEY=" + String(repeating: "$A", count: 524_000) + "\n")
+        for dialect in Dialect.allCases {
+            let (r, elapsed, peak) = try await measured(["env", path, "--dialect", dialect.rawValue, "--format", "json"])
+            expectBounded(r, elapsed, peak, "env --dialect \(dialect.rawValue)")
+            let file = (r.json?["files"] as? [[String: Any]])?.first ?? [:]
+            let error = file["error"] as? String ?? ""
+            let length = (file["variables"] as? [[String: Any]])?.first { $0["name"] as? String == "API_KEY" }?["length"] as? Int
+            switch dialect {
+            case .dotenv:
+                #expect(error.isEmpty && length == 1_048_000, "\(r.all.prefix(2000))")
+            case .next:
+                // dotenv-expand 10 recurses once per reference: Node's stack overflows long before the end.
+                #expect(error.hasPrefix("line 2: ") && error.contains("Node.js overflows its stack"), "\(error)")
+            case .godotenv, .compose:
+                #expect(error.isEmpty && length == 524_000, "\(dialect.rawValue): \(r.all.prefix(2000))")
+            }
+        }
+    }
 }

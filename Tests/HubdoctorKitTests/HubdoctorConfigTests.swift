@@ -37,6 +37,24 @@ import Testing
         #expect(link.probes == ProbePaths(health: "/health", protected: ["/mcp"]))
     }
 
+    @Test func theServiceSideMayDeclareItsOwnAddress() throws {
+        let (_, config) = try load("""
+        version: 1
+        links:
+          - name: core-to-hub
+            caller: {key: {environment: CORE_KEY}, url: https://hub.internal.example:8443}
+            service: {key: {environment: HUB_KEY}, url: https://hub.internal.example:8443/}
+          - caller: {key: {environment: A}, url: http://127.0.0.1:9}
+            service: {key: {environment: B}, url: {env: hub/.env, var: PUBLIC_URL}}
+        """)
+        #expect(config.links[0].serviceURL == .literal("https://hub.internal.example:8443/"))
+        if case .env(let files, "PUBLIC_URL", _)? = config.links[1].serviceURL {
+            #expect(files.count == 1 && files[0].hasSuffix("/hub/.env"))
+        } else {
+            Issue.record("service.url as a source: \(String(describing: config.links[1].serviceURL))")
+        }
+    }
+
     @Test func everySourceKindAndTheOptionalFieldsLoad() throws {
         let (layout, config) = try load("""
         version: 1

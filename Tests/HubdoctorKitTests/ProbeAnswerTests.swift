@@ -44,7 +44,7 @@ import Testing
 
     @Test func evidenceBodiesAreShortOneLineAndNeverEchoAKey() {
         let echoed = response(401, "{\"error\":\"bad key \(Self.key.text)\"}\n\u{1B}[31m" + String(repeating: "x", count: 1000))
-        let body = AnswerReading(echoed).evidenceBody(redacting: [Self.key]) ?? ""
+        let body = AnswerReading(echoed).evidenceBody(scrubber: KeyScrubber([Self.key])) ?? ""
         #expect(!body.contains(Self.key.text))
         #expect(body.contains("‹redacted›"))
         #expect(!body.contains("\n") && !body.contains("\u{1B}"))
@@ -75,7 +75,7 @@ import Testing
         // before the cut. And a key with a `/` comes back JSON-escaped as `\/`.
         let slashKey = SecretValue("hk_Answer0/Reading1/Key2Value3")
         let echoed = response(401, #"{"error":"bad key hk_Answer0\/Reading1\/Key2Value3"}"#)
-        #expect(!(AnswerReading(echoed).evidenceBody(redacting: [slashKey]) ?? "").contains("Reading1"))
+        #expect(!(AnswerReading(echoed).evidenceBody(scrubber: KeyScrubber([slashKey])) ?? "").contains("Reading1"))
         let findings = try await probe { request in
             let padding = String(repeating: "x", count: 140)
             return .json(401, #"{"error":"\#(padding) \#(request.header("Authorization") ?? "")"}"#)

@@ -16,12 +16,14 @@ import Testing
 
     func probe(_ url: String, key: SecretValue? = ProberTests.key, agree: Bool? = nil, serviceKey: SecretValue? = nil,
                timeout: Double = 3, noNegative: Bool = false, paths: [String] = HiveCFMProfile.protectedPaths,
-               session: String? = nil) async -> [Finding] {
+               session: String? = nil, maxConnections: Int = HTTPClientRequest.defaultMaxConnections) async -> [Finding] {
         let target = ProbeTarget(baseURL: url, protectedPaths: paths, sessionPath: session, key: key, serviceKey: serviceKey,
                                  filesAgree: agree, callerName: "Core", serviceName: "Hub", keyLabel: "Core's HIVECFM_HUB_API_KEY",
                                  serviceKeyLabel: "hivecfm-hub/.env:2", composeHosts: ["hivecfm-hub-api"],
                                  expectedURL: "http://localhost:8090")
-        let exchanges = await Prober.run(target, ProbeOptions(timeout: timeout, noNegative: noNegative))
+        var options = ProbeOptions(timeout: timeout, noNegative: noNegative)
+        options.maxConnections = maxConnections
+        let exchanges = await Prober.run(target, options)
         return ProbeClassifier(target: target, exchanges: exchanges, link: "core-to-hub", facts: [:]).findings()
     }
 
@@ -214,7 +216,7 @@ import Testing
                 ? .json(200, "{}") : .json(401, #"{"error":"Missing Authorization header"}"#)
         }
         try await serving(listener) { listener in
-            let findings = await probe(listener.baseURL, agree: true, timeout: 30, paths: paths)
+            let findings = await probe(listener.baseURL, agree: true, timeout: 30, paths: paths, maxConnections: 41)
             #expect(finding(findings, CheckID.probeHealth)?.status == .pass)
             #expect(finding(findings, CheckID.probeNoAuth)?.status == .pass)
             #expect(finding(findings, CheckID.probeKey)?.status == .pass, "a probe was answered before all 41 arrived")

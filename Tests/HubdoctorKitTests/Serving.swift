@@ -57,3 +57,22 @@ enum Machine {
 
     static func allow(_ seconds: Double) -> Double { seconds * slowdown }
 }
+
+extension SandboxHub {
+    /// Starts a sandbox on `port`, which an earlier one in the test just gave up (a restart).
+    /// In a parallel run another test's connection can hold that port for a moment as its local
+    /// port; try again for a few seconds before giving up with the reason.
+    static func restart(_ options: SandboxOptions, on port: Int) async throws -> SandboxHub {
+        var o = options
+        o.port = port
+        let deadline = Date().addingTimeInterval(Machine.allow(5))
+        while true {
+            do {
+                return try await SandboxHub.start(o)
+            } catch {
+                if Date() >= deadline { throw error }
+                try await Task.sleep(nanoseconds: 50_000_000)
+            }
+        }
+    }
+}

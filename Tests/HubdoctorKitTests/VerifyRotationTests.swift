@@ -59,14 +59,15 @@ import Testing
         // replaced by one with the new key, as a restart would.
         let before = try await SandboxHub.start(SandboxOptions(key: Self.oldKey))
         let port = before.port
-        Task {
+        let restarted = Task {
             try await Task.sleep(nanoseconds: 1_500_000_000)
             await before.stop()
-            var o = SandboxOptions(key: Self.newKey)
-            o.port = port
-            _ = try await SandboxHub.start(o)
+            return try await SandboxHub.restart(SandboxOptions(key: Self.newKey), on: port)
         }
         let report = try await RotationVerifier.verify(options("http://127.0.0.1:\(port)", wait: 20))
+        let restart = await restarted.result
+        await (try? restart.get())?.stop()
+        if case .failure(let error) = restart { Issue.record("the restarted sandbox did not start: \(error)") }
         #expect(report.exitCode == 0, "\(report.findings.map(\.message))")
         let consistent = try #require(report.findings.first { $0.check == CheckID.rotationConsistent })
         #expect(consistent.message.hasPrefix("Consistent after "))

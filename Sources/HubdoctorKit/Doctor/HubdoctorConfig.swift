@@ -164,7 +164,6 @@ struct ConfigReader {
         guard let serviceNode = node.child("service") else { throw error(node, "link \(name) needs a `service:`") }
         let (caller, url) = try side(callerNode, role: .caller, defaultName: defaults.0, base: base)
         let (service, serviceURL) = try side(serviceNode, role: .service, defaultName: defaults.1, base: base)
-        if serviceURL != nil { throw error(serviceNode.keyNode("url"), "`url` belongs to the caller: it is the address the caller calls") }
         var probes = ProbePaths(health: "/health", protected: [])
         if let p = node.child("probes") {
             let p = try mapping(p, "probes", allowed: ["health", "protected", "websocket"])
@@ -179,7 +178,7 @@ struct ConfigReader {
             if let w = p.child("websocket") { probes.websocket = try webSocket(w) }
         }
         let restart = try node.child("restart").map { try string($0, "restart") }
-        return LinkSpec(name: name, caller: caller, service: service, url: url, probes: probes, restartBoth: restart)
+        return LinkSpec(name: name, caller: caller, service: service, url: url, serviceURL: serviceURL, probes: probes, restartBoth: restart)
     }
 
     /// `probes.websocket: {path: /ws/agent, auth: {message: '…{{key}}…'} | {header: Authorization} | {query: token}}`.

@@ -28,6 +28,14 @@ public final class SecretRegistry: Sendable {
         }
     }
 
+    /// The credentials a URL carries (userinfo, `?token=…` and the like): a URL is masked where it
+    /// is printed (`Redact.url`), and these are scrubbed from whatever else might repeat them (a
+    /// library's error text, a server's echo).
+    public func register(credentialsOf url: String?) {
+        guard let url else { return }
+        for value in Redact.credentials(in: url) { register(SecretValue(value)) }
+    }
+
     /// Every key registered so far, as one scrubber.
     public var scrubber: KeyScrubber {
         state.withLock { state in

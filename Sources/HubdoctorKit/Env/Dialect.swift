@@ -47,17 +47,31 @@ public struct EnvEntry: Sendable, Equatable {
     }
 }
 
-/// Why a reader refused a whole file. `reason` never quotes the file's text: it may hold a key.
+/// Why a reader refused a whole file, or why hubdoctor stopped reading it (`isLimit`: the file
+/// would take more memory or time than hubdoctor allows). `reason` never quotes the file's text:
+/// it may hold a key.
 public struct EnvParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     public var reason: String
+    public var isLimit: Bool
 
-    public init(line: Int, reason: String) {
+    public init(line: Int, reason: String, isLimit: Bool = false) {
         self.line = line
         self.reason = reason
+        self.isLimit = isLimit
     }
 
     public var description: String { "line \(line): \(reason)" }
+
+    /// One sentence for a finding: who refuses the file and why.
+    public func sentence(reader: String) -> String {
+        isLimit ? "hubdoctor cannot read this file as \(reader) does: \(reason)" : "\(reader) refuses this file: \(reason)"
+    }
+
+    /// A variable name as reasons show it: names are not secret, but one can be a megabyte long.
+    static func shown(_ name: String) -> String {
+        name.unicodeScalars.count <= 64 ? name : String(String.UnicodeScalarView(name.unicodeScalars.prefix(60))) + "…"
+    }
 }
 
 /// A file as one reader reads it: its definitions in order (a later duplicate wins), or the
@@ -82,12 +96,18 @@ public struct EnvDocument: Sendable, Equatable {
     /// Variable names in first-definition order, each with its delivered (last) definition.
     public var variables: [EnvEntry] {
         guard error == nil else { return [] }
-        var order: [String] = []
-        var latest: [String: EnvEntry] = [:]
+        var position: [String: Int] = [:]
+        position.reserveCapacity(entries.count)
+        var out: [EnvEntry] = []
+        out.reserveCapacity(entries.count)
         for e in entries {
-            if latest[e.name] == nil { order.append(e.name) }
-            latest[e.name] = e
+            if let i = position[e.name] {
+                out[i] = e
+            } else {
+                position[e.name] = out.count
+                out.append(e)
+            }
         }
-        return order.compactMap { latest[$0] }
+        return out
     }
 }

@@ -87,10 +87,20 @@ enum GoText {
         }
     }
 
+    /// Whether `b` holds `export` at `i`.
+    static func hasExport(_ b: [UInt8], at i: Int) -> Bool {
+        b.count - i >= 6 && b[i] == 0x65 && b[i + 1] == 0x78 && b[i + 2] == 0x70 && b[i + 3] == 0x6F && b[i + 4] == 0x72 && b[i + 5] == 0x74
+    }
+
     /// Index of the first rune at or after `from` that satisfies `pred` (`bytes.IndexFunc`).
     static func indexRune(_ b: [UInt8], from: Int, _ pred: (UInt32) -> Bool) -> Int? {
         var i = from
         while i < b.count {
+            if b[i] < 0x80 {
+                if pred(UInt32(b[i])) { return i }
+                i += 1
+                continue
+            }
             let (r, w) = decodeRune(b, at: i)
             if pred(r) { return i }
             i += w
@@ -105,18 +115,22 @@ enum GoText {
 
     /// `bytes.TrimRightFunc` over `b[from..<to]`: the new end.
     static func trimRight(_ b: [UInt8], from: Int, to: Int, _ pred: (UInt32) -> Bool) -> Int {
-        // Decode forwards to find rune boundaries, then drop trailing runes that match.
-        var starts: [(Int, UInt32)] = []
-        var i = from
-        while i < to {
-            let (r, w) = decodeRune(b, at: i, end: to)
-            starts.append((i, r))
-            i += max(w, 1)
-        }
+        // `utf8.DecodeLastRune` repeatedly: an invalid tail decodes as U+FFFD, which no
+        // predicate used here accepts, so it stops the trim as in Go.
         var end = to
-        while let last = starts.last, pred(last.1) {
-            end = last.0
-            starts.removeLast()
+        while end > from {
+            let last = b[end - 1]
+            if last < 0x80 {
+                guard pred(UInt32(last)) else { break }
+                end -= 1
+                continue
+            }
+            var start = end - 1
+            let limit = max(end - 4, from)
+            while start > limit, b[start] & 0xC0 == 0x80 { start -= 1 }
+            let (r, w) = decodeRune(b, at: start, end: end)
+            guard start + w == end, pred(r) else { break }
+            end = start
         }
         return end
     }

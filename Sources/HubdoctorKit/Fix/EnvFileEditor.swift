@@ -62,7 +62,7 @@ public struct EnvFileEditor: Sendable {
     public func apply(_ assignments: [EnvAssignment], to bytes: [UInt8]) throws -> EnvFileEdit {
         let docs = readers.map { ($0, $0.parse(bytes)) }
         if let refusal = docs[0].1.error {
-            throw HubdoctorError(.parse, "\(readers[0].readerName) refuses this file (\(refusal.reason)); hubdoctor edits only files their reader accepts. Correct line \(refusal.line) first",
+            throw HubdoctorError(.parse, "\(refusal.sentence(reader: readers[0].readerName)); hubdoctor edits only files their reader accepts. Correct line \(refusal.line) first",
                                  location: "\(display):\(refusal.line)")
         }
         var notes: [String] = []
@@ -80,7 +80,8 @@ public struct EnvFileEditor: Sendable {
                 let lines = Set(sites.map(\.definition.line))
                 let earlier = scan.definitions.filter { $0.name == assignment.name && !lines.contains($0.line) }.map(\.line)
                 if !earlier.isEmpty {
-                    notes.append("\(display): \(assignment.name) is also defined on line \(earlier.map(String.init).joined(separator: ", ")), which no reader delivers (a later line wins); left as it is")
+                    notes.append("\(display): \(assignment.name) is also defined on line \(earlier.map(String.init).joined(separator: ", ")), which no " +
+                        "reader delivers (a later line wins); left as it is")
                 }
             }
         }
@@ -158,7 +159,8 @@ public struct EnvFileEditor: Sendable {
             }
             return changes
         }
-        throw HubdoctorError(.parse, "no way to write \(a.name) that every reader of this file (\(readers.map(\.rawValue).joined(separator: ", "))) reads as the same key: " + reasons.joined(separator: "; "),
+        throw HubdoctorError(.parse, "no way to write \(a.name) that every reader of this file (\(readers.map(\.rawValue).joined(separator: ", "))) " +
+            "reads as the same key: " + reasons.joined(separator: "; "),
                              location: "\(display):\(primary.line)")
     }
 

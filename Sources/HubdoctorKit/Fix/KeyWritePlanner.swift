@@ -65,7 +65,7 @@ public enum KeyWritePlanner {
             }
             guard let doc = file.document else { continue }
             if let e = doc.error {
-                throw HubdoctorError(.parse, "\(readers[0].readerName) refuses this file (\(e.reason)); correct it first, hubdoctor edits only files their reader accepts",
+                throw HubdoctorError(.parse, "\(e.sentence(reader: readers[0].readerName)); correct it first, hubdoctor edits only files their reader accepts",
                                      location: "\(file.origin.display):\(e.line)")
             }
             existing.append(file)
@@ -79,7 +79,8 @@ public enum KeyWritePlanner {
             let exists = !existing.isEmpty
             out.append(KeyTarget(path: chosen.path ?? resolver.absolute(chosen.display), display: chosen.display, readers: readers,
                                  assignment: EnvAssignment(name: name, value: value),
-                                 reason: exists ? "no file \(side.name) reads defines \(name): a line is added here" : "no file \(side.name) reads exists: it is created"))
+                                 reason: exists ? "no file \(side.name) reads defines \(name): a line is added here"
+                                              : "no file \(side.name) reads exists: it is created"))
         }
         return out
     }
@@ -194,7 +195,8 @@ public enum KeyWritePlanner {
             for c in edit.changes where c.isSecret { SecretRegistry.shared.register(c.oldValue) }
             let changed = Set(edit.changes.map(\.name))
             return FileChangePlan(write: PlannedWrite(path: real, display: display, before: before, after: edit.edited), edit: edit,
-                                  reasons: group.filter { changed.contains($0.assignment.name) }.map(\.reason), symlinkTarget: real == path ? nil : real, readers: readers,
+                                  reasons: group.filter { changed.contains($0.assignment.name) }.map(\.reason),
+                                  symlinkTarget: real == path ? nil : real, readers: readers,
                                   assignments: group.map(\.assignment))
         }.filter { !$0.edit.isNoChange }
     }

@@ -18,8 +18,13 @@ public struct HTTPClientRequest: Sendable {
     /// Connect to this unix domain socket instead of the URL's host and port (the Docker
     /// Engine API); the URL still gives the path and the `Host` header.
     public var unixSocketPath: String?
+    /// At most this many requests at once (so, connections) to this request's origin; the others
+    /// wait for one of them to finish and reuse its connection. Their wait does not count
+    /// against their timeouts.
+    public var maxConnections: Int = HTTPClientRequest.defaultMaxConnections
 
     public static let defaultBodyLimit = 64 * 1024
+    public static let defaultMaxConnections = 8
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [],
                 connectTimeout: Double = 3, timeout: Double = 5, connectOnly: Bool = false,

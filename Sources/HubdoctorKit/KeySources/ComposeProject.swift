@@ -52,7 +52,8 @@ struct ComposeProject {
             let doc = Dialect.compose.parse(envBytes)
             if let e = doc.error {
                 project.problems.append(SourceProblem(origin: YAMLSource.originAt(project.projectEnvOrigin, e.line),
-                                                      reason: "Docker Compose refuses the project .env: \(e.reason)"))
+                                                      reason: e.isLimit ? "the project .env: " + e.sentence(reader: "Docker Compose")
+                                                          : "Docker Compose refuses the project .env: \(e.reason)"))
             }
             for entry in doc.variables { project.projectEnv[entry.name] = entry.value.text }
         }
@@ -118,7 +119,8 @@ struct ComposeProject {
             for (name, d) in env.winners { visible[name] = d.value.text }
             let doc = Dialect.compose.parse(bytes, lookup: visible)
             if let e = doc.error {
-                env.problems.append(SourceProblem(origin: YAMLSource.originAt(fileOrigin, e.line), reason: "Docker Compose refuses this env_file: \(e.reason)"))
+                let reason = e.isLimit ? "this env_file: " + e.sentence(reader: "Docker Compose") : "Docker Compose refuses this env_file: \(e.reason)"
+                env.problems.append(SourceProblem(origin: YAMLSource.originAt(fileOrigin, e.line), reason: reason))
                 continue
             }
             for e in doc.variables {

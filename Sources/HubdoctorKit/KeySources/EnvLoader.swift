@@ -38,7 +38,7 @@ struct EnvLoader {
             if let error = doc.error {
                 var origin = file.origin
                 origin.line = error.line
-                reading.problems.append(SourceProblem(origin: origin, reason: "\(dialect.readerName) refuses this file: \(error.reason)"))
+                reading.problems.append(SourceProblem(origin: origin, reason: error.sentence(reader: dialect.readerName)))
                 if dialect == .godotenv {
                     // godotenv.Load stops at the first file it cannot parse: later files are not read.
                     reading.notes.append("godotenv stops at \(file.origin.display): the files after it are not loaded either")
@@ -54,8 +54,7 @@ struct EnvLoader {
             }
         }
         // Across files the first file that defines the name wins; within it, its last definition.
-        if let firstFile = definitions.first?.origin.path {
-            let winner = definitions.last { $0.origin.path == firstFile }!
+        if let firstFile = definitions.first?.origin.path, let winner = definitions.last(where: { $0.origin.path == firstFile }) {
             reading.value = winner.value
             reading.origin = winner.origin
             reading.shadowed = definitions.filter { $0 != winner }

@@ -37,7 +37,7 @@ public enum HiveCFMProfile {
                 service: SideSpec(role: .service, name: "Hub", key: .env(files: ["\(hubDir)/.env"], var: serviceVar, dialect: .godotenv),
                                   readers: [.godotenv, .compose],
                                   restart: "stop `make run` in \(hubDir) and start it again"),
-                url: .env(files: files, var: urlVar, dialect: .next),
+                url: .env(files: files, var: urlVar, dialect: .next), serviceURL: .literal(nativeURL),
                 probes: ProbePaths(health: "/health", protected: protectedPaths),
                 mode: .native, modeReason: reason, expectedURL: nativeURL, composeHosts: composeHosts,
                 restartBoth: "(cd \(hubDir) && make run) & (cd \(coreDir) && pnpm dev)")
@@ -54,7 +54,7 @@ public enum HiveCFMProfile {
                 service: SideSpec(role: .service, name: "Hub", key: .env(files: ["\(hubDir)/.env"], var: serviceVar, dialect: .compose),
                                   readers: [.compose, .godotenv],
                                   restart: "docker compose restart \(hubService)", composeService: hubService),
-                url: .env(files: coreFiles, var: urlVar, dialect: .compose),
+                url: .env(files: coreFiles, var: urlVar, dialect: .compose), serviceURL: .literal(dockerURL),
                 probes: ProbePaths(health: "/health", protected: protectedPaths),
                 mode: .docker, modeReason: reason, expectedURL: dockerURL, composeHosts: composeHosts,
                 restartBoth: "docker compose restart \(hubService) \(coreService)").withComposeHolders(caller: coreService, service: hubService)
@@ -78,7 +78,7 @@ public enum HiveCFMProfile {
                              readers: [.compose], restart: recreate(core)),
             service: SideSpec(role: .service, name: "Hub", key: .compose(file: file, service: hub, var: serviceVar),
                               readers: [.compose], restart: recreate(hub)),
-            url: .compose(file: file, service: core, var: urlVar),
+            url: .compose(file: file, service: core, var: urlVar), serviceURL: .literal("http://\(hub):8080"),
             probes: ProbePaths(health: "/health", protected: protectedPaths),
             mode: .docker, modeReason: reason, expectedURL: "http://\(hub):8080", composeHosts: hosts.union([hub]),
             restartBoth: recreate("\(hub) \(core)")).withComposeHolders(caller: core, service: hub)

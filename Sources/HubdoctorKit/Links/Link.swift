@@ -123,6 +123,9 @@ public struct LinkSpec: Sendable {
     public var service: SideSpec
     /// Where the caller's service URL comes from.
     public var url: KeySource?
+    /// The address the service side itself declares it is served at (`service.url:`). The
+    /// service's own key is sent only there, or to loopback: the caller's URL may name anything.
+    public var serviceURL: KeySource?
     public var probes: ProbePaths
     /// The mode this link was read in (nil for config links, which have one reading).
     public var mode: RunMode?
@@ -134,13 +137,14 @@ public struct LinkSpec: Sendable {
     /// One command that restarts both sides together (the runbook asks for one window).
     public var restartBoth: String?
 
-    public init(name: String, caller: SideSpec, service: SideSpec, url: KeySource? = nil, probes: ProbePaths = ProbePaths(),
+    public init(name: String, caller: SideSpec, service: SideSpec, url: KeySource? = nil, serviceURL: KeySource? = nil, probes: ProbePaths = ProbePaths(),
                 mode: RunMode? = nil, modeReason: String? = nil, expectedURL: String? = nil, composeHosts: Set<String> = [],
                 restartBoth: String? = nil) {
         self.name = name
         self.caller = caller
         self.service = service
         self.url = url
+        self.serviceURL = serviceURL
         self.probes = probes
         self.mode = mode
         self.modeReason = modeReason

@@ -155,12 +155,13 @@ extension CheckID {
         case .probeHealth: return CheckInfo(self, "The health endpoint answers 200 without credentials", check + ["probe"], [.healthNotPublic] + Self.serviceTrouble)
         case .probeNoAuth: return CheckInfo(self, "Protected paths refuse a request without credentials", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeKey: return CheckInfo(self, "The service accepts the caller's key", check + ["probe"],
-                                         [.keyDrift, .keyRejected, .headerShape, .forbiddenScope, .missingCapability, .keyRevoked, .keyNotFound] + Self.serviceTrouble)
+                                         [.keyDrift, .keyRejected, .headerShape, .forbiddenScope, .missingCapability, .keyRevoked, .keyNotFound]
+                                            + Self.serviceTrouble)
         case .probeServiceKey: return CheckInfo(self, "The running service holds its own file's key", check, [.keyRejected] + Self.serviceTrouble)
         case .probeShape: return CheckInfo(self, "The service refuses a key sent without `Bearer `", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeWrongKey: return CheckInfo(self, "The service refuses a key it cannot know", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeSession: return CheckInfo(self, "The key's account may use the data API", check + ["probe"], [.forbiddenScope])
-        case .probeRedirect: return CheckInfo(self, "No protected path redirects to another origin", check + ["probe"], [.redirectDropsAuth])
+        case .probeRedirect: return CheckInfo(self, "No protected path redirects to another origin, or in a loop", check + ["probe"], [.redirectDropsAuth, .hubUnreachable])
         case .probeWebsocket:
             let own: [Cause] = [.keyNotFound, .keyRevoked, .missingCapability, .keyRejected, .keyDrift, .headerShape]
             return CheckInfo(self, "The service's WebSocket accepts the caller's key", check + ["probe"], own + [.forbiddenScope] + Self.serviceTrouble,

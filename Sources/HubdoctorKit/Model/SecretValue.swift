@@ -15,7 +15,10 @@ public struct SecretValue: Sendable, Hashable, CustomStringConvertible, CustomDe
     public var isEmpty: Bool { bytes.isEmpty }
 
     /// Length in Unicode scalars, which is what an engineer counts in an editor.
-    public var length: Int { text.unicodeScalars.count }
+    public var length: Int {
+        // ASCII (most keys): one byte is one scalar; otherwise count what the text decodes to.
+        bytes.allSatisfy { $0 < 0x80 } ? bytes.count : text.unicodeScalars.count
+    }
 
     /// `sha256:` and the first 12 hex digits of SHA-256 over the bytes (the contract's fingerprint).
     public var fingerprint: String { Fingerprint.of(bytes) }
@@ -28,11 +31,14 @@ public struct SecretValue: Sendable, Hashable, CustomStringConvertible, CustomDe
 public enum Fingerprint {
     public static func of<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         let digest = SHA256.hash(data: Array(bytes))
-        let hex = digest.prefix(6).map { byte -> String in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
-        return "sha256:" + hex
+        let digits = Array("0123456789abcdef".utf8)
+        var text = Array("sha256:".utf8)
+        text.reserveCapacity(19)
+        for byte in digest.prefix(6) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static func of(_ text: String) -> String { of(Array(text.utf8)) }

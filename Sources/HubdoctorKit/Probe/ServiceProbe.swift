@@ -12,6 +12,8 @@ public enum ServiceProbe {
         } else {
             key = nil
         }
+        SecretRegistry.shared.register(credentialsOf: options.url)
+        if let p = CheckOptions.maxConnectionsProblem(options.maxConnections) { throw HubdoctorError(.usage, p) }
         if isWebSocket(options.url) { return await webSocket(options, key: key) }
         let paths = options.paths.isEmpty ? HiveCFMProfile.protectedPaths : options.paths
         let session = options.sessionPath ?? ProbeTarget.sessionPath(for: key)
@@ -19,7 +21,8 @@ public enum ServiceProbe {
         let target = ProbeTarget(baseURL: options.url, healthPath: options.healthPath, protectedPaths: paths, sessionPath: session,
                                  key: key, keyEnv: keyEnv, callerName: "a caller", serviceName: "the service",
                                  keyLabel: "the key from \(options.key?.description ?? "nowhere")")
-        let probeOptions = ProbeOptions(timeout: options.timeout, noNegative: options.noNegative, caFile: options.caFile)
+        var probeOptions = ProbeOptions(timeout: options.timeout, noNegative: options.noNegative, caFile: options.caFile)
+        probeOptions.maxConnections = options.maxConnections
         let exchanges = await Prober.run(target, probeOptions)
         var facts = ["url": Redact.url(options.url), "key_env": keyEnv]
         if let h = options.healthPath { facts["health_url"] = Redact.url(target.url(h)) }

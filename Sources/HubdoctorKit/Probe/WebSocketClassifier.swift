@@ -306,7 +306,7 @@ struct WebSocketClassifier {
             ending = "failed"
             error = f.reason
         }
-        let body = r.refusal.flatMap { AnswerReading($0).evidenceBody(redacting: target.secrets) }.map { reading.clean($0, limit: 300) }
+        let body = r.refusal.flatMap { AnswerReading($0).evidenceBody(scrubber: scrubber) }.map { reading.clean($0, limit: 300) }
         var timings = r.timings
         for path in [\WebSocketResult.Timings.connectMs, \.tlsMs, \.upgradeMs, \.firstFrameMs, \.closeMs] {
             timings[keyPath: path] = timings[keyPath: path].map(WebSocketReading.round)

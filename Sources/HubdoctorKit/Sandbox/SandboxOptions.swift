@@ -20,6 +20,9 @@ public struct SandboxOptions: Sendable {
     /// (and `oldKey`) are valid with every capability; these keys have the state given; any
     /// other key is unknown to the store.
     public var keyStates: [SecretValue: SandboxKeyState] = [:]
+    /// Connections beyond this many open at once are closed as soon as they are accepted, as a
+    /// service behind a connection limit does (the listener's own default is 128).
+    public var maxConnections = ListenerLimits().maxConnections
 
     public init(key: SecretValue) {
         self.key = key

@@ -23,7 +23,7 @@ extension Hubdoctor {
 
         func run() throws {
             let report = EnvInspector.inspect(paths: files, dialect: dialect)
-            Output.write(format == .json ? JSONReporter.render(report) : EnvTextReporter(style: .forStandardOutput()).render(report))
+            Output.write(format == .json ? EnvJSONWriter.render(report) : EnvTextReporter(style: .forStandardOutput()).render(report))
             throw ExitCode(report.exitCode)
         }
     }

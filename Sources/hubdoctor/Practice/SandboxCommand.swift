@@ -46,8 +46,14 @@ extension Hubdoctor {
         @Flag(name: .long, help: "Also serve GET /auth/session, as Team Hub does.")
         var session = false
 
-        @Option(name: .customLong("ws-key"), help: ArgumentHelp("Put a key into the WebSocket endpoints' key store with a state: STATE:VAR, the key from environment variable VAR; STATE is valid, revoked or missing-capability (repeatable). Other keys are unknown to the store.", valueName: "state:var"))
+        @Option(name: .customLong("ws-key"), help: ArgumentHelp(
+            "Put a key into the WebSocket endpoints' key store with a state: STATE:VAR, the key from environment variable VAR; "
+                + "STATE is valid, revoked or missing-capability (repeatable). Other keys are unknown to the store.",
+            valueName: "state:var"))
         var wsKeys: [String] = []
+
+        @Option(name: .customLong("max-connections"), help: "Close connections beyond this many open at once on arrival, as a service behind a connection limit does.")
+        var maxConnections: Int = ListenerLimits().maxConnections
 
         @Option(name: .long, help: "Append the request log to this file instead of standard error.")
         var log: String?
@@ -55,6 +61,7 @@ extension Hubdoctor {
         func validate() throws {
             guard delayMs >= 0, retryAfter >= 0 else { throw ValidationError("--delay-ms and --retry-after must not be negative") }
             guard delayMs <= 3_600_000 else { throw ValidationError("--delay-ms must be at most 3600000 (one hour)") }
+            guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be between 1 and 100000") }
             guard keyEnv == nil || writeKey == nil else { throw ValidationError("--write-key only writes a generated key; drop --key-env") }
             for entry in wsKeys { _ = try Self.parseWSKey(entry) }
         }
@@ -82,6 +89,7 @@ extension Hubdoctor {
                 SecretRegistry.shared.register(key)
                 options.keyStates[key] = state
             }
+            options.maxConnections = maxConnections
             if keyEnv == nil, let writeKey { try SandboxKeyFile.write(options.key, to: writeKey) }
             let sink = try SandboxLogSink(path: log)
             let hub = try await SandboxHub.start(options) { sink.write($0.jsonLine) }
@@ -97,7 +105,8 @@ extension Hubdoctor {
                 "(\(origin))\(options.oldKey.map { ", old key \($0.fingerprint) also accepted" } ?? ""); faults: \(faultText). Ctrl-C stops it.")
             await SignalWait.untilInterrupted()
             await hub.stop()
-            Output.error("sandbox Hub stopped after \(hub.entries.count) requests.")
+            let stats = hub.stats
+            Output.error("sandbox Hub stopped after \(stats.requests) requests; \(stats.rejectedConnections) connections closed on arrival (over --max-connections \(maxConnections)).")
         }
     }
 }
