@@ -135,6 +135,8 @@ public enum Doctor {
             contexts.append(Report.LinkContext(name: link.name, mode: link.mode?.rawValue, modeReason: link.modeReason,
                                                url: readings.effectiveURL.map(Redact.url)))
             var findings = offlineFindings(readings)
+            findings += await HolderChecks.evaluate(readings, environment: options.environment, timeout: options.timeout,
+                                                  offline: options.offline)
             if options.mode == .auto, config?.links.isEmpty ?? true, let mode = link.mode {
                 findings += otherModeFindings(current: findings, mode: mode, options: options, resolver: resolver)
             }

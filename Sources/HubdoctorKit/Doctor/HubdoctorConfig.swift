@@ -224,11 +224,12 @@ struct ConfigReader {
 
     func side(_ node: Node, role: Role, defaultName: String, base: String) throws -> (SideSpec, KeySource?) {
         let what = role.rawValue
-        let node = try mapping(node, what, allowed: ["name", "key", "url", "process", "restart"])
+        let node = try mapping(node, what, allowed: ["name", "key", "url", "process", "restart", "running"])
         guard let keyNode = node.child("key") else {
             // A service that keeps its keys in a database: nothing to read, the probes judge.
             guard role == .service else { throw error(node, "\(what) needs a `key:` source") }
             if let p = node.child("process") { throw error(p, "service.process compares the process with `key:`; give a `key:` or drop `process:`") }
+            if let r = node.child("running") { throw error(r, "service.running compares what runs with `key:`; give a `key:` or drop `running:`") }
             var side = SideSpec(role: role, name: try node.child("name").map { try string($0, "\(what).name") } ?? defaultName, key: .keyStore)
             side.restart = try node.child("restart").map { try string($0, "\(what).restart") }
             if let u = node.child("url") {
@@ -261,7 +262,38 @@ struct ConfigReader {
                 throw error(p, "\(what).process: say which variable of the process holds the key ({pid: N, var: NAME}); a YAML path does not name one")
             }
         }
+        if let r = node.child("running") { try running(r, what: "\(what).running", into: &side) }
         return (side, url)
+    }
+
+    /// `running:`, a list of `{docker: {container: NAME | service: NAME, var: VAR}}` and
+    /// `{process: PID, var: VAR}` (the same as the side's `process:`; one process per side).
+    func running(_ node: Node, what: String, into side: inout SideSpec) throws {
+        guard case .sequence(let items) = node, !items.isEmpty else { throw error(node, "\(what) must be a non-empty list of holders ({docker: …} or {process: PID, var: NAME})") }
+        for item in items {
+            guard case .mapping = item else { throw error(item, "\(what) entries must be mappings, not \(item.kindName)") }
+            if item.child("process") != nil {
+                let n = try mapping(item, what, allowed: ["process", "var"])
+                guard side.process == nil else { throw error(item, "\(what): one process per side (it is already named by `process:` or another entry)") }
+                side.process = try pid(try required(n, "process", what), "\(what).process")
+                guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the variable in the process's environment") }
+                side.processVar = try string(v, "\(what).var")
+                continue
+            }
+            guard item.child("docker") != nil else {
+                if item.child("kube") != nil { throw error(item, "\(what): `kube` holders are not supported by this hubdoctor yet; use {docker: …} or {process: PID, var: NAME}") }
+                throw error(item, "\(what) entries are {docker: {container: NAME | service: NAME, var: VAR}} or {process: PID, var: NAME}")
+            }
+            let outer = try mapping(item, what, allowed: ["docker"])
+            let d = try mapping(try required(outer, "docker", what), "\(what).docker", allowed: ["container", "service", "var"])
+            guard let v = d.child("var") else { throw error(d, "\(what).docker needs `var:`, the variable in the container's environment") }
+            let variable = try string(v, "\(what).docker.var")
+            switch (d.child("container"), d.child("service")) {
+            case (let c?, nil): side.running.append(.dockerContainer(name: try string(c, "\(what).docker.container"), var: variable))
+            case (nil, let s?): side.running.append(.dockerService(service: try string(s, "\(what).docker.service"), var: variable))
+            default: throw error(d, "\(what).docker names either `container:` (a container name or id) or `service:` (a Compose service), one of them")
+            }
+        }
     }
 
     func pid(_ node: Node, _ what: String) throws -> Int32 {

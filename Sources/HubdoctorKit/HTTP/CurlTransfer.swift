@@ -24,7 +24,9 @@ final class CurlTransfer: @unchecked Sendable {
         guard let handle = curl_easy_init() else { return nil }
         self.request = request
         self.handle = handle
-        origin = HTTPClient.origin(of: request.url) ?? request.url
+        // A unix socket is its own origin: the Docker engine's socket shares no connections or
+        // limit with a service on http://localhost.
+        origin = request.unixSocketPath.map { "unix://" + $0 } ?? HTTPClient.origin(of: request.url) ?? request.url
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
@@ -69,6 +71,7 @@ final class CurlTransfer: @unchecked Sendable {
         ]
         if request.method == "HEAD" { codes.append(hd_setopt_long(handle, CURLOPT_NOBODY, 1)) }
         if let ca = request.caFile { codes.append(hd_setopt_string(handle, CURLOPT_CAINFO, ca)) }
+        if let socket = request.unixSocketPath { codes.append(hd_setopt_unix_socket_path(handle, socket)) }
         if request.connectOnly { codes.append(hd_setopt_long(handle, CURLOPT_CONNECT_ONLY, 1)) }
         for (name, value) in request.headers {
             headerList = curl_slist_append(headerList, "\(name): \(value)")

@@ -32,6 +32,11 @@ public struct SideSpec: Sendable {
     public var restart: String?
     /// Its Docker Compose service name, when it runs under Compose (for `logs`/`exec` steps).
     public var composeService: String?
+    /// `running:`: the containers that hold this side's key in their environment now.
+    public var running: [HolderSpec] = []
+    /// The built-in profile's own holders: looked at only when an engine answers and runs the
+    /// service's containers; otherwise they say nothing (the layout may not be running here).
+    public var runningIsOptional = false
 
     public init(role: Role, name: String, key: KeySource, readers: [Dialect] = [], process: Int32? = nil,
                 processVar: String? = nil, restart: String? = nil, composeService: String? = nil) {
@@ -43,6 +48,27 @@ public struct SideSpec: Sendable {
         self.process = process
         self.restart = restart
         self.composeService = composeService
+    }
+}
+
+/// A `running:` entry: where running code holds a side's key in its environment.
+public enum HolderSpec: Sendable, Equatable, CustomStringConvertible {
+    /// `{docker: {container: NAME, var: VAR}}`: one container, by name or id.
+    case dockerContainer(name: String, `var`: String)
+    /// `{docker: {service: NAME, var: VAR}}`: every container of a Compose service.
+    case dockerService(service: String, `var`: String)
+
+    public var variableName: String {
+        switch self {
+        case .dockerContainer(_, let v), .dockerService(_, let v): return v
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .dockerContainer(let name, _): return "Docker container \(name)"
+        case .dockerService(let service, _): return "Compose service \(service)"
+        }
     }
 }
 

@@ -15,6 +15,8 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
     case urlTransport = "url.transport"
     case processCaller = "process.caller"
     case processService = "process.service"
+    case holdersCaller = "holders.caller"
+    case holdersService = "holders.service"
     case probeReach = "probe.reach"
     case probeHealth = "probe.health"
     case probeNoAuth = "probe.no-auth"
@@ -83,12 +85,13 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
     public static func present(_ role: Role) -> CheckID { role == .caller ? .keysCallerPresent : .keysServicePresent }
     public static func format(_ role: Role) -> CheckID { role == .caller ? .keysCallerFormat : .keysServiceFormat }
     public static func process(_ role: Role) -> CheckID { role == .caller ? .processCaller : .processService }
+    public static func holders(_ role: Role) -> CheckID { role == .caller ? .holdersCaller : .holdersService }
 
     /// The side of the link a check is about, where it is about one.
     public var role: Role? {
         switch self {
-        case .sourceCaller, .keysCallerPresent, .keysCallerFormat, .processCaller: return .caller
-        case .sourceService, .keysServicePresent, .keysServiceFormat, .processService: return .service
+        case .sourceCaller, .keysCallerPresent, .keysCallerFormat, .processCaller, .holdersCaller: return .caller
+        case .sourceService, .keysServicePresent, .keysServiceFormat, .processService, .holdersService: return .service
         default: return nil
         }
     }
@@ -122,6 +125,12 @@ public struct CheckInfo: Sendable, Codable, Equatable {
 }
 
 extension CheckID {
+    /// `holders.caller` / `holders.service`: what each running container holds.
+    var holdersInfo: CheckInfo {
+        let side = self == .holdersCaller ? "caller" : "service"
+        return CheckInfo(self, "Every running container of the \(side) holds the key its files hold", ["check"], [.staleProcessEnv, .sourceUnreadable])
+    }
+
     /// Every probe answer can also be a throttle, a store that is down, or a server that fails.
     private static let serviceTrouble: [Cause] = [.hubUnreachable, .throttled, .authStoreDown]
 
@@ -141,6 +150,7 @@ extension CheckID {
         case .urlTransport: return CheckInfo(self, "The key does not travel in clear text", check, [.cleartextBearer])
         case .processCaller: return CheckInfo(self, "The caller's running process holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
         case .processService: return CheckInfo(self, "The service's running process holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
+        case .holdersCaller, .holdersService: return holdersInfo
         case .probeReach: return CheckInfo(self, "The service can be reached (DNS, TCP, TLS)", check + ["probe"], [.hubUnreachable])
         case .probeHealth: return CheckInfo(self, "The health endpoint answers 200 without credentials", check + ["probe"], [.healthNotPublic] + Self.serviceTrouble)
         case .probeNoAuth: return CheckInfo(self, "Protected paths refuse a request without credentials", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)

@@ -61,7 +61,13 @@ causes:
       - text: "Fix {{evidence.location}}: {{evidence.detail}}."
         unless: {check: runbook.load}
       - text: If the file should exist, check that --root points at the directory that holds both services ({{root}} now)
-        unless: {check: runbook.load}
+        unless: {check: [runbook.load, holders.caller, holders.service]}
+      - text: >-
+          Make the Docker engine reachable from where hubdoctor runs (DOCKER_HOST names it; the
+          default is unix:///var/run/docker.sock, which needs membership of the docker group), or
+          start the container; then run hubdoctor again
+        run: 'docker ps'
+        when: {check: [holders.caller, holders.service]}
       - text: This is an operator runbook; lint it for the full list of problems, fix them, and the runbook loads again (the built-in ones apply meanwhile)
         run: 'hubdoctor runbook lint {{evidence.file}}'
         when: {check: runbook.load}
