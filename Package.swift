@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     ],
     targets: [
         // libcurl through a C shim: Swift cannot call the variadic curl_easy_setopt/getinfo.
@@ -30,6 +31,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: [
+                // Fault injection (HUBDOCTOR_FAULT, kill/fail/stop a safe write at a named point)
+                // is a test hook: compiled into debug builds only, never into a shipped release.
+                .define("HUBDOCTOR_FAULT_INJECTION", .when(configuration: .debug)),
             ]
         ),
         .executableTarget(

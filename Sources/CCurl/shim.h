@@ -28,6 +28,13 @@ static inline CURLcode hd_setopt_off_t(CURL *handle, CURLoption option, curl_off
     return curl_easy_setopt(handle, option, value);
 }
 
+/* CURLOPT_UNIX_SOCKET_PATH: the connection goes to this AF_UNIX socket instead of the URL's
+ * host and port (the Docker Engine API at unix:///var/run/docker.sock). The URL still gives the
+ * path and the Host header. */
+static inline CURLcode hd_setopt_unix_socket_path(CURL *handle, const char *path) {
+    return curl_easy_setopt(handle, CURLOPT_UNIX_SOCKET_PATH, path);
+}
+
 /* For CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION, which share one signature. */
 static inline CURLcode hd_setopt_data_callback(CURL *handle, CURLoption option, hd_data_callback callback) {
     return curl_easy_setopt(handle, option, callback);
@@ -47,6 +54,12 @@ static inline CURLcode hd_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t 
 
 static inline CURLcode hd_getinfo_string(CURL *handle, CURLINFO info, const char **value) {
     return curl_easy_getinfo(handle, info, value);
+}
+
+/* curl_multi_setopt is variadic too: one helper for the long-valued options
+ * (CURLMOPT_MAX_HOST_CONNECTIONS, CURLMOPT_MAXCONNECTS). */
+static inline CURLMcode hd_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
 }
 
 /* CURLMsg keeps its result in a union; reading it here spares Swift the union layout. */

@@ -10,8 +10,14 @@ struct Hubdoctor: AsyncParsableCommand {
         commandName: "hubdoctor",
         abstract: "Find out why one service gets 401 Unauthorized from another, and say how to fix it.",
         version: BuildInfo.versionLine,
-        subcommands: [Check.self, Env.self, Probe.self, Capture.self, Logs.self, Sandbox.self, Demo.self, Fix.self, Rotate.self,
-                      VerifyRotation.self, RunbookCommand.self, Explain.self, Checks.self]
+        // In the order an incident flows: diagnose, change, look things up, practise. The folders
+        // of Sources/hubdoctor follow the same groups.
+        groupedSubcommands: [
+            CommandGroup(name: "Diagnose", subcommands: [Check.self, Env.self, Probe.self, Capture.self, Logs.self]),
+            CommandGroup(name: "Change", subcommands: [Fix.self, Rotate.self, VerifyRotation.self]),
+            CommandGroup(name: "Reference", subcommands: [RunbookCommand.self, Explain.self, Checks.self]),
+            CommandGroup(name: "Practice", subcommands: [Demo.self, Sandbox.self]),
+        ]
     )
 
     static func main() async {

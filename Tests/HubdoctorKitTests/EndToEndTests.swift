@@ -114,28 +114,28 @@ import Testing
             copy.copy(fixture: "fixtures/layouts/\(layout)", to: layout)
             let root = copy.path(layout)
             for format in ["text", "json", "junit", "github"] {
-                await try run(["check", "--offline", "--root", root, "--format", format, "--verbose"])
+                try await run(["check", "--offline", "--root", root, "--format", format, "--verbose"])
             }
             for mode in ["native", "docker"] {
-                await try run(["check", "--offline", "--root", root, "--format", "json", "--mode", mode])
+                try await run(["check", "--offline", "--root", root, "--format", "json", "--mode", mode])
             }
             if FileManager.default.fileExists(atPath: root + "/hubdoctor.yaml") {
-                await try run(["check", "--offline", "--config", root + "/hubdoctor.yaml", "--format", "json"])
+                try await run(["check", "--offline", "--config", root + "/hubdoctor.yaml", "--format", "json"])
             }
-            await try run(["fix", "--root", root])
-            await try run(["rotate", "--root", root])
+            try await run(["fix", "--root", root])
+            try await run(["rotate", "--root", root])
             for side in ["hivecfm-hub", "hivecfm-core"] {
                 let dir = root + "/" + side
                 let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).map { dir + "/" + $0 }
                 for dialect in Dialect.allCases.map(\.rawValue) where !files.isEmpty {
-                    await try run(["env", "--dialect", dialect] + files)
-                    await try run(["env", "--dialect", dialect, "--format", "json"] + files)
+                    try await run(["env", "--dialect", dialect] + files)
+                    try await run(["env", "--dialect", dialect, "--format", "json"] + files)
                 }
             }
         }
         let logs = try FileManager.default.contentsOfDirectory(atPath: Repo.path("fixtures/logs")).map { Repo.path("fixtures/logs/" + $0) }
-        await try run(["logs"] + logs)
-        await try run(["logs", "--format", "json"] + logs)
+        try await run(["logs"] + logs)
+        try await run(["logs", "--format", "json"] + logs)
         for (args, result) in runs {
             #expect([0, 1].contains(result.status), "\(args) exited \(result.status): \(result.stderr)")
             if args.contains("json"), !args.hasPrefix("env") {

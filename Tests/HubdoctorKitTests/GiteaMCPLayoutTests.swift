@@ -95,7 +95,7 @@ import Testing
     func sopsDecryptOutputPipedOnStdinReadsAsPlainYAML() async throws {
         try SopsTools.require()
         let layout = TemporaryLayout()
-        let routing = await try SopsTools.decryptFixture(Repo.layout("gitea-mcp-healthy") + "/infra/routing/secrets.enc.yaml")
+        let routing = try await SopsTools.decryptFixture(Repo.layout("gitea-mcp-healthy") + "/infra/routing/secrets.enc.yaml")
         layout.write("hubdoctor.yaml", """
         version: 1
         links:
@@ -109,7 +109,7 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let findings = json?["findings"] as? [[String: Any]] ?? []
         #expect((finding(findings, "keys.caller.present")?["evidence"] as? [[String: Any]])?.first?["source"] as? String == "stdin:8")
-        await try expectNoLeak(r, layout: "gitea-mcp-healthy")
+        try await expectNoLeak(r, layout: "gitea-mcp-healthy")
     }
 
     @Test func aBrokenConfigExitsTwoNamingFileLineAndColumn() async throws {
@@ -131,7 +131,7 @@ import Testing
                 let d = try await Binary.running(["decrypt", path], environment: ["SOPS_AGE_KEY_FILE": key], executable: URL(fileURLWithPath: SopsTools.sops!))
                 plain = d.stdout
             } else {
-                plain = await try SopsTools.decryptFixture(path)
+                plain = try await SopsTools.decryptFixture(path)
             }
             guard case .success(let docs) = YAMLDocuments.parse(Array(plain.utf8)) else { continue }
             for doc in docs.nodes where doc.child("kind")?.text == "Secret" {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import HubdoctorKit
 
@@ -16,14 +17,15 @@ import Testing
         let listener = try await HTTPListener.start { request in
             .json(200, #"{"auth":"\#(request.header("authorization") ?? "")"}"#, headers: [ListenerHeader("X-Seen", "1")])
         }
-        defer { Task { await listener.stop() } }
-        let response = try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/health", headers: [("Authorization", "Bearer abc")]))
-        #expect(response.status == 200)
-        #expect(response.header("x-seen") == "1")
-        #expect(response.bodyText == #"{"auth":"Bearer abc"}"#)
-        #expect(response.timings.totalMs > 0)
-        #expect(response.timings.totalMs >= response.timings.serverMs)
-        #expect(response.remoteIP == "127.0.0.1")
+        try await serving(listener) { listener in
+            let response = try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/health", headers: [("Authorization", "Bearer abc")]))
+            #expect(response.status == 200)
+            #expect(response.header("x-seen") == "1")
+            #expect(response.bodyText == #"{"auth":"Bearer abc"}"#)
+            #expect(response.timings.totalMs > 0)
+            #expect(response.timings.totalMs >= response.timings.serverMs)
+            #expect(response.remoteIP == "127.0.0.1")
+        }
     }
 
     @Test func redirectsAreReportedNotFollowed() async throws {
@@ -32,22 +34,24 @@ import Testing
                 ? ListenerResponse(status: 307, headers: [ListenerHeader("Location", "http://127.0.0.1:9/elsewhere")])
                 : .text(200, "followed")
         }
-        defer { Task { await listener.stop() } }
-        let response = try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/start"))
-        #expect(response.status == 307)
-        #expect(response.header("Location") == "http://127.0.0.1:9/elsewhere")
-        #expect(listener.stats.requests == 1)
+        try await serving(listener) { listener in
+            let response = try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/start"))
+            #expect(response.status == 307)
+            #expect(response.header("Location") == "http://127.0.0.1:9/elsewhere")
+            #expect(listener.stats.requests == 1)
+        }
     }
 
     @Test func aHugeBodyIsCutAt64KiBWithoutReadingTheRest() async throws {
         let listener = try await HTTPListener.start { _ in
             ListenerResponse(status: 200, body: [UInt8](repeating: 120, count: 8 * 1024 * 1024))
         }
-        defer { Task { await listener.stop() } }
-        let response = try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/"))
-        #expect(response.status == 200)
-        #expect(response.bodyTruncated)
-        #expect(response.body.count == 64 * 1024)
+        try await serving(listener) { listener in
+            let response = try await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/"))
+            #expect(response.status == 200)
+            #expect(response.bodyTruncated)
+            #expect(response.body.count == 64 * 1024)
+        }
     }
 
     @Test func aClosedPortIsConnectionRefusedAtOnce() async throws {
@@ -69,13 +73,14 @@ import Testing
 
     @Test func aServerThatNeverAnswersTimesOutWithinTheTotalTimeout() async throws {
         let listener = try await HTTPListener.answering(after: 60)
-        defer { Task { await listener.stop(grace: 0) } }
-        let f = await failure(HTTPClientRequest(url: listener.baseURL + "/v1/webhooks", connectTimeout: 1, timeout: 0.5))
-        #expect(f?.kind == .answerTimeout)
-        #expect(f?.reason.contains("sent no answer within 0.5 s") == true)
-        // libcurl's own clock: exact even when a busy test run delays this task's wake-up.
-        let total = f?.timings.totalMs ?? 0
-        #expect(total >= 450 && total < 700, "libcurl gave up after \(total) ms")
+        try await serving(listener, stop: { await $0.stop(grace: 0) }) { listener in
+            let f = await failure(HTTPClientRequest(url: listener.baseURL + "/v1/webhooks", connectTimeout: 1, timeout: 0.5))
+            #expect(f?.kind == .answerTimeout)
+            #expect(f?.reason.contains("sent no answer within 0.5 s") == true)
+            // libcurl's own clock: exact even when a busy test run delays this task's wake-up.
+            let total = f?.timings.totalMs ?? 0
+            #expect(total >= 450 && total < 700, "libcurl gave up after \(total) ms")
+        }
     }
 
     @Test func aServerThatClosesWithoutAnsweringOrMidBodyIsNamedSo() async throws {
@@ -84,9 +89,10 @@ import Testing
                 ? ListenerResponse(status: 200, delivery: .closeWithoutAnswer)
                 : ListenerResponse(status: 200, body: Array(repeating: 65, count: 100), delivery: .truncated(afterBytes: 10))
         }
-        defer { Task { await listener.stop() } }
-        #expect(await failure(HTTPClientRequest(url: listener.baseURL + "/silent"))?.kind == .closedWithoutAnswer)
-        #expect(await failure(HTTPClientRequest(url: listener.baseURL + "/cut"))?.kind == .closedMidResponse)
+        try await serving(listener) { listener in
+            #expect(await failure(HTTPClientRequest(url: listener.baseURL + "/silent"))?.kind == .closedWithoutAnswer)
+            #expect(await failure(HTTPClientRequest(url: listener.baseURL + "/cut"))?.kind == .closedMidResponse)
+        }
     }
 
     @Test func malformedURLsAndOtherSchemesFailBeforeAnyNetwork() async throws {
@@ -100,9 +106,10 @@ import Testing
 
     @Test func httpsToAPlainHTTPPortIsNamedSo() async throws {
         let listener = try await HTTPListener.start { _ in .text(200, "plain") }
-        defer { Task { await listener.stop() } }
-        let f = await failure(HTTPClientRequest(url: "https://127.0.0.1:\(listener.port)/health"))
-        #expect(f?.kind == .tlsToPlainPort)
+        try await serving(listener) { listener in
+            let f = await failure(HTTPClientRequest(url: "https://127.0.0.1:\(listener.port)/health"))
+            #expect(f?.kind == .tlsToPlainPort)
+        }
     }
 
     @Test func aSelfSignedCertificateIsUntrustedAndAWrongNameIsAMismatch() async throws {
@@ -115,11 +122,12 @@ import Testing
 
     @Test func cancellingTheTaskEndsAHangingRequest() async throws {
         let listener = try await HTTPListener.answering(after: 60)
-        defer { Task { await listener.stop(grace: 0) } }
-        let task = Task { await failure(HTTPClientRequest(url: listener.baseURL + "/", timeout: 30)) }
-        try await Task.sleep(nanoseconds: 100_000_000)
-        task.cancel()
-        #expect(await task.value?.kind == .cancelled, "ended by the cancellation, not by its 30 s timeout")
+        try await serving(listener, stop: { await $0.stop(grace: 0) }) { listener in
+            let task = Task { await failure(HTTPClientRequest(url: listener.baseURL + "/", timeout: 30)) }
+            try await Task.sleep(nanoseconds: 100_000_000)
+            task.cancel()
+            #expect(await task.value?.kind == .cancelled, "ended by the cancellation, not by its 30 s timeout")
+        }
     }
 
     @Test func twentyRequestsAreInFlightAtOnce() async throws {
@@ -127,13 +135,61 @@ import Testing
         let listener = try await HTTPListener.start { _ in
             await barrier.arriveAndWait() ? .text(200, "together") : .text(503, "alone")
         }
-        defer { Task { await listener.stop() } }
-        let statuses = await withTaskGroup(of: Int.self) { group in
-            for i in 0..<20 {
-                group.addTask { (try? await HTTPClient.send(HTTPClientRequest(url: listener.baseURL + "/\(i)", timeout: 30)))?.status ?? 0 }
+        try await serving(listener) { listener in
+            let statuses = await withTaskGroup(of: Int.self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        var request = HTTPClientRequest(url: listener.baseURL + "/\(i)", timeout: 30)
+                        request.maxConnections = 20
+                        return (try? await HTTPClient.send(request))?.status ?? 0
+                    }
+                }
+                return await group.reduce(into: [Int]()) { $0.append($1) }
             }
-            return await group.reduce(into: [Int]()) { $0.append($1) }
+            #expect(statuses == Array(repeating: 200, count: 20), "a request answered before all twenty arrived")
         }
-        #expect(statuses == Array(repeating: 200, count: 20), "a request answered before all twenty arrived")
+    }
+}
+
+extension HTTPClientTests {
+    /// Counts the requests a handler is answering at once, and the client connections it saw.
+    final class Concurrency: Sendable {
+        private let state = Mutex<(now: Int, peak: Int, clients: Set<String>)>((0, 0, []))
+        func enter(_ client: String?) { state.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now); $0.clients.insert(client ?? "?") } }
+        func leave() { state.withLock { $0.now -= 1 } }
+        var peak: Int { state.withLock { $0.peak } }
+        var clients: Int { state.withLock { $0.clients.count } }
+    }
+
+    @Test func requestsToOneOriginShareAtMostMaxConnectionsAndTheirWaitIsNotTheirTimeout() async throws {
+        let seen = Concurrency()
+        var limits = ListenerLimits()
+        limits.maxConnections = 5   // one spare: a closed connection may linger a moment on the server's side
+        try await serving(try await HTTPListener.start(limits: limits) { request in
+            seen.enter(request.remote)
+            try? await Task.sleep(nanoseconds: 200_000_000)
+            seen.leave()
+            return .text(200, "ok")
+        }) { listener in
+            // 40 requests, 4 at a time, 0.2 s each: the last waits about 1.8 s for its turn, longer
+            // than its own 1 s timeout, which it must not count.
+            let started = Date()
+            let statuses = await withTaskGroup(of: Int.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        var request = HTTPClientRequest(url: listener.baseURL + "/\(i)", connectTimeout: 1, timeout: 1)
+                        request.maxConnections = 4
+                        return (try? await HTTPClient.send(request))?.status ?? 0
+                    }
+                }
+                return await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 40))
+            #expect(Date().timeIntervalSince(started) > 1.5, "the requests did wait for each other")
+            #expect(seen.peak <= 4, "\(seen.peak) requests at once")
+            #expect(listener.stats.rejectedConnections == 0)
+            // The connections were reused: four, not forty.
+            #expect(seen.clients <= 4, "\(seen.clients) connections for 40 requests")
+        }
     }
 }

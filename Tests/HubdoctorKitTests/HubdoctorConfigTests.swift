@@ -37,6 +37,24 @@ import Testing
         #expect(link.probes == ProbePaths(health: "/health", protected: ["/mcp"]))
     }
 
+    @Test func theServiceSideMayDeclareItsOwnAddress() throws {
+        let (_, config) = try load("""
+        version: 1
+        links:
+          - name: core-to-hub
+            caller: {key: {environment: CORE_KEY}, url: https://hub.internal.example:8443}
+            service: {key: {environment: HUB_KEY}, url: https://hub.internal.example:8443/}
+          - caller: {key: {environment: A}, url: http://127.0.0.1:9}
+            service: {key: {environment: B}, url: {env: hub/.env, var: PUBLIC_URL}}
+        """)
+        #expect(config.links[0].serviceURL == .literal("https://hub.internal.example:8443/"))
+        if case .env(let files, "PUBLIC_URL", _)? = config.links[1].serviceURL {
+            #expect(files.count == 1 && files[0].hasSuffix("/hub/.env"))
+        } else {
+            Issue.record("service.url as a source: \(String(describing: config.links[1].serviceURL))")
+        }
+    }
+
     @Test func everySourceKindAndTheOptionalFieldsLoad() throws {
         let (layout, config) = try load("""
         version: 1
@@ -132,5 +150,80 @@ import Testing
         let report = try await Doctor.check(options)
         #expect(report.links.map(\.name) == ["core-to-hub"])
         #expect(report.finding(CheckID.keysMatch)?.status == .pass)
+    }
+}
+
+/// `probes.websocket`, and a service whose keys live in its own store (no `service.key`).
+@Suite struct WebSocketConfigTests {
+    func load(_ text: String) throws -> HubdoctorConfig {
+        let layout = TemporaryLayout()
+        layout.write("hubdoctor.yaml", text)
+        return try HubdoctorConfig.load(path: layout.path("hubdoctor.yaml"))
+    }
+
+    func link(probes: String, service: String = "service: {name: Hub}") -> String {
+        """
+        version: 1
+        links:
+          - name: agent-to-hub
+            caller: {key: {env: agent/.env, var: HUB_KEY}, url: http://127.0.0.1:8080}
+            \(service)
+            probes:
+        \(probes)
+        """
+    }
+
+    @Test func eachWayOfSendingTheKeyLoads() throws {
+        let message = try load(link(probes: #"      websocket: {path: /ws/agent, auth: {message: '{"type":"auth","api_key":"{{key}}"}'}}"#))
+        let spec = try #require(message.links.first?.probes.websocket)
+        #expect(spec == WebSocketProbeSpec(path: "/ws/agent", auth: .message(template: #"{"type":"auth","api_key":"{{key}}"}"#)))
+        #expect(spec.url(base: "https://hub.example.com/") == "wss://hub.example.com/ws/agent")
+        #expect(spec.url(base: "http://127.0.0.1:8080") == "ws://127.0.0.1:8080/ws/agent")
+        let header = try load(link(probes: "      websocket: {path: wss://hub.example.com/ws, auth: {header: Authorization}}"))
+        #expect(header.links.first?.probes.websocket?.auth == .header)
+        #expect(header.links.first?.probes.websocket?.url(base: "http://x") == "wss://hub.example.com/ws")
+        let query = try load(link(probes: "      websocket: {path: /ws, auth: {query: token}}"))
+        #expect(query.links.first?.probes.websocket?.auth == .query(name: "token"))
+    }
+
+    @Test func aServiceWithoutAKeyKeepsItsKeysInItsStore() throws {
+        let config = try load(link(probes: "      health: /health"))
+        #expect(config.links.first?.service.key == .keyStore)
+        #expect(config.links.first?.service.name == "Hub")
+    }
+
+    @Test(arguments: [
+        ("      websocket: {auth: {header: Authorization}}", "needs `path:`"),
+        ("      websocket: {path: ws/agent, auth: {header: Authorization}}", "must be a path that starts with `/`"),
+        ("      websocket: {path: /ws}", "needs `auth:`"),
+        ("      websocket: {path: /ws, auth: {message: '{\"api_key\":\"KEY\"}'}}", "must hold {{key}}"),
+        ("      websocket: {path: /ws, auth: {header: X-Api-Key}}", "only `Authorization`"),
+        ("      websocket: {path: /ws, auth: {header: Authorization, query: token}}", "one way"),
+        ("      websocket: {path: /ws, auth: {cookie: sid}}", "unknown key `cookie`"),
+    ])
+    func mistakesNameTheirPlace(_ probes: String, _ words: String) {
+        do {
+            _ = try load(link(probes: probes))
+            Issue.record("loaded")
+        } catch let e as HubdoctorError {
+            #expect(e.message.contains(words), "\(e.message)")
+            #expect(e.location?.contains("hubdoctor.yaml:") == true)
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test func aCallerStillNeedsAKeyAndAStoredServiceTakesNoProcess() {
+        for (text, words) in [(link(probes: "      health: /health").replacingOccurrences(of: "caller: {key: {env: agent/.env, var: HUB_KEY}, url: http://127.0.0.1:8080}", with: "caller: {url: http://127.0.0.1:8080}"), "caller needs a `key:`"),
+                              (link(probes: "      health: /health", service: "service: {name: Hub, process: 42}"), "service.process")] {
+            do {
+                _ = try load(text)
+                Issue.record("loaded")
+            } catch let e as HubdoctorError {
+                #expect(e.message.contains(words), "\(e.message)")
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
     }
 }

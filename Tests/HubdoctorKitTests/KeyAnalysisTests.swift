@@ -65,4 +65,13 @@ extension KeyAnalysisTests {
         let spaced = Redact.url("http://admin:pw@hub:8080/v1 x|y?token=abc")
         #expect(!spaced.contains("pw@") && !spaced.contains("=abc"), "\(spaced)")
     }
+
+    @Test func everyCredentialNamedParameterOfAURLIsMaskedAndItsValueKnownForScrubbing() {
+        let url = "https://ghp_TokenAsUser01@hub:8443/v1?access_token=AT123456&bearer=BR123456&sig=SG123456&X-Amz-Credential=CR123456&page=2#id_token=FR123456&state=x"
+        let shown = Redact.url(url)
+        #expect(shown == "https://hub:8443/v1?access_token=REDACTED&bearer=REDACTED&sig=REDACTED&X-Amz-Credential=REDACTED&page=2#id_token=REDACTED&state=x", "\(shown)")
+        #expect(Set(Redact.credentials(in: url)) == ["ghp_TokenAsUser01", "AT123456", "BR123456", "SG123456", "CR123456", "FR123456"])
+        #expect(Redact.target("/hook?token=abcdef123&x=1") == "/hook?token=REDACTED&x=1")
+        #expect(Redact.target("/v1/webhooks") == "/v1/webhooks")
+    }
 }

@@ -26,7 +26,7 @@ import Testing
             for e in errors[:5]: print('/'.join(map(str, e.path)), e.message)
             sys.exit(1 if errors else 0)
             """
-        let v = await try Self.python(validate, stdin: r.stdout)
+        let v = try await Self.python(validate, stdin: r.stdout)
         #expect(v.status == 0, "SARIF does not validate: \(v.all)")
         let log = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let run = try #require((log["runs"] as? [[String: Any]])?.first)
@@ -84,7 +84,7 @@ import Testing
                 out[fam.name] = [[s.name, s.labels, s.value] for s in fam.samples]
             print(json.dumps(out))
             """
-        let p = await try Self.python(parse, stdin: r.stdout)
+        let p = try await Self.python(parse, stdin: r.stdout)
         #expect(p.status == 0, "the Prometheus parser refused the output: \(p.all)")
         let families = try #require(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: [[Any]]])
         let statuses = families["hubdoctor_check_status"] ?? []

@@ -44,7 +44,7 @@ import Testing
 
     @Test func evidenceBodiesAreShortOneLineAndNeverEchoAKey() {
         let echoed = response(401, "{\"error\":\"bad key \(Self.key.text)\"}\n\u{1B}[31m" + String(repeating: "x", count: 1000))
-        let body = AnswerReading(echoed).evidenceBody(redacting: [Self.key]) ?? ""
+        let body = AnswerReading(echoed).evidenceBody(scrubber: KeyScrubber([Self.key])) ?? ""
         #expect(!body.contains(Self.key.text))
         #expect(body.contains("‹redacted›"))
         #expect(!body.contains("\n") && !body.contains("\u{1B}"))
@@ -53,11 +53,12 @@ import Testing
 
     func probe(_ handler: @escaping HTTPListener.Handler, paths: [String] = ["/v1/webhooks"]) async throws -> [Finding] {
         let listener = try await HTTPListener.start(handler: handler)
-        defer { Task { await listener.stop(grace: 0) } }
-        let target = ProbeTarget(baseURL: listener.baseURL, protectedPaths: paths, key: Self.key, filesAgree: true,
-                                 serviceName: "Hub", keyLabel: "Core's key")
-        let exchanges = await Prober.run(target, ProbeOptions(timeout: 2))
-        return ProbeClassifier(target: target, exchanges: exchanges, link: nil, facts: [:]).findings()
+        return try await serving(listener, stop: { await $0.stop(grace: 0) }) { listener in
+            let target = ProbeTarget(baseURL: listener.baseURL, protectedPaths: paths, key: Self.key, filesAgree: true,
+                                     serviceName: "Hub", keyLabel: "Core's key")
+            let exchanges = await Prober.run(target, ProbeOptions(timeout: 2))
+            return ProbeClassifier(target: target, exchanges: exchanges, link: nil, facts: [:]).findings()
+        }
     }
 
     @Test func aServerThatEchoesTheKeyNeverGetsItIntoTheReport() async throws {
@@ -74,7 +75,7 @@ import Testing
         // before the cut. And a key with a `/` comes back JSON-escaped as `\/`.
         let slashKey = SecretValue("hk_Answer0/Reading1/Key2Value3")
         let echoed = response(401, #"{"error":"bad key hk_Answer0\/Reading1\/Key2Value3"}"#)
-        #expect(!(AnswerReading(echoed).evidenceBody(redacting: [slashKey]) ?? "").contains("Reading1"))
+        #expect(!(AnswerReading(echoed).evidenceBody(scrubber: KeyScrubber([slashKey])) ?? "").contains("Reading1"))
         let findings = try await probe { request in
             let padding = String(repeating: "x", count: 140)
             return .json(401, #"{"error":"\#(padding) \#(request.header("Authorization") ?? "")"}"#)
@@ -126,12 +127,13 @@ import Testing
         let listener = try await HTTPListener.start { request in
             request.path.hasPrefix("/hub/") ? .json(200, "{}") : .text(404, "no")
         }
-        defer { Task { await listener.stop() } }
-        let target = ProbeTarget(baseURL: listener.baseURL + "/hub/", protectedPaths: ["/v1/webhooks"], key: Self.key)
-        let exchanges = await Prober.run(target, ProbeOptions(timeout: 2, noNegative: true))
-        let sent = exchanges.filter { $0.kind != .reach && $0.skipReason == nil }
-        #expect(sent.map(\.kind) == [.health, .noAuth, .key])
-        #expect(sent.allSatisfy { $0.url.hasPrefix(listener.baseURL + "/hub/") && !$0.url.contains("//v1") })
-        #expect(exchanges.first { $0.kind == .health }?.status == 200)
+        try await serving(listener) { listener in
+            let target = ProbeTarget(baseURL: listener.baseURL + "/hub/", protectedPaths: ["/v1/webhooks"], key: Self.key)
+            let exchanges = await Prober.run(target, ProbeOptions(timeout: 2, noNegative: true))
+            let sent = exchanges.filter { $0.kind != .reach && $0.skipReason == nil }
+            #expect(sent.map(\.kind) == [.health, .noAuth, .key])
+            #expect(sent.allSatisfy { $0.url.hasPrefix(listener.baseURL + "/hub/") && !$0.url.contains("//v1") })
+            #expect(exchanges.first { $0.kind == .health }?.status == 200)
+        }
     }
 }

@@ -14,50 +14,53 @@ import Testing
 
     @Test func theKeyComesFromAnEnvironmentVariableAFileOrStdinAndNeverShowsUp() async throws {
         let hub = try await sandbox()
-        defer { Task { await hub.stop() } }
-        let viaEnv = try await Binary.running(["probe", hub.baseURL, "--key-env", "HUB_KEY"], environment: ["HUB_KEY": Self.key.text])
-        #expect(viaEnv.status == 0, "\(viaEnv.all)")
-        #expect(viaEnv.stdout.contains("✓ The service accepts the key from $HUB_KEY"))
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-key-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try (Self.key.text + "\n").write(to: file, atomically: true, encoding: .utf8)
-        let viaFile = try await Binary.running(["probe", hub.baseURL, "--key-file", file.path, "--format", "json", "-v"])
-        #expect(viaFile.status == 0)
-        #expect(viaFile.statusOf("probe.key") == "pass")
-        let viaStdin = try await Binary.running(["probe", hub.baseURL, "--key-stdin", "--format", "json"], stdin: Self.key.text + "\n")
-        #expect(viaStdin.statusOf("probe.key") == "pass")
-        for run in [viaEnv, viaFile, viaStdin] {
-            #expect(!run.all.contains(Self.key.text))
+        try await serving(hub) { hub in
+            let viaEnv = try await Binary.running(["probe", hub.baseURL, "--key-env", "HUB_KEY"], environment: ["HUB_KEY": Self.key.text])
+            #expect(viaEnv.status == 0, "\(viaEnv.all)")
+            #expect(viaEnv.stdout.contains("✓ The service accepts the key from $HUB_KEY"))
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("hubdoctor-key-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try (Self.key.text + "\n").write(to: file, atomically: true, encoding: .utf8)
+            let viaFile = try await Binary.running(["probe", hub.baseURL, "--key-file", file.path, "--format", "json", "-v"])
+            #expect(viaFile.status == 0)
+            #expect(viaFile.statusOf("probe.key") == "pass")
+            let viaStdin = try await Binary.running(["probe", hub.baseURL, "--key-stdin", "--format", "json"], stdin: Self.key.text + "\n")
+            #expect(viaStdin.statusOf("probe.key") == "pass")
+            for run in [viaEnv, viaFile, viaStdin] {
+                #expect(!run.all.contains(Self.key.text))
+            }
+            #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 6)
         }
-        #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 6)
     }
 
     @Test func aRefusedKeyExitsOneAndUsageMistakesExitTwo() async throws {
         let hub = try await sandbox()
-        defer { Task { await hub.stop() } }
-        let refused = try await Binary.running(["probe", hub.baseURL, "--key-env", "K", "--format", "json"], environment: ["K": "hk_Not0The1Key2Of3This4Hub5x"])
-        #expect(refused.status == 1)
-        #expect(refused.cause("probe.key") == "key-rejected")
-        let unset = try await Binary.running(["probe", hub.baseURL, "--key-env", "HUBDOCTOR_SURELY_UNSET"])
-        #expect(unset.status == 2)
-        #expect(unset.stderr.contains("HUBDOCTOR_SURELY_UNSET is not set"))
-        let twoSources = try await Binary.running(["probe", hub.baseURL, "--key-env", "A", "--key-stdin"])
-        #expect(twoSources.status == 2)
-        let onArgv = try await Binary.running(["probe", hub.baseURL, "--key", Self.key.text])
-        #expect(onArgv.status == 2)
+        try await serving(hub) { hub in
+            let refused = try await Binary.running(["probe", hub.baseURL, "--key-env", "K", "--format", "json"], environment: ["K": "hk_Not0The1Key2Of3This4Hub5x"])
+            #expect(refused.status == 1)
+            #expect(refused.cause("probe.key") == "key-rejected")
+            let unset = try await Binary.running(["probe", hub.baseURL, "--key-env", "HUBDOCTOR_SURELY_UNSET"])
+            #expect(unset.status == 2)
+            #expect(unset.stderr.contains("HUBDOCTOR_SURELY_UNSET is not set"))
+            let twoSources = try await Binary.running(["probe", hub.baseURL, "--key-env", "A", "--key-stdin"])
+            #expect(twoSources.status == 2)
+            let onArgv = try await Binary.running(["probe", hub.baseURL, "--key", Self.key.text])
+            #expect(onArgv.status == 2)
+        }
     }
 
     @Test func repeatedPathsAreEachProbedAndBadURLsAreFindingsNotCrashes() async throws {
         let hub = try await sandbox()
-        defer { Task { await hub.stop() } }
-        let run = try await Binary.running(["probe", hub.baseURL, "--path", "/v1/webhooks", "--path", "/v1/a", "--path", "/v1/b",
-                                             "--key-env", "K", "--format", "json"], environment: ["K": Self.key.text])
-        #expect(run.status == 0)
-        #expect((run.finding("probe.key")?["evidence"] as? [Any])?.count == 3)
-        for url in ["http://exa mple:80", "ftp://example.com", "localhost:8090"] {
-            let bad = try await Binary.running(["probe", url, "--format", "json"])
-            #expect(bad.status == 1, "\(url): \(bad.all)")
-            #expect(bad.cause("probe.reach") == "hub-unreachable")
+        try await serving(hub) { hub in
+            let run = try await Binary.running(["probe", hub.baseURL, "--path", "/v1/webhooks", "--path", "/v1/a", "--path", "/v1/b",
+                                                 "--key-env", "K", "--format", "json"], environment: ["K": Self.key.text])
+            #expect(run.status == 0)
+            #expect((run.finding("probe.key")?["evidence"] as? [Any])?.count == 3)
+            for url in ["http://exa mple:80", "ftp://example.com", "localhost:8090"] {
+                let bad = try await Binary.running(["probe", url, "--format", "json"])
+                #expect(bad.status == 1, "\(url): \(bad.all)")
+                #expect(bad.cause("probe.reach") == "hub-unreachable")
+            }
         }
     }
 

@@ -16,12 +16,14 @@ import Testing
 
     func probe(_ url: String, key: SecretValue? = ProberTests.key, agree: Bool? = nil, serviceKey: SecretValue? = nil,
                timeout: Double = 3, noNegative: Bool = false, paths: [String] = HiveCFMProfile.protectedPaths,
-               session: String? = nil) async -> [Finding] {
+               session: String? = nil, maxConnections: Int = HTTPClientRequest.defaultMaxConnections) async -> [Finding] {
         let target = ProbeTarget(baseURL: url, protectedPaths: paths, sessionPath: session, key: key, serviceKey: serviceKey,
                                  filesAgree: agree, callerName: "Core", serviceName: "Hub", keyLabel: "Core's HIVECFM_HUB_API_KEY",
                                  serviceKeyLabel: "hivecfm-hub/.env:2", composeHosts: ["hivecfm-hub-api"],
                                  expectedURL: "http://localhost:8090")
-        let exchanges = await Prober.run(target, ProbeOptions(timeout: timeout, noNegative: noNegative))
+        var options = ProbeOptions(timeout: timeout, noNegative: noNegative)
+        options.maxConnections = maxConnections
+        let exchanges = await Prober.run(target, options)
         return ProbeClassifier(target: target, exchanges: exchanges, link: "core-to-hub", facts: [:]).findings()
     }
 
@@ -46,105 +48,115 @@ import Testing
 
     @Test func aHealthyHubPassesEveryProbeWithOneNegativeOfEachKind() async throws {
         let hub = try await sandbox()
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, agree: true)
-        #expect(findings.allSatisfy { $0.status == .pass }, "\(findings.filter { $0.status != .pass }.map(\.message))")
-        #expect(findings.map(\.check) == [CheckID.probeReach, CheckID.probeHealth, CheckID.probeNoAuth, CheckID.probeKey, CheckID.probeRedirect, CheckID.probeShape, CheckID.probeWrongKey])
-        #expect(hub.entries.filter { $0.auth == .rawOther }.count == 1)
-        #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
-        #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 2)
-        expectNegativeBudget(hub)
-        let key = finding(findings, CheckID.probeKey)!
-        #expect(key.evidence.count == 2)
-        #expect(key.evidence[0].http?.curl == "curl -sS -i --max-time 3 -H \"Authorization: Bearer $API_KEY\" '\(hub.baseURL)/v1/feedback-records'")
-        #expect(key.evidence[0].http?.timings?.totalMs ?? 0 > 0)
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, agree: true)
+            #expect(findings.allSatisfy { $0.status == .pass }, "\(findings.filter { $0.status != .pass }.map(\.message))")
+            #expect(findings.map(\.check) == [CheckID.probeReach, CheckID.probeHealth, CheckID.probeNoAuth, CheckID.probeKey, CheckID.probeRedirect, CheckID.probeShape, CheckID.probeWrongKey])
+            #expect(hub.entries.filter { $0.auth == .rawOther }.count == 1)
+            #expect(hub.entries.filter { $0.auth == .bearerOther }.count == 1)
+            #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 2)
+            expectNegativeBudget(hub)
+            let key = finding(findings, CheckID.probeKey)!
+            #expect(key.evidence.count == 2)
+            #expect(key.evidence[0].http?.curl == "curl -sS -i --max-time 3 -H \"Authorization: Bearer $API_KEY\" '\(hub.baseURL)/v1/feedback-records'")
+            #expect(key.evidence[0].http?.timings?.totalMs ?? 0 > 0)
+        }
     }
 
     @Test func aHubRunningWithAnotherKeyThanBothFilesIsKeyRejected() async throws {
         let hub = try await sandbox(key: SecretValue("hk_The0Running1Hub2Has3Another"))
-        defer { Task { await hub.stop() } }
-        let f = finding(await probe(hub.baseURL, agree: true), CheckID.probeKey)!
-        #expect(f.status == .fail)
-        #expect(f.cause == .keyRejected)
-        #expect(f.message.contains("Restart Hub"))
-        expectNegativeBudget(hub)
+        try await serving(hub) { hub in
+            let f = finding(await probe(hub.baseURL, agree: true), CheckID.probeKey)!
+            #expect(f.status == .fail)
+            #expect(f.cause == .keyRejected)
+            #expect(f.message.contains("Restart Hub"))
+            expectNegativeBudget(hub)
+        }
     }
 
     @Test func driftIsConfirmedLiveAndTheServicesOwnKeyShowsWhichSideToChange() async throws {
         let hub = try await sandbox()
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, key: SecretValue("hk_Core0Holds1An2Older3Keyabc"), agree: false, serviceKey: Self.key)
-        let key = finding(findings, CheckID.probeKey)!
-        #expect(key.cause == .keyDrift)
-        #expect(key.message.contains("Hub does accept the key in hivecfm-hub/.env:2, so change Core's side"))
-        #expect(finding(findings, CheckID.probeServiceKey)?.status == .pass)
-        #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 1)
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, key: SecretValue("hk_Core0Holds1An2Older3Keyabc"), agree: false, serviceKey: Self.key)
+            let key = finding(findings, CheckID.probeKey)!
+            #expect(key.cause == .keyDrift)
+            #expect(key.message.contains("Hub does accept the key in hivecfm-hub/.env:2, so change Core's side"))
+            #expect(finding(findings, CheckID.probeServiceKey)?.status == .pass)
+            #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 1)
+        }
     }
 
     @Test func throttledHubNamesRetryAfterAndGetsNoNegativeProbes() async throws {
         let hub = try await sandbox([.throttled]) { $0.retryAfterSeconds = 120 }
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, agree: true)
-        let key = finding(findings, CheckID.probeKey)!
-        #expect(key.cause == .throttled)
-        #expect(key.status == .fail)
-        #expect(key.message.contains("Retry after 120 s"))
-        #expect(key.facts["retry_after"] == "120")
-        #expect(finding(findings, CheckID.probeShape)?.status == .skip)
-        #expect(finding(findings, CheckID.probeWrongKey)?.status == .skip)
-        #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
-        #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 2) // sent once per path, never retried
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, agree: true)
+            let key = finding(findings, CheckID.probeKey)!
+            #expect(key.cause == .throttled)
+            #expect(key.status == .fail)
+            #expect(key.message.contains("Retry after 120 s"))
+            #expect(key.facts["retry_after"] == "120")
+            #expect(finding(findings, CheckID.probeShape)?.status == .skip)
+            #expect(finding(findings, CheckID.probeWrongKey)?.status == .skip)
+            #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
+            #expect(hub.entries.filter { $0.auth == .bearerKey }.count == 2) // sent once per path, never retried
+        }
     }
 
     @Test func authStoreDownIsItsOwnCauseAndStopsTheNegativeProbes() async throws {
         let hub = try await sandbox([.authStoreDown])
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, agree: true)
-        #expect(finding(findings, CheckID.probeKey)?.cause == .authStoreDown)
-        #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, agree: true)
+            #expect(finding(findings, CheckID.probeKey)?.cause == .authStoreDown)
+            #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
+        }
     }
 
     @Test func authNotEnforcedIsFoundWithoutCredentials() async throws {
         let hub = try await sandbox([.authNotEnforced])
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, agree: true)
-        #expect(finding(findings, CheckID.probeNoAuth)?.cause == .authNotEnforced)
-        #expect(finding(findings, CheckID.probeNoAuth)?.status == .fail)
-        expectNegativeBudget(hub)
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, agree: true)
+            #expect(finding(findings, CheckID.probeNoAuth)?.cause == .authNotEnforced)
+            #expect(finding(findings, CheckID.probeNoAuth)?.status == .fail)
+            expectNegativeBudget(hub)
+        }
     }
 
     @Test func healthBehindAuthIsHealthNotPublic() async throws {
         let hub = try await sandbox([.healthBehindAuth])
-        defer { Task { await hub.stop() } }
-        let f = finding(await probe(hub.baseURL, agree: true), CheckID.probeHealth)!
-        #expect(f.cause == .healthNotPublic)
-        #expect(f.message.contains("Missing Authorization header"))
+        try await serving(hub) { hub in
+            let f = finding(await probe(hub.baseURL, agree: true), CheckID.probeHealth)!
+            #expect(f.cause == .healthNotPublic)
+            #expect(f.message.contains("Missing Authorization header"))
+        }
     }
 
     @Test func aCrossOriginRedirectIsRedirectDropsAuth() async throws {
         let hub = try await sandbox([.redirect]) { $0.redirectTo = "https://hub.example.com" }
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, agree: true)
-        let f = finding(findings, CheckID.probeRedirect)!
-        #expect(f.cause == .redirectDropsAuth)
-        #expect(f.facts["redirect_to"] == "https://hub.example.com")
-        #expect(finding(findings, CheckID.probeKey)?.status == .skip)
-        expectNegativeBudget(hub)
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, agree: true)
+            let f = finding(findings, CheckID.probeRedirect)!
+            #expect(f.cause == .redirectDropsAuth)
+            #expect(f.facts["redirect_to"] == "https://hub.example.com")
+            #expect(finding(findings, CheckID.probeKey)?.status == .skip)
+            expectNegativeBudget(hub)
+        }
     }
 
     @Test func forbiddenRevokedAndSessionAreReadFromTheAnswers() async throws {
         let forbidden = try await sandbox([.forbidden], key: SecretValue("hbk_AbCd1234efgh5678ijkl9012mnop")) { $0.session = true }
-        defer { Task { await forbidden.stop() } }
-        let f = await probe(forbidden.baseURL, key: SecretValue("hbk_AbCd1234efgh5678ijkl9012mnop"), agree: true, session: "/auth/session")
-        #expect(finding(f, CheckID.probeKey)?.cause == .forbiddenScope)
-        let session = finding(f, CheckID.probeSession)!
-        #expect(session.cause == .forbiddenScope)
-        #expect(session.message.contains("role admin"))
-        #expect(session.message.contains("hbk_AbCd1234"))
-        #expect(!session.message.contains("efgh5678"))
-        let revoked = try await sandbox([.revoked])
-        defer { Task { await revoked.stop() } }
-        #expect(finding(await probe(revoked.baseURL, agree: true), CheckID.probeKey)?.cause == .keyRevoked)
+        try await serving(forbidden) { forbidden in
+            let f = await probe(forbidden.baseURL, key: SecretValue("hbk_AbCd1234efgh5678ijkl9012mnop"), agree: true, session: "/auth/session")
+            #expect(finding(f, CheckID.probeKey)?.cause == .forbiddenScope)
+            let session = finding(f, CheckID.probeSession)!
+            #expect(session.cause == .forbiddenScope)
+            #expect(session.message.contains("role admin"))
+            #expect(session.message.contains("hbk_AbCd1234"))
+            #expect(!session.message.contains("efgh5678"))
+            let revoked = try await sandbox([.revoked])
+            try await serving(revoked) { revoked in
+                #expect(finding(await probe(revoked.baseURL, agree: true), CheckID.probeKey)?.cause == .keyRevoked)
+            }
+        }
     }
 
     @Test func aClosedPortIsUnreachableAtOnceAndEveryOtherProbeIsSkippedWithTheReason() async throws {
@@ -162,14 +174,15 @@ import Testing
 
     @Test func aPortThatDropsConnectionsIsUnreachableWithinTheConnectTimeout() async throws {
         let hub = try await sandbox([.blackhole])
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, agree: true, timeout: 1)
-        let reach = finding(findings, CheckID.probeReach)!
-        #expect(reach.cause == .hubUnreachable)
-        #expect(reach.message.contains("no connection to 127.0.0.1:\(hub.port) within 1 s"))
-        let total = reach.evidence.first?.http?.timings?.totalMs ?? 0
-        #expect(total >= 950 && total < 1100, "libcurl gave up after \(total) ms")
-        #expect(findings.filter { $0.check != CheckID.probeReach }.allSatisfy { $0.status == .skip })
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, agree: true, timeout: 1)
+            let reach = finding(findings, CheckID.probeReach)!
+            #expect(reach.cause == .hubUnreachable)
+            #expect(reach.message.contains("no connection to 127.0.0.1:\(hub.port) within 1 s"))
+            let total = reach.evidence.first?.http?.timings?.totalMs ?? 0
+            #expect(total >= 950 && total < 1100, "libcurl gave up after \(total) ms")
+            #expect(findings.filter { $0.check != CheckID.probeReach }.allSatisfy { $0.status == .skip })
+        }
     }
 
     @Test func aComposeOnlyHostNameIsUnreachableWithTheDNSReasonAndTheNativeURL() async throws {
@@ -184,13 +197,14 @@ import Testing
 
     @Test func aHangingHubIsReportedWithinTheTimeoutAndGetsNoNegativeProbes() async throws {
         let hub = try await sandbox([.hanging])
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, agree: true, timeout: 0.5)
-        let totals = finding(findings, CheckID.probeKey)?.evidence.compactMap { $0.http?.timings?.totalMs } ?? []
-        #expect(totals.count == 2 && totals.allSatisfy { $0 >= 450 && $0 < 700 }, "\(totals)")
-        #expect(finding(findings, CheckID.probeHealth)?.cause == .hubUnreachable)
-        #expect(finding(findings, CheckID.probeKey)?.message.contains("sent no answer within 0.5 s") == true)
-        #expect(finding(findings, CheckID.probeWrongKey)?.status == .skip)
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, agree: true, timeout: 0.5)
+            let totals = finding(findings, CheckID.probeKey)?.evidence.compactMap { $0.http?.timings?.totalMs } ?? []
+            #expect(totals.count == 2 && totals.allSatisfy { $0 >= 450 && $0 < 700 }, "\(totals)")
+            #expect(finding(findings, CheckID.probeHealth)?.cause == .hubUnreachable)
+            #expect(finding(findings, CheckID.probeKey)?.message.contains("sent no answer within 0.5 s") == true)
+            #expect(finding(findings, CheckID.probeWrongKey)?.status == .skip)
+        }
     }
 
     @Test func healthAndEveryProtectedProbeAreSentInOneWave() async throws {
@@ -201,31 +215,34 @@ import Testing
             return request.header("Authorization") == "Bearer " + Self.key.text || request.path == "/health"
                 ? .json(200, "{}") : .json(401, #"{"error":"Missing Authorization header"}"#)
         }
-        defer { Task { await listener.stop() } }
-        let findings = await probe(listener.baseURL, agree: true, timeout: 30, paths: paths)
-        #expect(finding(findings, CheckID.probeHealth)?.status == .pass)
-        #expect(finding(findings, CheckID.probeNoAuth)?.status == .pass)
-        #expect(finding(findings, CheckID.probeKey)?.status == .pass, "a probe was answered before all 41 arrived")
+        try await serving(listener) { listener in
+            let findings = await probe(listener.baseURL, agree: true, timeout: 30, paths: paths, maxConnections: 41)
+            #expect(finding(findings, CheckID.probeHealth)?.status == .pass)
+            #expect(finding(findings, CheckID.probeNoAuth)?.status == .pass)
+            #expect(finding(findings, CheckID.probeKey)?.status == .pass, "a probe was answered before all 41 arrived")
+        }
     }
 
     @Test func noNegativeSendsNeitherWrongShapeNorWrongKey() async throws {
         let hub = try await sandbox()
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, agree: true, noNegative: true)
-        #expect(finding(findings, CheckID.probeShape)?.message.contains("--no-negative") == true)
-        #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, agree: true, noNegative: true)
+            #expect(finding(findings, CheckID.probeShape)?.message.contains("--no-negative") == true)
+            #expect(!hub.entries.contains { $0.auth == .rawOther || $0.auth == .bearerOther })
+        }
     }
 }
 
 extension ProberTests {
     @Test func aKeyWithALineBreakIsNotSentInAHeader() async throws {
         let hub = try await sandbox()
-        defer { Task { await hub.stop() } }
-        let findings = await probe(hub.baseURL, key: SecretValue(Self.key.text + "\n"))
-        let key = try #require(finding(findings, CheckID.probeKey))
-        #expect(key.status == .skip)
-        #expect(key.message.contains("line break or a NUL byte"))
-        // Nothing reached the Hub carrying the key, split or whole.
-        #expect(!hub.entries.contains { $0.carriesKey })
+        try await serving(hub) { hub in
+            let findings = await probe(hub.baseURL, key: SecretValue(Self.key.text + "\n"))
+            let key = try #require(finding(findings, CheckID.probeKey))
+            #expect(key.status == .skip)
+            #expect(key.message.contains("line break or a NUL byte"))
+            // Nothing reached the Hub carrying the key, split or whole.
+            #expect(!hub.entries.contains { $0.carriesKey })
+        }
     }
 }

@@ -132,10 +132,11 @@ extension ChangeEndToEnd {
             var restarted = SandboxOptions(key: SecretValue(try Self.currentKey(layout)))
             restarted.port = port
             let after = try await SandboxHub.start(restarted)
-            defer { Task { await after.stop() } }
-            let good = try await verify()
-            #expect(good.status == 0, "\(good.all)")
-            expectNoSecrets(rotated.all + stale.all + good.all, [oldKey.text, try Self.currentKey(layout)])
+            try await serving(after) { after in
+                let good = try await verify()
+                #expect(good.status == 0, "\(good.all)")
+                expectNoSecrets(rotated.all + stale.all + good.all, [oldKey.text, try Self.currentKey(layout)])
+            }
         }
 
         /// `script` gives the binary a pseudo-terminal, the one place `--reveal` prints the key.

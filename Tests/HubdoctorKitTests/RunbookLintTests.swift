@@ -66,7 +66,7 @@ import Testing
         let (runbook, problems) = RunbookLoader.load(file: dir.root + "/bomb.yaml")
         #expect(runbook == nil)
         #expect(!problems.isEmpty)
-        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(Date().timeIntervalSince(start) < Machine.allow(10))
     }
 
     @Test func anAliasUsedAsAMappingKeyIsRefusedAtItsLine() throws {
@@ -81,7 +81,7 @@ import Testing
         #expect(runbook == nil)
         #expect(problems.first?.message.contains("alias as a mapping key") == true, "\(problems)")
         #expect(problems.first?.line == 17)
-        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(Date().timeIntervalSince(start) < Machine.allow(10))
     }
 
     @Test func binaryAndNonUTF8FilesAreProblemsNotCrashes() throws {

@@ -35,18 +35,18 @@ extension ChangeEndToEnd {
             }
         }
 
-        static func shell(_ command: String, _ env: [String: String], in dir: String) throws -> Binary.Result {
-            try Binary.run(["-c", command], environment: env, currentDirectory: dir, executable: URL(fileURLWithPath: "/bin/sh"))
+        static func shell(_ command: String, _ env: [String: String], in dir: String) async throws -> Binary.Result {
+            try await Binary.running(["-c", command], environment: env, currentDirectory: dir, executable: URL(fileURLWithPath: "/bin/sh"))
         }
 
         @Test func fixFromTheCallerRefusesToWritePlaintextIntoTheEncryptedHubEnvAndPrintsTheSopsStep() async throws {
             let (layout, env) = try await Self.encryptedHub()
             let encrypted = try Self.bytes(layout, "hivecfm-hub/.env")
-            let dry = try Binary.run(["fix", "--root", layout.root, "--from", "caller"], environment: env, currentDirectory: layout.root)
+            let dry = try await Binary.running(["fix", "--root", layout.root, "--from", "caller"], environment: env, currentDirectory: layout.root)
             #expect(dry.status == 1, "\(dry.all)")
             #expect(Self.sopsCommands(dry.stdout) == [#"sops set --input-type dotenv --output-type dotenv --value-file hivecfm-hub/.env '["API_KEY"]' VALUE_FILE"#], "\(dry.stdout)")
 
-            let applied = try Binary.run(["fix", "--root", layout.root, "--from", "caller", "--apply"], environment: env, currentDirectory: layout.root)
+            let applied = try await Binary.running(["fix", "--root", layout.root, "--from", "caller", "--apply"], environment: env, currentDirectory: layout.root)
             #expect(applied.status == 1, "by-hand steps remain: \(applied.all)")
             #expect(try Self.bytes(layout, "hivecfm-hub/.env") == encrypted, "the encrypted file must not change")
             let command = try #require(Self.sopsCommands(applied.stdout).first, "\(applied.stdout)")
@@ -55,12 +55,12 @@ extension ChangeEndToEnd {
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
             #expect(valueFile.hasPrefix("tmp/hubdoctor-"), "the value file goes to TMPDIR, not next to the encrypted file: \(valueFile)")
 
-            let set = try Self.shell(command, env, in: layout.root)
+            let set = try await Self.shell(command, env, in: layout.root)
             #expect(set.status == 0, "the printed sops step fails: \(set.stderr)")
             let text = try #require(String(data: try Self.bytes(layout, "hivecfm-hub/.env"), encoding: .utf8))
             #expect(text.contains("API_KEY=ENC[AES256_GCM,"), "sops kept the value encrypted")
             #expect(!text.contains(Self.coreKey))
-            let check = try Binary.run(["check", "--offline", "--root", layout.root], environment: env)
+            let check = try await Binary.running(["check", "--offline", "--root", layout.root], environment: env)
             #expect(check.status == 0, "after the sops step both sides hold the caller's key: \(check.all)")
             expectNoKeyFragments(dry.all + applied.all + check.all, [Self.hubKey, Self.coreKey])
         }
@@ -69,11 +69,11 @@ extension ChangeEndToEnd {
             let (layout, env) = try await Self.encryptedHub()
             let encrypted = try Self.bytes(layout, "hivecfm-hub/.env")
             let coreBefore = try Self.bytes(layout, "hivecfm-core/.env")
-            let dry = try Binary.run(["rotate", "--root", layout.root], environment: env, currentDirectory: layout.root)
+            let dry = try await Binary.running(["rotate", "--root", layout.root], environment: env, currentDirectory: layout.root)
             #expect(Self.sopsCommands(dry.stdout).count == 1, "\(dry.all)")
             #expect(try Self.bytes(layout, "hivecfm-hub/.env") == encrypted)
 
-            let applied = try Binary.run(["rotate", "--root", layout.root, "--apply"], environment: env, currentDirectory: layout.root)
+            let applied = try await Binary.running(["rotate", "--root", layout.root, "--apply"], environment: env, currentDirectory: layout.root)
             #expect(try Self.bytes(layout, "hivecfm-hub/.env") == encrypted, "the encrypted file must not change: \(applied.all)")
             #expect(try Self.bytes(layout, "hivecfm-core/.env") != coreBefore, "the caller's plain file takes the new key")
             let command = try #require(Self.sopsCommands(applied.stdout).first, "\(applied.all)")
@@ -84,8 +84,9 @@ extension ChangeEndToEnd {
             let hubFolder = try FileManager.default.contentsOfDirectory(atPath: layout.path("hivecfm-hub"))
             #expect(!hubFolder.contains { $0.contains("old-key") }, "\(hubFolder)")
 
-            #expect(try Self.shell(command, env, in: layout.root).status == 0)
-            let check = try Binary.run(["check", "--offline", "--root", layout.root], environment: env)
+            let set = try await Self.shell(command, env, in: layout.root)
+            #expect(set.status == 0)
+            let check = try await Binary.running(["check", "--offline", "--root", layout.root], environment: env)
             #expect(check.status == 0, "\(check.all)")
             expectNoKeyFragments(dry.all + applied.all + check.all, [Self.hubKey, Self.coreKey, newKey])
         }

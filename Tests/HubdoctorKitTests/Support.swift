@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import HubdoctorKit
 
 /// Paths inside the repository, found from this file so tests run from any working directory.
 enum Repo {

@@ -22,7 +22,7 @@ final class TemporaryLayout: Sendable {
     func write(_ relative: String, bytes: [UInt8]) -> String {
         let p = path(relative)
         try! FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
         return p
     }
 

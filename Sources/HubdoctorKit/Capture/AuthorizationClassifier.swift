@@ -26,18 +26,21 @@ public enum AuthorizationClassifier {
             let v = SecretValue(value)
             return CaptureVerdict(
                 status: .fail, cause: .headerShape, summary: "key in \(name), not Authorization",
-                message: "The request carries its credential in \(name) instead of `Authorization: Bearer <key>`; the Hub reads only Authorization and answers 401 Missing Authorization header." + sameKeyNote(v, expected),
+                message: "The request carries its credential in \(name) instead of `Authorization: Bearer <key>`; the Hub reads only Authorization and " +
+                    "answers 401 Missing Authorization header." + sameKeyNote(v, expected),
                 received: credential(source: source, header: name, value: v))
         }
         if let parameter = queryKeyParameter(request.target) {
             return CaptureVerdict(
                 status: .fail, cause: .headerShape, summary: "key in the query string (\(parameter)=), not Authorization",
-                message: "The request carries a `\(parameter)=` query parameter and no Authorization header; the Hub reads only `Authorization: Bearer <key>`. A key in a URL also ends up in access logs and proxies' logs.",
+                message: "The request carries a `\(parameter)=` query parameter and no Authorization header; the Hub reads only `Authorization: Bearer " +
+                    "<key>`. A key in a URL also ends up in access logs and proxies' logs.",
                 received: Evidence(source: source, var: "Authorization", present: false, length: 0, detail: "no Authorization header; query parameter \(parameter)="))
         }
         return CaptureVerdict(
             status: .fail, cause: .callerKeyMissing, summary: "no Authorization header",
-            message: "The request carries no Authorization header at all: the caller's key is empty or unset, and its HTTP client adds the header only when the key is non-empty (the gitea-mcp incident: an empty GITEA_MCP_TOKEN, so `mcp http 401: unauthorized`). The Hub answers 401 Missing Authorization header.",
+            message: "The request carries no Authorization header at all: the caller's key is empty or unset, and its HTTP client adds the header only " +
+                "when the key is non-empty (the gitea-mcp incident: an empty GITEA_MCP_TOKEN, so `mcp http 401: unauthorized`). The Hub answers 401 Missing Authorization header.",
             received: Evidence(source: source, var: "Authorization", present: false, length: 0, detail: "no Authorization header"))
     }
 
@@ -45,12 +48,14 @@ public enum AuthorizationClassifier {
         let trimmed = trimWhitespace(header)
         if trimmed.isEmpty {
             return CaptureVerdict(status: .fail, cause: .callerKeyMissing, summary: "empty Authorization header",
-                                  message: "The request carries an Authorization header with an empty value: the caller's key is empty. The Hub answers 401 Missing Authorization header.",
+                                  message: "The request carries an Authorization header with an empty value: the caller's key is empty. " +
+                                      "The Hub answers 401 Missing Authorization header.",
                                   received: Evidence(source: source, var: "Authorization", present: true, length: 0, detail: "empty value"))
         }
         if trimmed.lowercased() == "bearer" {
             return CaptureVerdict(status: .fail, cause: .callerKeyMissing, summary: "`Bearer` with no key",
-                                  message: "The request carries `Authorization: Bearer` with nothing after it: the client formats `Bearer <key>` with an empty key. The Hub answers 401 Invalid Authorization header format.",
+                                  message: "The request carries `Authorization: Bearer` with nothing after it: the client formats `Bearer <key>` with " +
+                                      "an empty key. The Hub answers 401 Invalid Authorization header format.",
                                   received: Evidence(source: source, var: "Authorization", present: true, length: 0, detail: "`Bearer` and no key"))
         }
         if header.hasPrefix("Bearer ") {
@@ -64,7 +69,9 @@ public enum AuthorizationClassifier {
             let how = scheme == "Bearer" ? "`Bearer` followed by something other than one space" : "the scheme written `\(scheme)`"
             return CaptureVerdict(
                 status: .fail, cause: .headerShape, summary: "scheme `\(scheme)`, not `Bearer `",
-                message: "The request sends \(how). RFC 9110 (section 11.1) makes authentication schemes case-insensitive, so many servers would accept it; the Hub's Go middleware compares the prefix `Bearer ` exactly and answers 401 Invalid Authorization header format. Send exactly `Authorization: Bearer <key>`." + sameKeyNote(rest, expected),
+                message: "The request sends \(how). RFC 9110 (section 11.1) makes authentication schemes case-insensitive, so many servers would " +
+                    "accept it; the Hub's Go middleware compares the prefix `Bearer ` exactly and answers 401 Invalid Authorization header format. " +
+                    "Send exactly `Authorization: Bearer <key>`." + sameKeyNote(rest, expected),
                 received: credential(source: source, header: "Authorization", value: rest, shape: "scheme `\(scheme)`"))
         }
         if schemeEnd == scalars.count {
@@ -72,13 +79,15 @@ public enum AuthorizationClassifier {
             if raw == expected.value || SecretValue(trimmed) == expected.value {
                 return CaptureVerdict(
                     status: .fail, cause: .headerShape, summary: "the raw key, without `Bearer `",
-                    message: "The request sends the expected key itself as the Authorization header, without the `Bearer ` scheme (the seed runbook's third cause). The Hub answers 401 Invalid Authorization header format. Send `Authorization: Bearer <key>`.",
+                    message: "The request sends the expected key itself as the Authorization header, without the `Bearer ` scheme (the seed runbook's " +
+                        "third cause). The Hub answers 401 Invalid Authorization header format. Send `Authorization: Bearer <key>`.",
                     received: credential(source: source, header: "Authorization", value: raw, shape: "no scheme"))
             }
             if let placeholder = placeholderReason(trimmed) {
                 return CaptureVerdict(
                     status: .fail, cause: .placeholderKey, summary: "placeholder `\(trimmed)`, without `Bearer `",
-                    message: "The request sends `\(trimmed)` as the Authorization header: \(placeholder), and it lacks the `Bearer ` scheme too. The caller's key variable was never set to a real value.",
+                    message: "The request sends `\(trimmed)` as the Authorization header: \(placeholder), and it lacks the `Bearer ` scheme too. The " +
+                        "caller's key variable was never set to a real value.",
                     received: Evidence(source: source, var: "Authorization", present: true, length: raw.length, detail: "placeholder `\(trimmed)`, no scheme"))
             }
             return CaptureVerdict(
@@ -103,37 +112,46 @@ public enum AuthorizationClassifier {
         let trimmed = trimWhitespace(text)
         if trimmed.isEmpty {
             return CaptureVerdict(status: .fail, cause: .callerKeyMissing, summary: "`Bearer ` with no key",
-                                  message: "The request carries `Bearer ` followed by \(text.isEmpty ? "nothing" : "only whitespace"): the client formats `Bearer <key>` with an empty key. The Hub answers 401 Invalid API key.",
+                                  message: "The request carries `Bearer ` followed by \(text.isEmpty ? "nothing" : "only whitespace"): the client " +
+                                      "formats `Bearer <key>` with an empty key. The Hub answers 401 Invalid API key.",
                                   received: Evidence(source: source, var: "Authorization", present: true, length: token.length, detail: "`Bearer ` and no key"))
         }
         if let placeholder = placeholderReason(trimmed) {
             return CaptureVerdict(status: .fail, cause: .placeholderKey, summary: "placeholder `Bearer \(trimmed)`",
-                                  message: "The request carries `Authorization: Bearer \(trimmed)`: \(placeholder). The caller's key variable was never set to a real value (a JavaScript client formats an unset variable as `undefined`, Python's as `None`, a template left unrendered keeps `${…}` or `<…>`). The Hub answers 401 Invalid API key.",
+                                  message: "The request carries `Authorization: Bearer \(trimmed)`: \(placeholder). The caller's key variable was " +
+                                      "never set to a real value (a JavaScript client formats an unset variable as `undefined`, Python's as `None`, a " +
+                                      "template left unrendered keeps `${…}` or `<…>`). The Hub answers 401 Invalid API key.",
                                   received: Evidence(source: source, var: "Authorization", present: true, length: token.length, detail: "placeholder `\(trimmed)`"))
         }
         let trimmedValue = SecretValue(trimmed)
         if trimmedValue == expected.value {
             let edge = KeyAnalysis.edgeWhitespace(token) ?? "carries whitespace"
             return CaptureVerdict(status: .fail, cause: .keyWhitespace, summary: "expected key with whitespace at an end",
-                                  message: "The request carries the expected key, but the value \(edge); the Hub compares bytes exactly and answers 401 Invalid API key. Remove the whitespace from the caller's key (a trailing space or CR in its env file, a newline from `echo` or a Secret written without `-n`).",
+                                  message: "The request carries the expected key, but the value \(edge); the Hub compares bytes exactly and answers " +
+                                      "401 Invalid API key. Remove the whitespace from the caller's key (a trailing space or CR in its env file, a " +
+                                      "newline from `echo` or a Secret written without `-n`).",
                                   received: credential(source: source, header: "Authorization", value: token, shape: "Bearer, \(edge)"))
         }
         let trimmedExpected = trimWhitespace(expected.value.text)
         if trimmedExpected == text || trimmedExpected == trimmed {
             let edge = KeyAnalysis.edgeWhitespace(expected.value) ?? "carries whitespace"
             return CaptureVerdict(status: .fail, cause: .keyWhitespace, summary: "service key has whitespace at an end",
-                                  message: "The caller sends the right key, but the service's own key (\(expected.name) from \(expected.origin)) \(edge), so no client can match it. Remove the whitespace from the service's key and restart it.",
+                                  message: "The caller sends the right key, but the service's own key (\(expected.name) from \(expected.origin)) " +
+                                      "\(edge), so no client can match it. Remove the whitespace from the service's key and restart it.",
                                   received: credential(source: source, header: "Authorization", value: token, shape: "Bearer"))
         }
         let unquoted = KeyAnalysis.unquote(trimmed)
         if unquoted != trimmed, SecretValue(unquoted) == expected.value {
             return CaptureVerdict(status: .fail, cause: .keyQuoted, summary: "expected key inside literal quotes",
-                                  message: "The request carries the expected key wrapped in literal quote characters: the caller's reader kept the quotes of its env file. Remove them (or use a reader that strips them).",
+                                  message: "The request carries the expected key wrapped in literal quote characters: the caller's reader kept the " +
+                                      "quotes of its env file. Remove them (or use a reader that strips them).",
                                   received: credential(source: source, header: "Authorization", value: token, shape: "Bearer, quoted"))
         }
         let shape = KeyAnalysis.differenceShape(token, "the caller's key", expected.value, "the expected key")
         return CaptureVerdict(status: .fail, cause: .keyDrift, summary: "a different key",
-                              message: "The request carries `Bearer` and a key, but not the expected one: it sends \(token.fingerprint) (\(token.length) chars), \(expected.name) from \(expected.origin) is \(expected.value.fingerprint) (\(expected.value.length) chars); \(shape). The Hub answers 401 Invalid API key.",
+                              message: "The request carries `Bearer` and a key, but not the expected one: it sends \(token.fingerprint) " +
+                                  "(\(token.length) chars), \(expected.name) from \(expected.origin) is \(expected.value.fingerprint) " +
+                                  "(\(expected.value.length) chars); \(shape). The Hub answers 401 Invalid API key.",
                               received: credential(source: source, header: "Authorization", value: token, shape: "Bearer"))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One request `capture` received, classified and answered.
 public struct CapturedRequest: Sendable {
@@ -21,7 +22,7 @@ public struct CapturedRequest: Sendable {
 
 /// `hubdoctor capture`: a stand-in service on `--listen` that classifies the Authorization header
 /// of every request it receives, answers as the Hub would, and reports one finding per request.
-public final class CaptureSession: @unchecked Sendable {
+public final class CaptureSession: Sendable {
     public let options: CaptureOptions
     public let expected: ExpectedKey
     private let catalog: RunbookCatalog
@@ -36,30 +37,31 @@ public final class CaptureSession: @unchecked Sendable {
 
     /// Shared between the listener's handler tasks and the session: the requests in arrival
     /// order (up to `maxListed`), and tallies of the rest.
-    final class State: @unchecked Sendable {
-        private let lock = NSLock()
-        private(set) var total = 0
-        private(set) var listed: [CapturedRequest] = []
-        private(set) var unlisted: [String: (cause: Cause?, count: Int)] = [:]
+    final class State: Sendable {
+        private struct Tally {
+            var total = 0
+            var listed: [CapturedRequest] = []
+            var unlisted: [String: (cause: Cause?, count: Int)] = [:]
+        }
+
+        private let tally = Mutex(Tally())
 
         func record(_ make: (Int) -> CapturedRequest, maxListed: Int) -> CapturedRequest {
-            lock.lock()
-            defer { lock.unlock() }
-            total += 1
-            let request = make(total)
-            if listed.count < maxListed {
-                listed.append(request)
-            } else {
-                let word = request.verdict.word
-                unlisted[word] = (request.verdict.cause, (unlisted[word]?.count ?? 0) + 1)
+            tally.withLock { tally in
+                tally.total += 1
+                let request = make(tally.total)
+                if tally.listed.count < maxListed {
+                    tally.listed.append(request)
+                } else {
+                    let word = request.verdict.word
+                    tally.unlisted[word] = (request.verdict.cause, (tally.unlisted[word]?.count ?? 0) + 1)
+                }
+                return request
             }
-            return request
         }
 
         func snapshot() -> (Int, [CapturedRequest], [String: (cause: Cause?, count: Int)]) {
-            lock.lock()
-            defer { lock.unlock() }
-            return (total, listed, unlisted)
+            tally.withLock { ($0.total, $0.listed, $0.unlisted) }
         }
     }
 
@@ -89,8 +91,8 @@ public final class CaptureSession: @unchecked Sendable {
                 : HubAuthMiddleware.answer(request, key: expected.value)
             let captured = state.record({ index in
                 CapturedRequest(index: index, receivedAt: request.receivedAt, client: request.remote ?? "unknown",
-                                method: sanitize(request.method, 16), path: sanitize(request.path, 200),
-                                userAgent: request.header("User-Agent").map { sanitize($0, 120) },
+                                method: sanitize(request.method, 16), path: shown(request.path, 200),
+                                userAgent: request.header("User-Agent").map { shown($0, 120) },
                                 verdict: publicHealthVerdict(request, verdict), answer: response.status)
             }, maxListed: maxListed)
             onRequest?(captured)
@@ -145,9 +147,18 @@ public final class CaptureSession: @unchecked Sendable {
         let stats = listener.stats
         if stats.malformed > 0 || stats.oversized > 0 || stats.rejectedConnections > 0 {
             var parts: [String] = []
-            if stats.malformed > 0 { parts.append("\(stats.malformed) connection(s) sent bytes that the HTTP/1.1 parser could not read (a client speaking TLS to this plain-HTTP listener, a header block over the parser's own limit, a request cut off, or not HTTP at all); each was answered 400 or closed") }
-            if stats.oversized > 0 { parts.append("\(stats.oversized) request(s) went over the header (\(options.limits.maxHeaderBytes / 1024) KiB) or body limit and were answered 431/413") }
-            if stats.rejectedConnections > 0 { parts.append("\(stats.rejectedConnections) connection(s) were closed on arrival: \(options.limits.maxConnections) were already open") }
+            if stats.malformed > 0 {
+                parts.append("\(stats.malformed) connection(s) sent bytes that the HTTP/1.1 parser could not read (a client speaking TLS to this "
+                             + "plain-HTTP listener, a header block over the parser's own limit, a request cut off, or not HTTP at all); "
+                             + "each was answered 400 or closed")
+            }
+            if stats.oversized > 0 {
+                parts.append("\(stats.oversized) request(s) went over the header (\(options.limits.maxHeaderBytes / 1024) KiB) or body limit "
+                             + "and were answered 431/413")
+            }
+            if stats.rejectedConnections > 0 {
+                parts.append("\(stats.rejectedConnections) connection(s) were closed on arrival: \(options.limits.maxConnections) were already open")
+            }
             findings.append(Finding(check: .captureMalformed, status: .warn, cause: .hubUnreachable,
                                     title: "Every connection carried a well-formed HTTP request",
                                     message: parts.joined(separator: "; ") + ". A client that fails like this against the stand-in fails against the service too.",
@@ -157,9 +168,15 @@ public final class CaptureSession: @unchecked Sendable {
             let waited = options.timeout.map { " in \(Seconds.text($0))" } ?? ""
             findings.append(Finding(check: .captureNone, status: .fail, cause: .hubUnreachable,
                                     title: "The caller reached the stand-in",
-                                    message: "No request arrived at \(listener.address)\(waited). The caller is not pointed at this address (its service URL names another host or port), cannot connect to it (a container cannot reach the host's loopback), or sent nothing.",
-                                    remediation: [RemediationStep(text: "Point the caller's service URL at the listener (for Core, HIVECFM_HUB_URL), restart it, and trigger one call to the service."),
-                                                  RemediationStep(text: "From inside a container, listen on an address the container can reach.", run: "hubdoctor capture --listen 0.0.0.0:8090 --count 1")],
+                                    message: "No request arrived at \(listener.address)\(waited). The caller is not pointed at this address "
+                                        + "(its service URL names another host or port), cannot connect to it (a container cannot reach the "
+                                        + "host's loopback), or sent nothing.",
+                                    remediation: [
+                                        RemediationStep(text: "Point the caller's service URL at the listener (for Core, HIVECFM_HUB_URL), restart it, "
+                                                        + "and trigger one call to the service."),
+                                        RemediationStep(text: "From inside a container, listen on an address the container can reach.",
+                                                        run: "hubdoctor capture --listen 0.0.0.0:8090 --count 1"),
+                                    ],
                                     facts: ["listen": listener.address]))
         }
         // With the link's facts the runbooks name the caller's own files; without them (a key
@@ -186,10 +203,12 @@ public final class CaptureSession: @unchecked Sendable {
     static func remediation(_ cause: Cause?, expected: ExpectedKey) -> [RemediationStep] {
         switch cause {
         case .callerKeyMissing?:
-            return [RemediationStep(text: "Set the caller's key to the service's \(expected.name) (Core: HIVECFM_HUB_API_KEY in hivecfm-core/.env, and .env.local in native dev), restart the caller, and capture again.",
+            return [RemediationStep(text: "Set the caller's key to the service's \(expected.name) (Core: HIVECFM_HUB_API_KEY in "
+                                        + "hivecfm-core/.env, and .env.local in native dev), restart the caller, and capture again.",
                                     run: "hubdoctor check --root .")]
         case .placeholderKey?:
-            return [RemediationStep(text: "Replace the placeholder in the caller's configuration with the real key, and check that its variable is really set where the caller starts (an unset variable prints as `undefined` or `None`).",
+            return [RemediationStep(text: "Replace the placeholder in the caller's configuration with the real key, and check that its "
+                                        + "variable is really set where the caller starts (an unset variable prints as `undefined` or `None`).",
                                     run: "hubdoctor check --root .")]
         case .headerShape?:
             return [RemediationStep(text: "Make the client send exactly `Authorization: Bearer <key>`, and test it by hand.",
@@ -203,6 +222,12 @@ public final class CaptureSession: @unchecked Sendable {
         default:
             return []
         }
+    }
+
+    /// What a caller sent, as shown: scrubbed of every known key (whole, in part, percent-encoded
+    /// or base64, as a key sent in the path would be) before it is cut, then sanitized.
+    static func shown(_ s: String, _ limit: Int) -> String {
+        sanitize(SecretRegistry.shared.scrub(s), limit)
     }
 
     /// Request text shown on a terminal: control characters escaped, length capped.

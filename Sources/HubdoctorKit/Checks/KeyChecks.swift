@@ -12,6 +12,10 @@ public enum KeyChecks {
 
         for (role, side, reading) in sides {
             let title = "\(side.name)'s key source can be read"
+            if side.key == .keyStore {
+                findings.append(finding(.source(role), .skip, nil, title, keptInStore(side, r), []))
+                continue
+            }
             if reading.problems.isEmpty {
                 let read = reading.considered.map(\.display).joined(separator: ", ")
                 let notes = reading.notes.map { " \($0)." }.joined()
@@ -33,6 +37,10 @@ public enum KeyChecks {
         }
 
         for (role, side, reading) in sides {
+            if side.key == .keyStore {
+                findings.append(finding(.present(role), .skip, nil, "\(side.name)'s key is set", keptInStore(side, r), []))
+                continue
+            }
             findings.append(presence(role, side, reading, finding))
         }
         for (role, side, reading) in sides {
@@ -44,6 +52,13 @@ public enum KeyChecks {
     }
 
     typealias Make = (CheckID, Status, Cause?, String, String, [Evidence]) -> Finding
+
+    /// Why a side's key checks are skipped when its keys live in the service's own store.
+    static func keptInStore(_ side: SideSpec, _ r: LinkReadings) -> String {
+        let probes = (r.link.probes.protected.isEmpty ? [] : ["probe.key"]) + (r.link.probes.websocket == nil ? [] : ["probe.websocket"])
+        let judge = probes.isEmpty ? "only a live probe could tell" : probes.joined(separator: " and ") + (probes.count == 1 ? " judges" : " judge")
+        return "Skipped: \(side.name) keeps its keys in its own store (a database), which hubdoctor does not read; \(judge) whether it accepts \(r.link.caller.name)'s key."
+    }
 
     static func keyEvidence(_ side: SideSpec, _ reading: KeyReading, detail: String? = nil) -> Evidence {
         // An empty value seen through SOPS encryption is present, with length 0.
@@ -76,7 +91,8 @@ public enum KeyChecks {
         var consequence: String
         switch role {
         case .caller:
-            consequence = "\(side.name)'s HTTP client sets `Authorization` only when the key is non-empty, so its requests leave with no Authorization header and the service answers 401 (`Missing Authorization header`)."
+            consequence = "\(side.name)'s HTTP client sets `Authorization` only when the key is non-empty, so its requests leave with no Authorization " +
+                "header and the service answers 401 (`Missing Authorization header`)."
         case .service:
             consequence = "\(side.name) refuses to start without it (or, if it is running, its key came from somewhere else: its process environment)."
         }
@@ -97,7 +113,8 @@ public enum KeyChecks {
         }
         if let why = KeyAnalysis.quoteReason(value) {
             return make(check, .fail, .keyQuoted, title,
-                        "\(name) in \(at): \(why) under \(reading.origin?.dialect?.readerName ?? "its reader"). The quotes become part of the key, so the service sees a different string.",
+                        "\(name) in \(at): \(why) under \(reading.origin?.dialect?.readerName ?? "its reader"). " +
+                            "The quotes become part of the key, so the service sees a different string.",
                         [keyEvidence(side, reading, detail: why)])
         }
         if let why = KeyAnalysis.edgeWhitespace(value) {
@@ -112,6 +129,9 @@ public enum KeyChecks {
         let c = r.link.caller, s = r.link.service
         let title = "\(c.name)'s \(c.key.variableName) matches \(s.name)'s \(s.key.variableName)"
         let evidence = [keyEvidence(c, r.caller), keyEvidence(s, r.service)]
+        if s.key == .keyStore {
+            return make(.keysMatch, .skip, nil, "\(c.name)'s \(c.key.variableName) is one \(s.name) accepts", keptInStore(s, r), [keyEvidence(c, r.caller)])
+        }
         guard let a = r.caller.usableValue, let b = r.service.usableValue else {
             return make(.keysMatch, .skip, nil, title, "Skipped: both sides need a key to compare.", evidence)
         }
@@ -173,7 +193,8 @@ public enum KeyChecks {
         } else {
             var message = lines.joined(separator: "\n")
             if sameTextDifferentReading {
-                message += "\nBoth files hold the same text, but the two services' readers deliver different keys from it. Rewrite the value in a form every reader reads alike: unquoted [A-Za-z0-9_.-] characters, or double quotes with `\\$` for a `$`."
+                message += "\nBoth files hold the same text, but the two services' readers deliver different keys from it. Rewrite the value in a form " +
+                    "every reader reads alike: unquoted [A-Za-z0-9_.-] characters, or double quotes with `\\$` for a `$`."
             } else {
                 message += "\nSwitching run mode (native vs Docker) changes the key this line delivers. Write it in a form every reader reads alike."
             }

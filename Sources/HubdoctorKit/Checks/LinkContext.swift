@@ -6,6 +6,8 @@ public struct LinkReadings: Sendable {
     public var caller: KeyReading
     public var service: KeyReading
     public var url: KeyReading?
+    /// The address the service side declares (`service.url:`), read like `url`.
+    public var serviceURL: KeyReading? = nil
     /// `--hub-url`, which overrides the URL the caller is configured with.
     public var urlOverride: String?
     public var resolver: SourceResolver
@@ -42,7 +44,8 @@ public struct LinkReadings: Sendable {
             if let p = side.process { f["\(prefix).pid"] = String(p) }
         }
         f["restart"] = link.restartCommand ?? ""
-        f["key_env"] = shellName(link.service.key.variableName)
+        // With the service's keys in its own store, the caller's variable names the key.
+        f["key_env"] = shellName((link.service.key == .keyStore ? link.caller.key : link.service.key).variableName)
         if let url = effectiveURL { f["url"] = Redact.url(url) }
         if let e = link.expectedURL { f["expected_url"] = e }
         let base = (effectiveURL.map(Redact.url) ?? link.expectedURL ?? "").trimmingSuffix("/")
@@ -65,7 +68,7 @@ public struct LinkReadings: Sendable {
     /// A variable name that is safe in a shell (`GITEA_MCP_TOKEN`, or `KEY` for a YAML path).
     func shellName(_ name: String) -> String {
         let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
-        return cleaned.isEmpty || cleaned.first!.isNumber ? "KEY" : cleaned
+        return cleaned.first.map { $0.isNumber } ?? true ? "KEY" : cleaned
     }
 }
 
@@ -79,14 +82,22 @@ extension String {
 
 /// Redaction of the few non-key values hubdoctor shows.
 public enum Redact {
-    /// A URL with any `user:password@` removed, and the values of query parameters whose names
-    /// suggest a credential (`?api_key=…`, `token`, `secret`, `password`, `auth`) masked.
+    /// The value a masked credential is shown as.
+    public static let mask = "REDACTED"
+
+    /// A URL with any `user:password@` removed, and the values of query (and fragment)
+    /// parameters whose names suggest a credential (`?api_key=…`, `token`, `access_token`,
+    /// `bearer`, `sig`, `password`, `auth`, …) masked. Every URL hubdoctor prints goes through it.
     public static func url(_ text: String) -> String {
         guard var c = URLComponents(string: text) else {
             // Unparsable (a password with a space or `%` in it, say): cut by hand whatever could
-            // be a credential — the userinfo and the whole query.
+            // be a credential — the userinfo, the whole query and the fragment.
             var out = text.replacingOccurrences(of: #"://[^/?#]*@"#, with: "://", options: .regularExpression)
-            if let q = out.firstIndex(of: "?") { out = String(out[..<q]) + "?REDACTED" }
+            if let h = out.firstIndex(of: "#") { out = String(out[..<h]) + "#" + mask }
+            if let q = out.firstIndex(of: "?") {
+                let end = out.firstIndex(of: "#") ?? out.endIndex
+                out.replaceSubrange(q..<end, with: "?" + mask)
+            }
             return out
         }
         var changed = false
@@ -95,15 +106,61 @@ public enum Redact {
             c.password = nil
             changed = true
         }
-        if let items = c.queryItems, items.contains(where: { isCredentialName($0.name) && $0.value != nil }) {
-            c.queryItems = items.map { isCredentialName($0.name) && $0.value != nil ? URLQueryItem(name: $0.name, value: "REDACTED") : $0 }
+        if let items = c.queryItems, let masked = maskedItems(items) {
+            c.queryItems = masked
             changed = true
+        }
+        // OAuth's implicit flow puts `access_token=…` in the fragment.
+        if let fragment = c.percentEncodedFragment, fragment.contains("=") {
+            var f = URLComponents()
+            f.percentEncodedQuery = fragment
+            if let items = f.queryItems, let masked = maskedItems(items) {
+                f.queryItems = masked
+                c.percentEncodedFragment = f.percentEncodedQuery
+                changed = true
+            }
         }
         return changed ? (c.string ?? text) : text
     }
 
+    /// A request target (`/path?query`) as a listener received it, with credential-named query
+    /// parameters masked.
+    public static func target(_ text: String) -> String {
+        guard text.contains("?") || text.contains("#") else { return text }
+        let shown = url("http://target.invalid" + (text.hasPrefix("/") ? "" : "/") + text)
+        guard shown.hasPrefix("http://target.invalid") else { return text.split(separator: "?").first.map { $0 + "?" + mask } ?? mask }
+        return String(shown.dropFirst("http://target.invalid".count))
+    }
+
+    /// The credentials a URL carries (its userinfo, the values of credential-named query and
+    /// fragment parameters), to be scrubbed from all output like keys.
+    public static func credentials(in text: String) -> [String] {
+        guard let c = URLComponents(string: text) else { return [] }
+        var out: [String] = []
+        if let p = c.password, !p.isEmpty { out += [p, c.percentEncodedPassword ?? p] }
+        if c.password == nil, let u = c.user, !u.isEmpty { out += [u, c.percentEncodedUser ?? u] }
+        var items = c.queryItems ?? []
+        if let fragment = c.percentEncodedFragment {
+            var f = URLComponents()
+            f.percentEncodedQuery = fragment
+            items += f.queryItems ?? []
+        }
+        for item in items where isCredentialName(item.name) {
+            if let v = item.value, !v.isEmpty { out.append(v) }
+        }
+        return Array(Set(out))
+    }
+
+    static func maskedItems(_ items: [URLQueryItem]) -> [URLQueryItem]? {
+        guard items.contains(where: { isCredentialName($0.name) && !($0.value ?? "").isEmpty }) else { return nil }
+        return items.map { isCredentialName($0.name) && !($0.value ?? "").isEmpty ? URLQueryItem(name: $0.name, value: mask) : $0 }
+    }
+
+    static let credentialWords = ["key", "token", "secret", "password", "passwd", "pwd", "pass", "auth", "signature", "sig",
+                                  "bearer", "jwt", "session", "cred", "private", "ticket", "otp"]
+
     static func isCredentialName(_ name: String) -> Bool {
         let n = name.lowercased()
-        return ["key", "token", "secret", "password", "passwd", "auth", "signature", "sig"].contains { n.contains($0) }
+        return credentialWords.contains { n.contains($0) }
     }
 }

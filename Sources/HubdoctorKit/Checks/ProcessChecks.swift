@@ -11,7 +11,7 @@ public enum ProcessChecks {
         let facts = r.facts
         var findings: [Finding] = []
         for (role, side, files, process, other) in sides {
-            guard let process, let pid = side.process else { continue }
+            guard let process, let pid = side.process, side.key != .keyStore else { continue }
             let name = process.source.variableName
             let check = CheckID.process(role)
             let title = "\(side.name)'s running process holds the key its files hold"
@@ -21,7 +21,8 @@ public enum ProcessChecks {
             }
             if let problem = process.problems.first {
                 findings.append(make(.warn, .sourceUnreadable,
-                    "\(problem.description). hubdoctor cannot compare \(side.name)'s running key with its files: pass the PID of the running \(side.name) (`pgrep -f …`, or `docker inspect -f '{{.State.Pid}}' CONTAINER` for a container).",
+                    "\(problem.description). hubdoctor cannot compare \(side.name)'s running key with its files: pass the PID of the running " +
+                        "\(side.name) (`pgrep -f …`, or `docker inspect -f '{{.State.Pid}}' CONTAINER` for a container).",
                     [Evidence(source: problem.origin.display, var: name, detail: problem.reason)]))
                 continue
             }
@@ -42,18 +43,22 @@ public enum ProcessChecks {
             var message: String
             switch (running, fileValue) {
             case (nil, let f?):
-                message = "Process \(pid) has no \(name) in its environment, but \(files.whereLabel) defines it (\(f.fingerprint), \(f.length) characters): the process started before the key was added."
+                message = "Process \(pid) has no \(name) in its environment, but \(files.whereLabel) defines it (\(f.fingerprint), \(f.length) " +
+                    "characters): the process started before the key was added."
             case (let p?, nil):
                 message = "Process \(pid) holds \(name) (\(p.fingerprint), \(p.length) characters), but \(files.whereLabel) no longer defines it: after a restart the process has no key."
             case (let p?, let f?):
-                message = "Process \(pid) holds \(name) = \(p.fingerprint) (\(p.length) characters), but \(files.whereLabel) holds \(f.fingerprint) (\(f.length) characters): the process started before the files changed and keeps the old value."
+                message = "Process \(pid) holds \(name) = \(p.fingerprint) (\(p.length) characters), but \(files.whereLabel) holds \(f.fingerprint) " +
+                    "(\(f.length) characters): the process started before the files changed and keeps the old value."
             default:
                 message = ""
             }
-            message += " Environment variables are read only when a process starts (Kubernetes `envFrom`/`env` do not follow a changed Secret; `docker compose restart` keeps the old container environment)."
+            message += " Environment variables are read only when a process starts (Kubernetes `envFrom`/`env` do not follow a changed Secret; `docker " +
+                "compose restart` keeps the old container environment)."
             if let o = other.usableValue {
                 if let p = running, p == o {
-                    message += " The running value matches \(otherName(r, role))'s key, so the link works now; restarting \(side.name) as its files stand would break it: fix \(files.whereLabel) first."
+                    message += " The running value matches \(otherName(r, role))'s key, so the link works now; restarting \(side.name) as its files " +
+                        "stand would break it: fix \(files.whereLabel) first."
                 } else if let f = fileValue, f == o {
                     message += " The files match \(otherName(r, role))'s key: a restart fixes the link."
                 }

@@ -33,10 +33,12 @@ public enum URLChecks {
         switch r.link.mode {
         case .native? where r.link.composeHosts.contains(host.lowercased()):
             out.append(make(.urlMode, .fail, .urlModeMismatch, title,
-                            "\(urlVar) = \(shown) (\(origin)) names the Compose service \(host), which only resolves inside the Compose network; in native mode \(r.link.caller.name) runs on the host, where DNS cannot find it.\(expected)", evidence))
+                            "\(urlVar) = \(shown) (\(origin)) names the Compose service \(host), which only resolves inside the Compose network; in " +
+                                "native mode \(r.link.caller.name) runs on the host, where DNS cannot find it.\(expected)", evidence))
         case .docker? where isLoopback(host):
             out.append(make(.urlMode, .fail, .urlModeMismatch, title,
-                            "\(urlVar) = \(shown) (\(origin)) points at \(host), which inside \(r.link.caller.name)'s container is the container itself, not \(r.link.service.name).\(expected)", evidence))
+                            "\(urlVar) = \(shown) (\(origin)) points at \(host), which inside \(r.link.caller.name)'s container is the container " +
+                                "itself, not \(r.link.service.name).\(expected)", evidence))
         default:
             let modeText = r.link.mode.map { " in \($0.rawValue) mode" } ?? ""
             out.append(make(.urlMode, .pass, nil, title, "\(urlVar) = \(shown) (\(origin)) fits\(modeText).", evidence))
@@ -44,7 +46,8 @@ public enum URLChecks {
         let onNetwork = !isLoopback(host) && !r.link.composeHosts.contains(host.lowercased())
         if scheme == "http", onNetwork {
             out.append(make(.urlTransport, .warn, .cleartextBearer, "The key does not travel in clear text",
-                            "\(urlVar) = \(shown) sends the bearer key over plain HTTP to \(host), a host other than loopback: anyone on the path can read it. Use https://.", evidence))
+                            "\(urlVar) = \(shown) sends the bearer key over plain HTTP to \(host), a host other than loopback: " +
+                                "anyone on the path can read it. Use https://.", evidence))
         } else {
             out.append(make(.urlTransport, .pass, nil, "The key does not travel in clear text",
                             scheme == "https" ? "\(shown) uses TLS." : "\(shown) stays on loopback or the Compose network.", evidence))

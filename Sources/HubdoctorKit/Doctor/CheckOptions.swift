@@ -18,6 +18,8 @@ public struct CheckOptions: Sendable {
     public var only: [String] = []
     public var skip: [String] = []
     public var noNegative = false
+    /// Connections (requests at once) per service origin; the rest wait their turn, and reuse them.
+    public var maxConnections = HTTPClientRequest.defaultMaxConnections
     /// Protected paths to probe instead of each link's own (the benchmark's knob).
     public var probePaths: [String] = []
     /// hubdoctor's own environment (for `{environment: NAME}` sources and `HUBDOCTOR_RUNBOOKS`).
@@ -34,5 +36,12 @@ public struct CheckOptions: Sendable {
         if let p = DurationLimit.timeout().problem(timeout) { throw HubdoctorError(.usage, p) }
         if let wait, let p = DurationLimit.wait().problem(wait) { throw HubdoctorError(.usage, p) }
         if let p = CheckID.selectionProblem(only: only, skip: skip) { throw HubdoctorError(.usage, p) }
+        if let p = Self.maxConnectionsProblem(maxConnections) { throw HubdoctorError(.usage, p) }
+    }
+
+    public static let maxConnectionsRange = 1...1024
+
+    public static func maxConnectionsProblem(_ n: Int) -> String? {
+        maxConnectionsRange.contains(n) ? nil : "--max-connections must be between \(maxConnectionsRange.lowerBound) and \(maxConnectionsRange.upperBound)"
     }
 }

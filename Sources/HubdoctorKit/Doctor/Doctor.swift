@@ -46,6 +46,10 @@ public enum Doctor {
         SecretRegistry.shared.register(service.value)
         var readings = LinkReadings(link: link, caller: caller, service: service, url: link.url.map(resolver.read),
                                     urlOverride: options.hubURL, resolver: resolver)
+        readings.serviceURL = link.serviceURL.map(resolver.read)
+        SecretRegistry.shared.register(credentialsOf: readings.url?.value?.text)
+        SecretRegistry.shared.register(credentialsOf: readings.serviceURL?.value?.text)
+        SecretRegistry.shared.register(credentialsOf: options.hubURL)
         readings.callerProcess = processReading(link.caller)
         readings.serviceProcess = processReading(link.service)
         return readings
@@ -131,17 +135,25 @@ public enum Doctor {
             contexts.append(Report.LinkContext(name: link.name, mode: link.mode?.rawValue, modeReason: link.modeReason,
                                                url: readings.effectiveURL.map(Redact.url)))
             var findings = offlineFindings(readings)
+            findings += await HolderChecks.evaluate(readings, environment: options.environment, timeout: options.timeout,
+                                                  offline: options.offline)
             if options.mode == .auto, config?.links.isEmpty ?? true, let mode = link.mode {
                 findings += otherModeFindings(current: findings, mode: mode, options: options, resolver: resolver)
             }
             perLink.append(findings)
         }
         if wantsProbes(options) {
-            // Links are independent: probe them all at once.
+            // Links are independent: probe them all at once. Their requests are shared: each
+            // distinct one goes out once, over at most `maxConnections` connections per origin.
             let owners = negativeOwners(allReadings)
+            let socketOwners = webSocketNegativeOwners(allReadings)
+            let requests = ProbeRequests()
             let live = await withTaskGroup(of: (Int, [Finding]).self) { group in
                 for (i, r) in allReadings.enumerated() {
-                    group.addTask { (i, await probeFindings(r, options: options, negativesSkipped: owners[i])) }
+                    group.addTask {
+                        (i, await probeFindings(r, options: options, negativesSkipped: owners[i], webSocketNegativesSkipped: socketOwners[i],
+                                                 requests: requests))
+                    }
                 }
                 return await group.reduce(into: [Int: [Finding]]()) { $0[$1.0] = $1.1 }
             }
@@ -189,7 +201,8 @@ public enum Doctor {
             default: return "where \(f.cause?.rawValue ?? f.status.rawValue)"
             }
         }
-        let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). How the services really run decides which one is live (pass --mode to choose)."
+        let message = "The two run modes give different answers: \(mineText), \(verdict(mine)); \(theirText), \(verdict(their)). "
+            + "How the services really run decides which one is live (pass --mode to choose)."
         let cause = their.status == .pass ? mine.cause : their.cause
         // The runbook steps are filled from these facts: they must come from the mode the cause was found in.
         let facts = their.status == .pass ? mine.facts : otherReadings.facts

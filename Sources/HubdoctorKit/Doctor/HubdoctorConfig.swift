@@ -93,6 +93,12 @@ struct ConfigReader {
     let display: String
     let folder: String
 
+    /// `node`'s child `key`, which the caller already knows is there (it chose the source kind by it).
+    func required(_ node: Node, _ key: String, _ what: String) throws -> Node {
+        guard let child = node.child(key) else { throw error(node, "\(what) needs `\(key):`") }
+        return child
+    }
+
     func error(_ node: Node?, _ message: String) -> HubdoctorError {
         guard let mark = node?.mark else { return HubdoctorError(.config, message, location: display) }
         return HubdoctorError(.config, message, location: "\(display):\(mark.line):\(mark.column)")
@@ -158,10 +164,9 @@ struct ConfigReader {
         guard let serviceNode = node.child("service") else { throw error(node, "link \(name) needs a `service:`") }
         let (caller, url) = try side(callerNode, role: .caller, defaultName: defaults.0, base: base)
         let (service, serviceURL) = try side(serviceNode, role: .service, defaultName: defaults.1, base: base)
-        if serviceURL != nil { throw error(serviceNode.keyNode("url"), "`url` belongs to the caller: it is the address the caller calls") }
         var probes = ProbePaths(health: "/health", protected: [])
         if let p = node.child("probes") {
-            let p = try mapping(p, "probes", allowed: ["health", "protected"])
+            let p = try mapping(p, "probes", allowed: ["health", "protected", "websocket"])
             if let h = p.child("health") { probes.health = h.isNull ? nil : try urlPath(h, "probes.health") }
             if let list = p.child("protected") {
                 switch list {
@@ -170,9 +175,45 @@ struct ConfigReader {
                 default: throw error(list, "probes.protected must be a list of paths")
                 }
             }
+            if let w = p.child("websocket") { probes.websocket = try webSocket(w) }
         }
         let restart = try node.child("restart").map { try string($0, "restart") }
-        return LinkSpec(name: name, caller: caller, service: service, url: url, probes: probes, restartBoth: restart)
+        return LinkSpec(name: name, caller: caller, service: service, url: url, serviceURL: serviceURL, probes: probes, restartBoth: restart)
+    }
+
+    /// `probes.websocket: {path: /ws/agent, auth: {message: '…{{key}}…'} | {header: Authorization} | {query: token}}`.
+    func webSocket(_ node: Node) throws -> WebSocketProbeSpec {
+        let n = try mapping(node, "probes.websocket", allowed: ["path", "auth"])
+        guard let pathNode = n.child("path") else { throw error(n, "probes.websocket needs `path:` (/ws/agent, or a whole ws:// URL)") }
+        let path = try string(pathNode, "probes.websocket.path")
+        let lower = path.lowercased()
+        guard path.hasPrefix("/") || lower.hasPrefix("ws://") || lower.hasPrefix("wss://") else {
+            throw error(pathNode, "probes.websocket.path must be a path that starts with `/`, or a ws:// or wss:// URL")
+        }
+        guard let authNode = n.child("auth") else {
+            throw error(n, "probes.websocket needs `auth:`: {message: TEMPLATE with {{key}}}, {header: Authorization} or {query: NAME}")
+        }
+        let a = try mapping(authNode, "probes.websocket.auth", allowed: ["message", "header", "query"])
+        let given = ["message", "header", "query"].compactMap { name in a.child(name).map { (name, $0) } }
+        guard given.count == 1, let (kind, value) = given.first else {
+            throw error(a, "probes.websocket.auth must name one way: message, header or query")
+        }
+        switch kind {
+        case "message":
+            let template = try string(value, "probes.websocket.auth.message")
+            guard template.contains(WebSocketAuth.placeholder) else {
+                throw error(value, "probes.websocket.auth.message must hold {{key}} where the key goes (the key itself is never written in the config)")
+            }
+            return WebSocketProbeSpec(path: path, auth: .message(template: template))
+        case "header":
+            let name = try string(value, "probes.websocket.auth.header")
+            guard name.caseInsensitiveCompare("Authorization") == .orderedSame else {
+                throw error(value, "probes.websocket.auth.header: only `Authorization` (with the Bearer scheme) is supported")
+            }
+            return WebSocketProbeSpec(path: path, auth: .header)
+        default:
+            return WebSocketProbeSpec(path: path, auth: .query(name: try string(value, "probes.websocket.auth.query")))
+        }
     }
 
     func urlPath(_ node: Node, _ what: String) throws -> String {
@@ -183,8 +224,19 @@ struct ConfigReader {
 
     func side(_ node: Node, role: Role, defaultName: String, base: String) throws -> (SideSpec, KeySource?) {
         let what = role.rawValue
-        let node = try mapping(node, what, allowed: ["name", "key", "url", "process", "restart"])
-        guard let keyNode = node.child("key") else { throw error(node, "\(what) needs a `key:` source") }
+        let node = try mapping(node, what, allowed: ["name", "key", "url", "process", "restart", "running"])
+        guard let keyNode = node.child("key") else {
+            // A service that keeps its keys in a database: nothing to read, the probes judge.
+            guard role == .service else { throw error(node, "\(what) needs a `key:` source") }
+            if let p = node.child("process") { throw error(p, "service.process compares the process with `key:`; give a `key:` or drop `process:`") }
+            if let r = node.child("running") { throw error(r, "service.running compares what runs with `key:`; give a `key:` or drop `running:`") }
+            var side = SideSpec(role: role, name: try node.child("name").map { try string($0, "\(what).name") } ?? defaultName, key: .keyStore)
+            side.restart = try node.child("restart").map { try string($0, "\(what).restart") }
+            if let u = node.child("url") {
+                return (side, u.scalar != nil ? .literal(try string(u, "\(what).url")) : try source(u, "\(what).url", base: base))
+            }
+            return (side, nil)
+        }
         if case .scalar = keyNode {
             throw error(keyNode, "\(what).key must say where the key is kept ({env: …}, {yaml: …}, {process: …} or {environment: …}); a key is never written in the config")
         }
@@ -210,7 +262,38 @@ struct ConfigReader {
                 throw error(p, "\(what).process: say which variable of the process holds the key ({pid: N, var: NAME}); a YAML path does not name one")
             }
         }
+        if let r = node.child("running") { try running(r, what: "\(what).running", into: &side) }
         return (side, url)
+    }
+
+    /// `running:`, a list of `{docker: {container: NAME | service: NAME, var: VAR}}` and
+    /// `{process: PID, var: VAR}` (the same as the side's `process:`; one process per side).
+    func running(_ node: Node, what: String, into side: inout SideSpec) throws {
+        guard case .sequence(let items) = node, !items.isEmpty else { throw error(node, "\(what) must be a non-empty list of holders ({docker: …} or {process: PID, var: NAME})") }
+        for item in items {
+            guard case .mapping = item else { throw error(item, "\(what) entries must be mappings, not \(item.kindName)") }
+            if item.child("process") != nil {
+                let n = try mapping(item, what, allowed: ["process", "var"])
+                guard side.process == nil else { throw error(item, "\(what): one process per side (it is already named by `process:` or another entry)") }
+                side.process = try pid(try required(n, "process", what), "\(what).process")
+                guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the variable in the process's environment") }
+                side.processVar = try string(v, "\(what).var")
+                continue
+            }
+            guard item.child("docker") != nil else {
+                if item.child("kube") != nil { throw error(item, "\(what): `kube` holders are not supported by this hubdoctor yet; use {docker: …} or {process: PID, var: NAME}") }
+                throw error(item, "\(what) entries are {docker: {container: NAME | service: NAME, var: VAR}} or {process: PID, var: NAME}")
+            }
+            let outer = try mapping(item, what, allowed: ["docker"])
+            let d = try mapping(try required(outer, "docker", what), "\(what).docker", allowed: ["container", "service", "var"])
+            guard let v = d.child("var") else { throw error(d, "\(what).docker needs `var:`, the variable in the container's environment") }
+            let variable = try string(v, "\(what).docker.var")
+            switch (d.child("container"), d.child("service")) {
+            case (let c?, nil): side.running.append(.dockerContainer(name: try string(c, "\(what).docker.container"), var: variable))
+            case (nil, let s?): side.running.append(.dockerService(service: try string(s, "\(what).docker.service"), var: variable))
+            default: throw error(d, "\(what).docker names either `container:` (a container name or id) or `service:` (a Compose service), one of them")
+            }
+        }
     }
 
     func pid(_ node: Node, _ what: String) throws -> Int32 {
@@ -228,7 +311,7 @@ struct ConfigReader {
         switch kinds[0] {
         case "env":
             let n = try mapping(node, what, allowed: ["env", "var", "dialect"])
-            let filesNode = n.child("env")!
+            let filesNode = try required(n, "env", what)
             let files: [String]
             if case .sequence(let items) = filesNode {
                 guard !items.isEmpty else { throw error(filesNode, "\(what).env must name at least one file") }
@@ -247,7 +330,7 @@ struct ConfigReader {
             return .env(files: files.map { absolute($0, from: base) }, var: try string(v, "\(what).var"), dialect: dialect)
         case "yaml":
             let n = try mapping(node, what, allowed: ["yaml", "secret", "var", "path"])
-            let file = absolute(try string(n.child("yaml")!, "\(what).yaml"), from: base)
+            let file = absolute(try string(try required(n, "yaml", what), "\(what).yaml"), from: base)
             if let s = n.child("secret") {
                 guard n.child("path") == nil else { throw error(n.child("path"), "\(what): give `secret:` and `var:`, or `path:`, not both") }
                 guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the key inside Secret \(s.text ?? "")") }
@@ -259,15 +342,15 @@ struct ConfigReader {
         case "process":
             let n = try mapping(node, what, allowed: ["process", "var"])
             guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the variable in the process's environment") }
-            return .process(pid: try pid(n.child("process")!, "\(what).process"), var: try string(v, "\(what).var"))
+            return .process(pid: try pid(try required(n, "process", what), "\(what).process"), var: try string(v, "\(what).var"))
         case "environment":
             let n = try mapping(node, what, allowed: ["environment"])
-            return .environment(name: try string(n.child("environment")!, "\(what).environment"))
+            return .environment(name: try string(try required(n, "environment", what), "\(what).environment"))
         default:
             let n = try mapping(node, what, allowed: ["compose", "service", "var"])
             guard let s = n.child("service") else { throw error(n, "\(what) needs `service:`, the Compose service") }
             guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`") }
-            return .compose(file: absolute(try string(n.child("compose")!, "\(what).compose"), from: base),
+            return .compose(file: absolute(try string(try required(n, "compose", what), "\(what).compose"), from: base),
                             service: try string(s, "\(what).service"), var: try string(v, "\(what).var"))
         }
     }

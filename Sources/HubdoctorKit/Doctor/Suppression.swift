@@ -69,7 +69,7 @@ public struct Suppression: Sendable, Equatable {
             var cause: Cause?
             if let c = field("cause") {
                 guard let parsed = Cause(rawValue: c) else {
-                    throw HubdoctorError(.config, "unknown cause \(c)", location: location(path, map["cause"]!))
+                    throw HubdoctorError(.config, "unknown cause \(c)", location: map["cause"].map { location(path, $0) } ?? path)
                 }
                 cause = parsed
             }

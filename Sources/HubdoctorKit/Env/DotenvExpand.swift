@@ -174,7 +174,8 @@ public enum DotenvExpand {
             if j < s.count, s[j] == 0x7D { j += 1 }
             depth += 1
             if depth > maxDepth {
-                return .failure(Failure(reason: "the expansion of \(shownName) never ends or nests more than \(maxDepth) times (a variable refers to itself); Node.js overflows its stack and Next.js loads nothing from this file", isLimit: false))
+                return .failure(Failure(reason: "the expansion of \(shownName) never ends or nests more than \(maxDepth) times (a variable refers to " +
+                    "itself); Node.js overflows its stack and Next.js loads nothing from this file", isLimit: false))
             }
             let group = s.bytes(last..<j)
             let key = String(decoding: name, as: UTF8.self)

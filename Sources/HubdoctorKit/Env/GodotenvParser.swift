@@ -89,7 +89,8 @@ enum GodotenvParser {
                 continue
             }
             if i < 3, src.starts(with: [0xEF, 0xBB, 0xBF]) {
-                return .failure(EnvParseError(line: 1, reason: "the file starts with a UTF-8 byte order mark (BOM), which godotenv reads as part of the first variable's name (unexpected character \(GoText.quote(r))); godotenv refuses the whole file. Save it as UTF-8 without BOM"))
+                return .failure(EnvParseError(line: 1, reason: "the file starts with a UTF-8 byte order mark (BOM), which godotenv reads as part of " +
+                    "the first variable's name (unexpected character \(GoText.quote(r))); godotenv refuses the whole file. Save it as UTF-8 without BOM"))
             }
             return .failure(EnvParseError(line: lines.line(at: i),
                                           reason: "unexpected character \(GoText.quote(r)) in variable name; godotenv refuses the whole file"))

@@ -23,7 +23,8 @@ struct ReadBudget {
     mutating func produce(_ bytes: Int, variable: String) -> Exceeded? {
         produced += bytes
         if produced > Self.maxExpandedBytes {
-            return Exceeded(reason: "the expanded values of this file add up to more than \(Self.maxExpandedBytes >> 20) MiB by \(variable) (variables that repeat other variables multiply); hubdoctor stops reading it")
+            return Exceeded(reason: "the expanded values of this file add up to more than \(Self.maxExpandedBytes >> 20) MiB by \(variable) (variables " +
+                "that repeat other variables multiply); hubdoctor stops reading it")
         }
         return nil
     }

@@ -20,6 +20,10 @@ final class ChangeSession {
         let setup = try Doctor.setup(checkOptions)
         resolver = setup.resolver
         links = setup.links
+        if let link = links.first(where: { $0.service.key == .keyStore }) {
+            throw HubdoctorError(.usage, "link \(link.name): \(link.service.name) keeps its keys in its own store (its config has no service.key), " +
+                "which \(command) cannot write. Issue or re-issue the key with \(link.service.name)'s own tools, then install it in \(link.caller.name)'s \(link.caller.key.variableName)")
+        }
         // Before anything is read: with --apply, put back what an interrupted run left half-done,
         // so that the plan starts from a layout that is wholly as it was.
         for run in try InterruptedRun.find(in: directories) {

@@ -80,7 +80,8 @@ public struct EnvFileEditor: Sendable {
                 let lines = Set(sites.map(\.definition.line))
                 let earlier = scan.definitions.filter { $0.name == assignment.name && !lines.contains($0.line) }.map(\.line)
                 if !earlier.isEmpty {
-                    notes.append("\(display): \(assignment.name) is also defined on line \(earlier.map(String.init).joined(separator: ", ")), which no reader delivers (a later line wins); left as it is")
+                    notes.append("\(display): \(assignment.name) is also defined on line \(earlier.map(String.init).joined(separator: ", ")), which no " +
+                        "reader delivers (a later line wins); left as it is")
                 }
             }
         }
@@ -134,7 +135,8 @@ public struct EnvFileEditor: Sendable {
                 // `\$` is the one escape that next, godotenv and Compose all read as a plain `$`.
                 return (style, [0x22] + v.flatMap { $0 == 0x24 ? [0x5C, 0x24] : [$0] } + [0x22])
             case .single, .backtick:
-                return (style, [style.quote!] + v + [style.quote!])
+                guard let quote = style.quote else { return nil }
+                return (style, [quote] + v + [quote])
             }
         }
     }
@@ -157,7 +159,8 @@ public struct EnvFileEditor: Sendable {
             }
             return changes
         }
-        throw HubdoctorError(.parse, "no way to write \(a.name) that every reader of this file (\(readers.map(\.rawValue).joined(separator: ", "))) reads as the same key: " + reasons.joined(separator: "; "),
+        throw HubdoctorError(.parse, "no way to write \(a.name) that every reader of this file (\(readers.map(\.rawValue).joined(separator: ", "))) " +
+            "reads as the same key: " + reasons.joined(separator: "; "),
                              location: "\(display):\(primary.line)")
     }
 

@@ -141,7 +141,7 @@ enum EnvLineLexer {
 
         if valueStart < n, let style = [QuoteStyle.double, .single, .backtick].first(where: { $0.quote == b[valueStart] }) {
             var k = valueStart + 1
-            while k < n, !(b[k] == style.quote! && b[k - 1] != backslash) { k += 1 }
+            while k < n, !(b[k] == style.quote && b[k - 1] != backslash) { k += 1 }
             if k < n {
                 // Only a comment or blank space may follow a closing quote; otherwise the readers
                 // take the whole line as an unquoted value (dotenv) or refuse it (godotenv).

@@ -98,17 +98,22 @@ public final class FileTransaction {
                 throw HubdoctorError(.io, "its folder \(dir) does not exist", location: w.display)
             }
             if dst.st_mode & 0o222 == 0 || access(dir, W_OK | X_OK) != 0 {
-                throw HubdoctorError(.io, "its folder is read-only for \(PosixFile.userName(me)) (mode \(String(format: "%04o", Int(dst.st_mode & 0o7777))), owner \(PosixFile.userName(dst.st_uid))): hubdoctor writes a new version next to the file and renames it, so the folder must be writable. Nothing was changed", location: w.display)
+                throw HubdoctorError(.io, "its folder is read-only for \(PosixFile.userName(me)) (mode " +
+                    "\(String(format: "%04o", Int(dst.st_mode & 0o7777))), owner \(PosixFile.userName(dst.st_uid))): hubdoctor writes a new version " +
+                    "next to the file and renames it, so the folder must be writable. Nothing was changed", location: w.display)
             }
             guard let before = w.before else { continue }
             if before.mode & 0o222 == 0 {
-                throw HubdoctorError(.io, "is read-only (mode \(before.modeText)); hubdoctor does not write over a read-only file. If the change is intended, make it writable first (chmod u+w). Nothing was changed", location: w.display)
+                throw HubdoctorError(.io, "is read-only (mode \(before.modeText)); hubdoctor does not write over a read-only file. If the change is " +
+                    "intended, make it writable first (chmod u+w). Nothing was changed", location: w.display)
             }
             if access(w.path, W_OK) != 0 {
-                throw HubdoctorError(.io, "is not writable by \(PosixFile.userName(me)) (mode \(before.modeText), owner \(PosixFile.userName(before.uid))). Run hubdoctor as its owner. Nothing was changed", location: w.display)
+                throw HubdoctorError(.io, "is not writable by \(PosixFile.userName(me)) (mode \(before.modeText), owner " +
+                    "\(PosixFile.userName(before.uid))). Run hubdoctor as its owner. Nothing was changed", location: w.display)
             }
             if me != 0, before.uid != me {
-                throw HubdoctorError(.io, "belongs to \(PosixFile.userName(before.uid)), and hubdoctor runs as \(PosixFile.userName(me)): the new version would belong to \(PosixFile.userName(me)). Run hubdoctor as \(PosixFile.userName(before.uid)). Nothing was changed", location: w.display)
+                throw HubdoctorError(.io, "belongs to \(PosixFile.userName(before.uid)), and hubdoctor runs as \(PosixFile.userName(me)): the new " +
+                    "version would belong to \(PosixFile.userName(me)). Run hubdoctor as \(PosixFile.userName(before.uid)). Nothing was changed", location: w.display)
             }
             if before.links > 1 {
                 throw HubdoctorError(.io, "has \(before.links) hard links; replacing it would leave the other names with the old content. Edit it by hand. Nothing was changed", location: w.display)
@@ -213,7 +218,8 @@ public final class FileTransaction {
         case (let b?, let n?) where b.isSameVersion(as: n):
             return
         default:
-            throw HubdoctorError(.io, "changed while hubdoctor was working (it differs from what was read a moment ago); nothing was written over it. Run hubdoctor again to plan the change against the new content", location: w.display)
+            throw HubdoctorError(.io, "changed while hubdoctor was working (it differs from what was read a moment ago); nothing was written over it. " +
+                "Run hubdoctor again to plan the change against the new content", location: w.display)
         }
     }
 
@@ -249,7 +255,8 @@ public final class FileTransaction {
         }
         if !failures.isEmpty {
             // Keep the backups and the journal: they are what is left to restore by hand.
-            throw HubdoctorError(.io, "could not restore every file after a failure (\(cause.map { "\($0)" } ?? "verification failed")): " + failures.joined(separator: "; ") + ". The journal \(journalPath ?? "") lists every file", location: nil)
+            throw HubdoctorError(.io, "could not restore every file after a failure " +
+                "(\(cause.map { "\($0)" } ?? "verification failed")): " + failures.joined(separator: "; ") + ". The journal \(journalPath ?? "") lists every file", location: nil)
         }
         committed = []
         discardStage()

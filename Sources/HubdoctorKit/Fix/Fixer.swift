@@ -32,7 +32,8 @@ public enum Fixer {
                     return true
                 }
                 guard first.after == plan.write.after else {
-                    throw HubdoctorError(.usage, "links \(first.link) and \(work[i].link.name) would write different keys into \(plan.write.display); make their callers agree first, or fix from the shared service's side (--from service)")
+                    throw HubdoctorError(.usage, "links \(first.link) and \(work[i].link.name) would write different keys into \(plan.write.display); " +
+                        "make their callers agree first, or fix from the shared service's side (--from service)")
                 }
                 return false
             }
@@ -63,7 +64,8 @@ public enum Fixer {
             let source = link.side(options.from)
             guard let files = try KeyWritePlanner.targets(side: source, reading: readings.reading(source.role), value: value, resolver: session.resolver) else {
                 work.change.verdict = .blocked
-                work.change.blockers.append("\(source.name)'s key must lose its stray characters where it is kept, which hubdoctor does not write: correct it there, then run \(session.commandLine("fix")) again")
+                work.change.blockers.append("\(source.name)'s key must lose its stray characters where it is kept, which hubdoctor does not write: " +
+                    "correct it there, then run \(session.commandLine("fix")) again")
                 return work
             }
             targets += encryptedBySops(files, side: source, link: link, value: value, session: session, work: &work)
@@ -90,7 +92,8 @@ public enum Fixer {
             } else {
                 let files = work.plans.map(\.write.display)
                 work.change.problems.append(ChangeReport.Problem(cause: nil, message: "Both sides deliver the same key, but " + files.joined(separator: ", ")
-                    + " also hold\(files.count == 1 ? "s" : "") \(target.key.variableName) with another value, at a lower priority: a stale copy that comes back when the winning file changes, and that the other run mode may read"))
+                    + " also hold\(files.count == 1 ? "s" : "") \(target.key.variableName) with another value, at a lower priority: a stale copy that " +
+                        "comes back when the winning file changes, and that the other run mode may read"))
             }
         } else if keyProblems, work.plans.isEmpty, work.change.manual.isEmpty {
             work.change.verdict = .blocked
@@ -149,7 +152,8 @@ public enum Fixer {
         func bad(_ check: CheckID) -> Finding? { findings.first { $0.check == check && ($0.status == .fail || $0.status == .warn) } }
 
         var decision = Decision(change: ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned,
-                                                                problems: [], blockers: [], summary: nil, files: [], manual: [], verified: [],
+                                                                problems: [], blockers: [], summary: nil,
+                                                                files: [], manual: [], verified: [],
                                                                 restart: link.restartCommand, next: []),
                                 value: readings.reading(from).value)
         for check in [CheckID.present(to), .format(to), .keysMatch] {
@@ -172,7 +176,8 @@ public enum Fixer {
             var text = "\(source.name)'s \(source.key.variableName) cannot be the key to copy [\(f.cause?.rawValue ?? f.status.rawValue)]:\n" + f.message
             let otherFine = bad(.source(to)) == nil && bad(.present(to)) == nil && bad(.format(to)) == nil
             if otherFine {
-                text += "\nIf \(target.name)'s key is the right one, copy it the other way: \(session.commandLine("fix", "--from \(to.rawValue)")). Otherwise give both sides a new key: \(session.commandLine("rotate"))."
+                text += "\nIf \(target.name)'s key is the right one, copy it the other way: \(session.commandLine("fix", "--from \(to.rawValue)")). " +
+                    "Otherwise give both sides a new key: \(session.commandLine("rotate"))."
             } else {
                 text += "\nNeither side holds a usable key: give both a new one with \(session.commandLine("rotate"))."
             }

@@ -23,7 +23,7 @@ public struct InterruptedRun: Sendable {
     /// Files of this run other than the journal: temporary files, backups, side files.
     var leftovers: [String]
 
-    static let idPattern = try! NSRegularExpression(pattern: #"\.hubdoctor-(tmp|bak|restore|old-key|journal)-(\d{8}T\d{6}Z-[0-9a-f]{6})(\.json(\.next)?)?$"#)
+    static let idPattern = NSRegularExpression.builtIn(#"\.hubdoctor-(tmp|bak|restore|old-key|journal)-(\d{8}T\d{6}Z-[0-9a-f]{6})(\.json(\.next)?)?$"#)
 
     /// Runs that did not finish, in the given folders.
     public static func find(in directories: [String]) throws -> [InterruptedRun] {
@@ -44,7 +44,8 @@ public struct InterruptedRun: Sendable {
             if let journalFile {
                 let bytes = try PosixFile.readAll(journalFile.path, display: journalFile.path)
                 guard let journal = TransactionJournal.decode(bytes) else {
-                    throw HubdoctorError(.parse, "this journal of an interrupted hubdoctor run cannot be read; compare the files it names with their .hubdoctor-bak-\(id) backups by hand, then delete it", location: journalFile.path)
+                    throw HubdoctorError(.parse, "this journal of an interrupted hubdoctor run cannot be read; compare the files it names with their " +
+                        ".hubdoctor-bak-\(id) backups by hand, then delete it", location: journalFile.path)
                 }
                 runs.append(InterruptedRun(id: id, command: journal.command, journal: journal, journalPath: journalFile.path, leftovers: others.map(\.path)))
             } else if others.contains(where: { ["tmp", "restore"].contains($0.kind) || $0.path.hasSuffix(".json.next") }) {
@@ -112,7 +113,8 @@ public struct InterruptedRun: Sendable {
         let statuses = journal.files.map(status)
         let conflicts = zip(journal.files, statuses).filter { $0.1 == .changedSince }.map(\.0.display)
         if !conflicts.isEmpty {
-            throw HubdoctorError(.io, "an interrupted hubdoctor run (\(id)) left its journal, and \(conflicts.joined(separator: ", ")) changed since; hubdoctor will not guess which version is right. Compare them with their .hubdoctor-bak-\(id) backups, then delete \(journalPath)")
+            throw HubdoctorError(.io, "an interrupted hubdoctor run (\(id)) left its journal, and \(conflicts.joined(separator: ", ")) changed since; " +
+                "hubdoctor will not guess which version is right. Compare them with their .hubdoctor-bak-\(id) backups, then delete \(journalPath)")
         }
         var done: [String] = []
         for (e, s) in zip(journal.files, statuses) where s == .new {
@@ -157,8 +159,8 @@ public struct InterruptedRun: Sendable {
     /// A backup of a run without a journal is deleted only when it equals the file it backs up
     /// (the run never replaced that file, so the backup is redundant).
     func isKeptBackup(_ path: String) -> Bool {
-        guard path.contains(FileTransaction.backupMarker) else { return false }
-        let original = String(path[..<path.range(of: FileTransaction.backupMarker)!.lowerBound])
+        guard let marker = path.range(of: FileTransaction.backupMarker) else { return false }
+        let original = String(path[..<marker.lowerBound])
         guard let backup = try? PosixFile.readAll(path, display: path),
               let current = try? FileState.read(original, display: original) else { return true }
         return current.bytes != backup

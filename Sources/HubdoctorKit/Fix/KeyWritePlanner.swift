@@ -35,7 +35,7 @@ public enum KeyWritePlanner {
             return try envTargets(files: files, name: name, readers: [dialect] + side.readers, side: side, reading: reading, value: value, resolver: resolver)
         case .compose(let file, let service, let name):
             return try composeTargets(file: file, service: service, name: name, side: side, reading: reading, value: value, resolver: resolver)
-        case .yamlSecret, .yamlPath, .process, .environment, .literal:
+        case .yamlSecret, .yamlPath, .process, .environment, .literal, .keyStore:
             return nil
         }
     }
@@ -79,7 +79,8 @@ public enum KeyWritePlanner {
             let exists = !existing.isEmpty
             out.append(KeyTarget(path: chosen.path ?? resolver.absolute(chosen.display), display: chosen.display, readers: readers,
                                  assignment: EnvAssignment(name: name, value: value),
-                                 reason: exists ? "no file \(side.name) reads defines \(name): a line is added here" : "no file \(side.name) reads exists: it is created"))
+                                 reason: exists ? "no file \(side.name) reads defines \(name): a line is added here"
+                                              : "no file \(side.name) reads exists: it is created"))
         }
         return out
     }
@@ -121,7 +122,8 @@ public enum KeyWritePlanner {
             guard let variable = item.value.map(singleReference) ?? name else { return nil }
             let env = project.projectEnvOrigin
             let how = item.value == nil ? "`\(name):` with no value" : "`\(name): ${\(variable)}`"
-            out.append(KeyTarget(path: env.path!, display: env.display, readers: [.compose], assignment: EnvAssignment(name: variable, value: value),
+            guard let envPath = env.path else { return nil }
+            out.append(KeyTarget(path: envPath, display: env.display, readers: [.compose], assignment: EnvAssignment(name: variable, value: value),
                                  reason: "the project .env, where \(how) under `environment:` of service \(service) takes it from"))
         } else if out.isEmpty {
             guard let last = lastFile else { return nil }
@@ -131,7 +133,7 @@ public enum KeyWritePlanner {
         return out
     }
 
-    static let reference = try! NSRegularExpression(pattern: #"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\})$"#)
+    static let reference = NSRegularExpression.builtIn(#"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\})$"#)
 
     /// `VAR` when a Compose value is exactly `$VAR`, `${VAR}`, `${VAR:-default}` or `${VAR:?error}`.
     static func singleReference(_ raw: String) -> String? {
@@ -179,7 +181,7 @@ public enum KeyWritePlanner {
             byPath[t.path, default: []].append(t)
         }
         return try order.map { path in
-            let group = byPath[path]!
+            let group = byPath[path, default: []]
             let display = group[0].display
             let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let before = try FileState.read(real, display: display)
@@ -193,7 +195,8 @@ public enum KeyWritePlanner {
             for c in edit.changes where c.isSecret { SecretRegistry.shared.register(c.oldValue) }
             let changed = Set(edit.changes.map(\.name))
             return FileChangePlan(write: PlannedWrite(path: real, display: display, before: before, after: edit.edited), edit: edit,
-                                  reasons: group.filter { changed.contains($0.assignment.name) }.map(\.reason), symlinkTarget: real == path ? nil : real, readers: readers,
+                                  reasons: group.filter { changed.contains($0.assignment.name) }.map(\.reason),
+                                  symlinkTarget: real == path ? nil : real, readers: readers,
                                   assignments: group.map(\.assignment))
         }.filter { !$0.edit.isNoChange }
     }

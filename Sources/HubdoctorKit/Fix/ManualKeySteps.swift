@@ -19,7 +19,8 @@ public enum ManualKeySteps {
                 steps.append(RemediationStep(text: "Set \(key) in Secret \(secret) (\(file)); sops reads the value from the file, so it never appears in a process listing",
                                              run: "sops set --value-file \(arg(path)) \(ShellWord.quote(index)) \(arg(valueFile ?? "VALUE_FILE"))"))
             } else {
-                steps.append(RemediationStep(text: "Set stringData.\(key) of Secret \(secret) in \(file) to the value in \(valueFile.map { ShellWord.relative($0, workingDirectory: workingDirectory) } ?? "the value file") (a JSON string; stringData overrides data)"))
+                steps.append(RemediationStep(text: "Set stringData.\(key) of Secret \(secret) in \(file) to the value in " +
+                    "\(valueFile.map { ShellWord.relative($0, workingDirectory: workingDirectory) } ?? "the value file") (a JSON string; stringData overrides data)"))
             }
             steps += deleteValueFile(valueFile, arg)
             let pods = side.restart == nil ? " (for example `kubectl rollout restart deployment/NAME`)" : ": the restart below does that"
@@ -32,22 +33,28 @@ public enum ManualKeySteps {
             if isSOPSEncrypted(path) {
                 steps.append(RemediationStep(text: "Set \(dotted) in \(file)", run: "sops set --value-file \(arg(path)) \(ShellWord.quote(index)) \(arg(valueFile ?? "VALUE_FILE"))"))
             } else {
-                steps.append(RemediationStep(text: "Set \(dotted) in \(file) to the value in \(valueFile.map { ShellWord.relative($0, workingDirectory: workingDirectory) } ?? "the value file") (a JSON string)"))
+                steps.append(RemediationStep(text: "Set \(dotted) in \(file) to the value in " +
+                    "\(valueFile.map { ShellWord.relative($0, workingDirectory: workingDirectory) } ?? "the value file") (a JSON string)"))
             }
             steps += deleteValueFile(valueFile, arg)
             return steps
         case .compose(let file, let service, let name):
             return valueStep(side, valueFile, arg)
-                + [RemediationStep(text: "\(name) is written as a literal under `environment:` of service \(service) in \(file) (or in a `format: raw` env_file): set it there to the value in the value file. Better: write `\(name): ${\(name)}` under `environment:`, and `hubdoctor fix` will keep the key in the project .env, out of the compose file")]
+                + [RemediationStep(text: "\(name) is written as a literal under `environment:` of service \(service) in \(file) (or in a `format: raw` " +
+                    "env_file): set it there to the value in the value file. Better: write `\(name): ${\(name)}` under `environment:`, and `hubdoctor " +
+                    "fix` will keep the key in the project .env, out of the compose file")]
                 + deleteValueFile(valueFile, arg)
         case .process(let pid, let name):
             return valueStep(side, valueFile, arg)
-                + [RemediationStep(text: "\(side.name)'s key is read from process \(pid)'s environment (\(name)); set it where that process gets its environment (its unit file, Compose file or Secret); the restart below makes it read it")]
+                + [RemediationStep(text: "\(side.name)'s key is read from process \(pid)'s environment (\(name)); set it where that process gets its " +
+                    "environment (its unit file, Compose file or Secret); the restart below makes it read it")]
                 + deleteValueFile(valueFile, arg)
         case .environment(let name):
             return valueStep(side, valueFile, arg)
                 + [RemediationStep(text: "\(side.name)'s key is hubdoctor's own environment variable \(name) (a CI secret); update that secret where your CI keeps it")]
                 + deleteValueFile(valueFile, arg)
+        case .keyStore:
+            return [RemediationStep(text: "\(side.name) keeps its keys in its own store (a database): issue or change the key there, with \(side.name)'s own tools")]
         case .env, .literal:
             return []
         }
@@ -62,7 +69,8 @@ public enum ManualKeySteps {
         for file in files {
             let name = file.assignment.name
             steps.append(RemediationStep(
-                text: "Set \(name) in \(file.display), which is SOPS-encrypted (\(file.reason)): hubdoctor does not write a key in the clear into an encrypted file; sops encrypts the value it reads from the value file",
+                text: "Set \(name) in \(file.display), which is SOPS-encrypted (\(file.reason)): hubdoctor does not write a key in the clear into an " +
+                    "encrypted file; sops encrypts the value it reads from the value file",
                 run: "sops set --input-type dotenv --output-type dotenv --value-file \(arg(file.path)) \(ShellWord.quote("[\"\(name)\"]")) \(arg(valueFile ?? "VALUE_FILE"))"))
         }
         return steps + deleteValueFile(valueFile, arg)

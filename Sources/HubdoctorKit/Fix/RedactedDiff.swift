@@ -174,8 +174,8 @@ public enum RedactedDiff {
         return " ‹…›"
     }
 
-    static let commentedDefinition = try! NSRegularExpression(pattern: #"^\s*#+\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.\-]*\s*="#)
-    static let namedValue = try! NSRegularExpression(pattern: #"([A-Za-z0-9_.\-]+)["']?\s*[=:](?!//)"#)
+    static let commentedDefinition = NSRegularExpression.builtIn(#"^\s*#+\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.\-]*\s*="#)
+    static let namedValue = NSRegularExpression.builtIn(#"([A-Za-z0-9_.\-]+)["']?\s*[=:](?!//)"#)
 
     /// A comment line as shown: known keys removed first; then a commented-out definition loses
     /// its value, as does anything after a name that says it holds a secret (`old key: …`), to
@@ -201,7 +201,7 @@ public enum RedactedDiff {
     /// Text as shown: invalid UTF-8 becomes U+FFFD, control characters other than tab become visible.
     static func visible(_ bytes: ArraySlice<UInt8>) -> String {
         String(String(decoding: bytes, as: UTF8.self).unicodeScalars.map { s -> String in
-            if s.value < 0x20, s != "\t" { return String(UnicodeScalar(0x2400 + s.value)!) }
+            if s.value < 0x20, s != "\t" { return UnicodeScalar(0x2400 + s.value).map(String.init) ?? "?" }
             return String(s)
         }.joined())
     }

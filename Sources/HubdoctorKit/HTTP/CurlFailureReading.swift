@@ -27,6 +27,7 @@ struct CurlFailureReading {
     var host: String { URLComponents(string: request.url)?.host ?? request.url }
 
     var hostPort: String {
+        if let socket = request.unixSocketPath { return "the unix socket \(socket)" }
         guard let c = URLComponents(string: request.url), let h = c.host else { return request.url }
         let port = c.port ?? (c.scheme?.lowercased() == "https" ? 443 : 80)
         return h.contains(":") ? "[\(h)]:\(port)" : "\(h):\(port)"
@@ -52,7 +53,7 @@ struct CurlFailureReading {
         case CURLE_COULDNT_CONNECT:
             switch Int32(osErrno) {
             case ECONNREFUSED:
-                return (.connectionRefused, "connection refused by \(hostPort): nothing listens on that port")
+                return (.connectionRefused, "connection refused by \(hostPort): nothing listens on \(request.unixSocketPath == nil ? "that port" : "it (a socket file left behind)")")
             case ENETUNREACH, EHOSTUNREACH:
                 return (.noRoute, "no route to \(hostPort): the network or host is unreachable from this machine")
             case ETIMEDOUT:

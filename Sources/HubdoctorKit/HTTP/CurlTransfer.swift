@@ -7,6 +7,8 @@ import Foundation
 final class CurlTransfer: @unchecked Sendable {
     let request: HTTPClientRequest
     let handle: UnsafeMutableRawPointer
+    /// `scheme://host:port`, what the engine limits connections by.
+    let origin: String
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var body: [UInt8] = []
@@ -22,6 +24,9 @@ final class CurlTransfer: @unchecked Sendable {
         guard let handle = curl_easy_init() else { return nil }
         self.request = request
         self.handle = handle
+        // A unix socket is its own origin: the Docker engine's socket shares no connections or
+        // limit with a service on http://localhost.
+        origin = request.unixSocketPath.map { "unix://" + $0 } ?? HTTPClient.origin(of: request.url) ?? request.url
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
@@ -53,16 +58,20 @@ final class CurlTransfer: @unchecked Sendable {
             hd_setopt_string(handle, CURLOPT_USERAGENT, "hubdoctor/\(Report.toolVersion)"),
             hd_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer),
             hd_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION) { buffer, size, count, owner in
-                Unmanaged<CurlTransfer>.fromOpaque(owner!).takeUnretainedValue().receiveBody(buffer, size * count)
+                // libcurl passes back the WRITEDATA set below; without it, 0 stops the transfer.
+                guard let owner else { return 0 }
+                return Unmanaged<CurlTransfer>.fromOpaque(owner).takeUnretainedValue().receiveBody(buffer, size * count)
             },
             hd_setopt_pointer(handle, CURLOPT_WRITEDATA, owner),
             hd_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION) { buffer, size, count, owner in
-                Unmanaged<CurlTransfer>.fromOpaque(owner!).takeUnretainedValue().receiveHeader(buffer, size * count)
+                guard let owner else { return 0 }
+                return Unmanaged<CurlTransfer>.fromOpaque(owner).takeUnretainedValue().receiveHeader(buffer, size * count)
             },
             hd_setopt_pointer(handle, CURLOPT_HEADERDATA, owner),
         ]
         if request.method == "HEAD" { codes.append(hd_setopt_long(handle, CURLOPT_NOBODY, 1)) }
         if let ca = request.caFile { codes.append(hd_setopt_string(handle, CURLOPT_CAINFO, ca)) }
+        if let socket = request.unixSocketPath { codes.append(hd_setopt_unix_socket_path(handle, socket)) }
         if request.connectOnly { codes.append(hd_setopt_long(handle, CURLOPT_CONNECT_ONLY, 1)) }
         for (name, value) in request.headers {
             headerList = curl_slist_append(headerList, "\(name): \(value)")

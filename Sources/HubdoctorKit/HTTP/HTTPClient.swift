@@ -23,6 +23,12 @@ public enum HTTPClient {
         return try result.get()
     }
 
+    /// `scheme://host:port`, with the default port made explicit, for comparing origins.
+    public static func origin(of url: String) -> String? {
+        guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), let host = c.host?.lowercased() else { return nil }
+        return "\(scheme)://\(host):\(c.port ?? (scheme == "https" ? 443 : 80))"
+    }
+
     /// The URL problems worth a sentence of their own, found before libcurl is involved.
     static func precheck(_ url: String) -> TransportFailure? {
         let shown = Redact.url(url)

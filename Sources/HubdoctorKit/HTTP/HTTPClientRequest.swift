@@ -15,12 +15,20 @@ public struct HTTPClientRequest: Sendable {
     public var bodyLimit: Int
     /// A PEM bundle of authorities to trust instead of the system's (a private CA).
     public var caFile: String?
+    /// Connect to this unix domain socket instead of the URL's host and port (the Docker
+    /// Engine API); the URL still gives the path and the `Host` header.
+    public var unixSocketPath: String?
+    /// At most this many requests at once (so, connections) to this request's origin; the others
+    /// wait for one of them to finish and reuse its connection. Their wait does not count
+    /// against their timeouts.
+    public var maxConnections: Int = HTTPClientRequest.defaultMaxConnections
 
     public static let defaultBodyLimit = 64 * 1024
+    public static let defaultMaxConnections = 8
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [],
                 connectTimeout: Double = 3, timeout: Double = 5, connectOnly: Bool = false,
-                bodyLimit: Int = HTTPClientRequest.defaultBodyLimit, caFile: String? = nil) {
+                bodyLimit: Int = HTTPClientRequest.defaultBodyLimit, caFile: String? = nil, unixSocketPath: String? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -29,5 +37,6 @@ public struct HTTPClientRequest: Sendable {
         self.connectOnly = connectOnly
         self.bodyLimit = bodyLimit
         self.caFile = caFile
+        self.unixSocketPath = unixSocketPath
     }
 }

@@ -52,7 +52,8 @@ struct ComposeProject {
             let doc = Dialect.compose.parse(envBytes)
             if let e = doc.error {
                 project.problems.append(SourceProblem(origin: YAMLSource.originAt(project.projectEnvOrigin, e.line),
-                                                      reason: e.isLimit ? "the project .env: " + e.sentence(reader: "Docker Compose") : "Docker Compose refuses the project .env: \(e.reason)"))
+                                                      reason: e.isLimit ? "the project .env: " + e.sentence(reader: "Docker Compose")
+                                                          : "Docker Compose refuses the project .env: \(e.reason)"))
             }
             for entry in doc.variables { project.projectEnv[entry.name] = entry.value.text }
         }
@@ -118,7 +119,8 @@ struct ComposeProject {
             for (name, d) in env.winners { visible[name] = d.value.text }
             let doc = Dialect.compose.parse(bytes, lookup: visible)
             if let e = doc.error {
-                env.problems.append(SourceProblem(origin: YAMLSource.originAt(fileOrigin, e.line), reason: e.isLimit ? "this env_file: " + e.sentence(reader: "Docker Compose") : "Docker Compose refuses this env_file: \(e.reason)"))
+                let reason = e.isLimit ? "this env_file: " + e.sentence(reader: "Docker Compose") : "Docker Compose refuses this env_file: \(e.reason)"
+                env.problems.append(SourceProblem(origin: YAMLSource.originAt(fileOrigin, e.line), reason: reason))
                 continue
             }
             for e in doc.variables {
@@ -226,7 +228,7 @@ struct ComposeProject {
     /// The service whose container gets `name` (for finding Hub and Core by what they read).
     func services(defining name: String, resolver: SourceResolver) -> [String] {
         services.map(\.name).filter { environment(of: $0, resolver: resolver).winners[name] != nil
-            || environmentEntries(service($0)!).contains { $0.name == name } }
+            || (service($0).map(environmentEntries) ?? []).contains { $0.name == name } }
     }
 
     static func read(file: String, service: String, name: String, source: KeySource, resolver: SourceResolver) -> KeyReading {
@@ -259,7 +261,7 @@ struct ComposeProject {
                 r.notes.append("\(winner.origin.label) wins over \(beaten.origin.label) in service \(service) (\(rule))")
             }
         }
-        if resolver.environment[name] != nil, project.environmentEntries(project.service(service)!).contains(where: { $0.name == name && $0.value == nil }) {
+        if resolver.environment[name] != nil, (project.service(service).map(project.environmentEntries) ?? []).contains(where: { $0.name == name && $0.value == nil }) {
             r.notes.append("\(name) is also set in hubdoctor's own environment: `docker compose` run from this shell would pass that value instead")
         }
         return r

@@ -54,8 +54,7 @@ struct EnvLoader {
             }
         }
         // Across files the first file that defines the name wins; within it, its last definition.
-        if let firstFile = definitions.first?.origin.path {
-            let winner = definitions.last { $0.origin.path == firstFile }!
+        if let firstFile = definitions.first?.origin.path, let winner = definitions.last(where: { $0.origin.path == firstFile }) {
             reading.value = winner.value
             reading.origin = winner.origin
             reading.shadowed = definitions.filter { $0 != winner }

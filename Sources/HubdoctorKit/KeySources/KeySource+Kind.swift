@@ -10,10 +10,11 @@ extension KeySource {
         case .process: return "process"
         case .environment: return "environment"
         case .literal: return "literal"
+        case .keyStore: return "store"
         }
     }
 
-    public static let kinds = ["env", "secret", "yaml", "compose", "process", "environment", "literal"]
+    public static let kinds = ["env", "secret", "yaml", "compose", "process", "environment", "literal", "store"]
 
     /// The kinds that live in a file that someone edits.
     public static let fileKinds: Set<String> = ["env", "secret", "yaml", "compose"]

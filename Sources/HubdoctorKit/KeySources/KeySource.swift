@@ -3,20 +3,23 @@
 public enum KeySource: Sendable, Equatable, CustomStringConvertible {
     /// `.env` files read by `dialect`; with several files, the first that defines `var` wins
     /// (for `next`, the files are in `@next/env` priority order and expansion runs across them).
-    case env(files: [String], var: String, dialect: Dialect)
+    case env(files: [String], `var`: String, dialect: Dialect)
     /// A Kubernetes Secret by `metadata.name` (`stringData` overrides base64 `data`).
     case yamlSecret(file: String, secret: String, key: String)
     /// A dotted path in a plain YAML map.
     case yamlPath(file: String, path: String)
     /// What a Compose service's container gets: its `environment:` over its `env_file:`s, with
     /// `${VAR}` interpolation from the project `.env`.
-    case compose(file: String, service: String, var: String)
+    case compose(file: String, service: String, `var`: String)
     /// A running process's environment (`/proc/PID/environ`).
-    case process(pid: Int32, var: String)
+    case process(pid: Int32, `var`: String)
     /// hubdoctor's own environment (a CI secret).
     case environment(name: String)
     /// A literal value written in the config (URLs only; never a key).
     case literal(String)
+    /// The service keeps its keys in a store hubdoctor does not read (a database): a link whose
+    /// `service:` has no `key:`. The key checks are skipped; the probes judge.
+    case keyStore
 
     /// The variable name a human would grep for.
     public var variableName: String {
@@ -28,6 +31,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         case .process(_, let v): return v
         case .environment(let n): return n
         case .literal: return "url"
+        case .keyStore: return "API key"
         }
     }
 
@@ -36,7 +40,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .env(let files, _, _): return files
         case .yamlSecret(let f, _, _), .yamlPath(let f, _), .compose(let f, _, _): return [f]
-        case .process, .environment, .literal: return []
+        case .process, .environment, .literal, .keyStore: return []
         }
     }
 
@@ -49,6 +53,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         case .process(let pid, let v): return "\(v) in process \(pid)"
         case .environment(let n): return "\(n) in hubdoctor's environment"
         case .literal: return "literal value in the config"
+        case .keyStore: return "the service's own key store (not read by hubdoctor)"
         }
     }
 }

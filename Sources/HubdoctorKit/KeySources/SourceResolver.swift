@@ -46,6 +46,8 @@ public struct SourceResolver: Sendable {
             return r
         case .literal(let text):
             return KeyReading(source: source, value: SecretValue(text), origin: Origin(display: "config"))
+        case .keyStore:
+            return KeyReading(source: source)
         case .process(let pid, let name):
             return ProcessEnvironment.read(pid: pid, name: name, source: source)
         case .yamlSecret, .yamlPath:

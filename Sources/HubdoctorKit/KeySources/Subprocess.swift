@@ -57,7 +57,16 @@ enum Subprocess {
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        var spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // ETXTBSY: the program was just written (a freshly installed sops, a test's stand-in) and
+        // a process forked meanwhile still holds its write descriptor until it execs. Brief:
+        // try again for up to a second, as Go's os/exec does.
+        var busyRetries = 0
+        while spawned == ETXTBSY, busyRetries < 50 {
+            busyRetries += 1
+            usleep(20_000)
+            spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        }
         close(outPipe[1]); close(errPipe[1])
         guard spawned == 0 else {
             close(outPipe[0]); close(errPipe[0])

@@ -20,7 +20,8 @@ struct YAMLDocuments {
         }
         if let key = YAMLAliasGuard.aliasKey(in: text) {
             return .failure(Failure(line: key.line, column: key.column,
-                                    reason: "uses an alias as a mapping key; hubdoctor refuses it because hashing an aliased key grows exponentially (a YAML alias bomb)"))
+                                    reason: "uses an alias as a mapping key; hubdoctor refuses it because hashing an aliased key grows " +
+                                        "exponentially (a YAML alias bomb)"))
         }
         do {
             var sequence = try Yams.compose_all(yaml: text)

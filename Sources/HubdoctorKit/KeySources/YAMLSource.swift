@@ -9,7 +9,7 @@ enum YAMLSource {
         let origin = file == "-" ? Origin(display: "stdin") : Origin(display: resolver.display(file), path: resolver.absolute(file))
         r.considered = [origin]
         let bytes: [UInt8]
-        switch file == "-" ? resolver.cache.standardInput() : SourceFile.read(origin.path!, display: origin.display) {
+        switch file == "-" ? resolver.cache.standardInput() : SourceFile.read(origin.path ?? file, display: origin.display) {
         case .failure(let problem): r.problems.append(problem); return r
         case .success(let b): bytes = b
         }

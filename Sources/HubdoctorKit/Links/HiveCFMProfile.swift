@@ -37,7 +37,7 @@ public enum HiveCFMProfile {
                 service: SideSpec(role: .service, name: "Hub", key: .env(files: ["\(hubDir)/.env"], var: serviceVar, dialect: .godotenv),
                                   readers: [.godotenv, .compose],
                                   restart: "stop `make run` in \(hubDir) and start it again"),
-                url: .env(files: files, var: urlVar, dialect: .next),
+                url: .env(files: files, var: urlVar, dialect: .next), serviceURL: .literal(nativeURL),
                 probes: ProbePaths(health: "/health", protected: protectedPaths),
                 mode: .native, modeReason: reason, expectedURL: nativeURL, composeHosts: composeHosts,
                 restartBoth: "(cd \(hubDir) && make run) & (cd \(coreDir) && pnpm dev)")
@@ -54,10 +54,10 @@ public enum HiveCFMProfile {
                 service: SideSpec(role: .service, name: "Hub", key: .env(files: ["\(hubDir)/.env"], var: serviceVar, dialect: .compose),
                                   readers: [.compose, .godotenv],
                                   restart: "docker compose restart \(hubService)", composeService: hubService),
-                url: .env(files: coreFiles, var: urlVar, dialect: .compose),
+                url: .env(files: coreFiles, var: urlVar, dialect: .compose), serviceURL: .literal(dockerURL),
                 probes: ProbePaths(health: "/health", protected: protectedPaths),
                 mode: .docker, modeReason: reason, expectedURL: dockerURL, composeHosts: composeHosts,
-                restartBoth: "docker compose restart \(hubService) \(coreService)")
+                restartBoth: "docker compose restart \(hubService) \(coreService)").withComposeHolders(caller: coreService, service: hubService)
         }
     }
 
@@ -78,10 +78,10 @@ public enum HiveCFMProfile {
                              readers: [.compose], restart: recreate(core)),
             service: SideSpec(role: .service, name: "Hub", key: .compose(file: file, service: hub, var: serviceVar),
                               readers: [.compose], restart: recreate(hub)),
-            url: .compose(file: file, service: core, var: urlVar),
+            url: .compose(file: file, service: core, var: urlVar), serviceURL: .literal("http://\(hub):8080"),
             probes: ProbePaths(health: "/health", protected: protectedPaths),
             mode: .docker, modeReason: reason, expectedURL: "http://\(hub):8080", composeHosts: hosts.union([hub]),
-            restartBoth: recreate("\(hub) \(core)"))
+            restartBoth: recreate("\(hub) \(core)")).withComposeHolders(caller: core, service: hub)
     }
 
     /// `--mode auto`: which mode the layout is most likely run in, and why.
@@ -100,5 +100,18 @@ public enum HiveCFMProfile {
             return (.docker, "\(urlVar) names the Compose service \(host)")
         }
         return (.native, "no Compose file and no Docker service name in \(urlVar)")
+    }
+}
+
+extension LinkSpec {
+    /// In Docker mode the profile also looks at the Compose containers of both sides, when an
+    /// engine answers and runs them (`holders.caller`, `holders.service`).
+    func withComposeHolders(caller: String, service: String) -> LinkSpec {
+        var link = self
+        link.caller.running = [.dockerService(service: caller, var: link.caller.key.variableName)]
+        link.service.running = [.dockerService(service: service, var: link.service.key.variableName)]
+        link.caller.runningIsOptional = true
+        link.service.runningIsOptional = true
+        return link
     }
 }

@@ -32,6 +32,11 @@ public struct SideSpec: Sendable {
     public var restart: String?
     /// Its Docker Compose service name, when it runs under Compose (for `logs`/`exec` steps).
     public var composeService: String?
+    /// `running:`: the containers that hold this side's key in their environment now.
+    public var running: [HolderSpec] = []
+    /// The built-in profile's own holders: looked at only when an engine answers and runs the
+    /// service's containers; otherwise they say nothing (the layout may not be running here).
+    public var runningIsOptional = false
 
     public init(role: Role, name: String, key: KeySource, readers: [Dialect] = [], process: Int32? = nil,
                 processVar: String? = nil, restart: String? = nil, composeService: String? = nil) {
@@ -46,6 +51,27 @@ public struct SideSpec: Sendable {
     }
 }
 
+/// A `running:` entry: where running code holds a side's key in its environment.
+public enum HolderSpec: Sendable, Equatable, CustomStringConvertible {
+    /// `{docker: {container: NAME, var: VAR}}`: one container, by name or id.
+    case dockerContainer(name: String, `var`: String)
+    /// `{docker: {service: NAME, var: VAR}}`: every container of a Compose service.
+    case dockerService(service: String, `var`: String)
+
+    public var variableName: String {
+        switch self {
+        case .dockerContainer(_, let v), .dockerService(_, let v): return v
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .dockerContainer(let name, _): return "Docker container \(name)"
+        case .dockerService(let service, _): return "Compose service \(service)"
+        }
+    }
+}
+
 /// The probes to run against a service.
 public struct ProbePaths: Sendable, Equatable {
     public var health: String?
@@ -53,11 +79,40 @@ public struct ProbePaths: Sendable, Equatable {
     /// An endpoint that describes the token (Team Hub's `/auth/session`). Without one, it is
     /// still tried when the key has Team Hub's `hbk_` format.
     public var session: String?
+    /// A WebSocket endpoint that authenticates the caller's key (seed 001's agents and supervisors).
+    public var websocket: WebSocketProbeSpec?
 
-    public init(health: String? = "/health", protected: [String] = [], session: String? = nil) {
+    public init(health: String? = "/health", protected: [String] = [], session: String? = nil, websocket: WebSocketProbeSpec? = nil) {
         self.health = health
         self.protected = protected
         self.session = session
+        self.websocket = websocket
+    }
+}
+
+/// `probes.websocket`: where the WebSocket is and how the caller presents its key there.
+public struct WebSocketProbeSpec: Sendable, Equatable {
+    /// A path on the service's URL (`/ws/agent`: http becomes ws, https wss), or a whole
+    /// `ws://`/`wss://` URL.
+    public var path: String
+    public var auth: WebSocketAuth
+
+    public init(path: String, auth: WebSocketAuth) {
+        self.path = path
+        self.auth = auth
+    }
+
+    /// The WebSocket URL for a service at `base`.
+    public func url(base: String) -> String {
+        let lower = path.lowercased()
+        if lower.hasPrefix("ws://") || lower.hasPrefix("wss://") { return path }
+        var b = base.trimmingSuffix("/")
+        if b.lowercased().hasPrefix("https://") {
+            b = "wss://" + b.dropFirst("https://".count)
+        } else if b.lowercased().hasPrefix("http://") {
+            b = "ws://" + b.dropFirst("http://".count)
+        }
+        return b + (path.hasPrefix("/") ? path : "/" + path)
     }
 }
 
@@ -68,6 +123,9 @@ public struct LinkSpec: Sendable {
     public var service: SideSpec
     /// Where the caller's service URL comes from.
     public var url: KeySource?
+    /// The address the service side itself declares it is served at (`service.url:`). The
+    /// service's own key is sent only there, or to loopback: the caller's URL may name anything.
+    public var serviceURL: KeySource?
     public var probes: ProbePaths
     /// The mode this link was read in (nil for config links, which have one reading).
     public var mode: RunMode?
@@ -79,13 +137,14 @@ public struct LinkSpec: Sendable {
     /// One command that restarts both sides together (the runbook asks for one window).
     public var restartBoth: String?
 
-    public init(name: String, caller: SideSpec, service: SideSpec, url: KeySource? = nil, probes: ProbePaths = ProbePaths(),
+    public init(name: String, caller: SideSpec, service: SideSpec, url: KeySource? = nil, serviceURL: KeySource? = nil, probes: ProbePaths = ProbePaths(),
                 mode: RunMode? = nil, modeReason: String? = nil, expectedURL: String? = nil, composeHosts: Set<String> = [],
                 restartBoth: String? = nil) {
         self.name = name
         self.caller = caller
         self.service = service
         self.url = url
+        self.serviceURL = serviceURL
         self.probes = probes
         self.mode = mode
         self.modeReason = modeReason

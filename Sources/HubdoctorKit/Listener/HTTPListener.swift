@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 
 /// A small HTTP/1.1 server: binds `host:port` (port 0 picks a free one), hands each complete
 /// request to an async handler and writes the answer back. The sandbox Hub and `capture` are
@@ -47,8 +48,10 @@ public final class HTTPListener: Sendable {
     public var isStopping: Bool { registry.draining }
 
     /// Binds and starts serving. Throws `HubdoctorError(.io)` when the address cannot be bound.
+    /// `webSocket`, when given, upgrades the requests it accepts to WebSocket sessions; the
+    /// others (and every refused upgrade) go to `handler`.
     public static func start(host: String = "127.0.0.1", port: Int = 0, limits: ListenerLimits = ListenerLimits(),
-                             handler: @escaping Handler) async throws -> HTTPListener {
+                             webSocket: ListenerWebSocketRoute? = nil, handler: @escaping Handler) async throws -> HTTPListener {
         let registry = ListenerRegistry()
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
@@ -62,8 +65,10 @@ public final class HTTPListener: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9))))
-                    try sync.configureHTTPServerPipeline(withErrorHandling: true)
-                    try sync.addHandler(ListenerConnectionHandler(limits: limits, registry: registry, handler: handler))
+                    try sync.configureHTTPServerPipeline(withServerUpgrade: webSocket.map { upgrade($0, registry: registry) },
+                                                         withErrorHandling: true)
+                    try sync.addHandler(ListenerConnectionHandler(limits: limits, registry: registry, handler: handler),
+                                        name: ListenerConnectionHandler.name)
                 }
             }
         let channel: Channel
@@ -75,6 +80,34 @@ public final class HTTPListener: Sendable {
         let bound = channel.localAddress
         return HTTPListener(host: bound?.ipAddress ?? host, port: bound?.port ?? port, limits: limits,
                             serverChannel: channel, registry: registry)
+    }
+
+    /// The WebSocket upgrade: the route decides on the head; an accepted connection loses the
+    /// HTTP handlers and gets a frame handler and a session task that `stop()` can cancel.
+    static func upgrade(_ route: ListenerWebSocketRoute, registry: ListenerRegistry) -> NIOHTTPServerUpgradeSendableConfiguration {
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: 1 << 16,
+            automaticErrorHandling: true,
+            shouldUpgrade: { channel, head in
+                let request = ListenerRequest(head: head, remote: channel.remoteAddress)
+                return channel.eventLoop.makeSucceededFuture(route.accepts(request) ? HTTPHeaders() : nil)
+            },
+            upgradePipelineHandler: { channel, head in
+                let request = ListenerRequest(head: head, remote: channel.remoteAddress)
+                registry.count { $0.requests += 1 }
+                let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+                let socket = ListenerWebSocket(channel: channel, messages: stream)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ListenerFrameHandler(continuation: continuation))
+                    registry.track(on: channel.eventLoop) {
+                        await route.session(request, socket)
+                        try? await channel.close()
+                    }
+                }
+            })
+        return (upgraders: [upgrader], completionHandler: { context in
+            context.pipeline.syncOperations.removeHandler(name: ListenerConnectionHandler.name, promise: nil)
+        })
     }
 
     /// Stops accepting, lets running handlers finish for up to `grace` seconds, then cancels

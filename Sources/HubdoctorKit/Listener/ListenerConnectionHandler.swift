@@ -1,12 +1,15 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 /// One connection's request assembly and answering. Runs on the connection's event loop; the
 /// user's handler runs as a task elsewhere and its answer hops back here to be written.
-final class ListenerConnectionHandler: ChannelInboundHandler {
+final class ListenerConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
+    /// Its name in the pipeline, by which a WebSocket upgrade removes it.
+    static let name = "hubdoctor.listener.http"
 
     private let limits: ListenerLimits
     private let registry: ListenerRegistry
@@ -66,6 +69,8 @@ final class ListenerConnectionHandler: ChannelInboundHandler {
         let handler = self.handler
         registry.track(on: loop) {
             let response = await handler(request)
+            // `stop()` cancelled the handler after its grace: whatever it returns now is not sent.
+            if Task.isCancelled { return }
             loop.execute {
                 let (me, context) = bound.value
                 me.answer(context, response, version: version, keepAlive: keepAlive)
@@ -123,6 +128,9 @@ final class ListenerConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A refused WebSocket upgrade is reported as an error, then handed on as an ordinary
+        // request: it is answered like any other, so the connection stays.
+        if error is NIOWebSocketUpgradeError { return }
         // HTTPServerProtocolErrorHandler has already answered 400; the decoder closes the channel.
         if error is HTTPParserError { registry.count { $0.malformed += 1 } }
         context.close(promise: nil)

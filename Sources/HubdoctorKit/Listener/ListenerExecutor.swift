@@ -4,7 +4,7 @@ import NIOCore
 /// cooperative pool. That pool has one thread per core; when code elsewhere in the process
 /// blocks those threads (a test waiting on a subprocess, a blocking read), a server whose
 /// handlers need them stops answering. The event loop's threads belong to the listener.
-final class ListenerExecutor: TaskExecutor, @unchecked Sendable {
+final class ListenerExecutor: TaskExecutor, Sendable {
     let loop: EventLoop
 
     init(_ loop: EventLoop) { self.loop = loop }

@@ -1,99 +1,82 @@
 import Foundation
 import NIOCore
+import Synchronization
 
 /// The state a listener shares between its event loop and `stop()`: open connections, handler
-/// tasks still running, and the counters. Guarded by a lock because both sides touch it.
-final class ListenerRegistry: @unchecked Sendable {
-    private let lock = NSLock()
-    private var connections: [ObjectIdentifier: Channel] = [:]
-    private var tasks: [Int: Task<Void, Never>] = [:]
-    private var nextTask = 0
-    private var counters = ListenerStats()
-    private var isDraining = false
-
-    var draining: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return isDraining
+/// tasks still running, and the counters. Behind one mutex because both sides touch it.
+final class ListenerRegistry: Sendable {
+    private struct State {
+        var connections: [ObjectIdentifier: Channel] = [:]
+        var tasks: [Int: Task<Void, Never>] = [:]
+        var nextTask = 0
+        var counters = ListenerStats()
+        var isDraining = false
     }
 
+    private let state = Mutex(State())
+
+    var draining: Bool { state.withLock { $0.isDraining } }
+
     var stats: ListenerStats {
-        lock.lock()
-        defer { lock.unlock() }
-        var s = counters
-        s.openConnections = connections.count
-        return s
+        state.withLock { state in
+            var s = state.counters
+            s.openConnections = state.connections.count
+            return s
+        }
     }
 
     /// Admits a new connection, or says no when the limit is reached or the listener is stopping.
     func admit(_ channel: Channel, limit: Int) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !isDraining, connections.count < limit else {
-            counters.rejectedConnections += 1
-            return false
+        state.withLock { state in
+            guard !state.isDraining, state.connections.count < limit else {
+                state.counters.rejectedConnections += 1
+                return false
+            }
+            state.connections[ObjectIdentifier(channel)] = channel
+            return true
         }
-        connections[ObjectIdentifier(channel)] = channel
-        return true
     }
 
     func remove(_ channel: Channel) {
-        lock.lock()
-        connections[ObjectIdentifier(channel)] = nil
-        lock.unlock()
+        state.withLock { $0.connections[ObjectIdentifier(channel)] = nil }
     }
 
     func count(_ update: (inout ListenerStats) -> Void) {
-        lock.lock()
-        update(&counters)
-        lock.unlock()
+        state.withLock { update(&$0.counters) }
     }
 
-    /// Runs `work` as a task that `stop()` can cancel, on `loop` where the runtime allows.
+    /// Runs `work` as a task that `stop()` can cancel, on `loop`'s thread.
     func track(on loop: EventLoop, _ work: @escaping @Sendable () async -> Void) {
-        lock.lock()
-        let id = nextTask
-        nextTask += 1
-        // `finish` waits for the lock, so the task is registered before it can remove itself.
-        let body: @Sendable () async -> Void = { [weak self] in
-            await work()
-            self?.finish(id)
+        // The task is created while the mutex is held and `finish` takes it too, so the task is
+        // registered before it can remove itself.
+        state.withLock { state in
+            let id = state.nextTask
+            state.nextTask += 1
+            state.tasks[id] = Task(executorPreference: ListenerExecutor(loop)) { [weak self] in
+                await work()
+                self?.finish(id)
+            }
         }
-        if #available(macOS 15.0, *) {
-            tasks[id] = Task(executorPreference: ListenerExecutor(loop), operation: body)
-        } else {
-            tasks[id] = Task(operation: body)
-        }
-        lock.unlock()
     }
 
     private func finish(_ id: Int) {
-        lock.lock()
-        tasks[id] = nil
-        lock.unlock()
+        state.withLock { $0.tasks[id] = nil }
     }
 
-    var runningTasks: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return tasks.count
-    }
+    var runningTasks: Int { state.withLock { $0.tasks.count } }
 
     /// Stops admitting connections; returns whether this call was the first.
     func beginDraining() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if isDraining { return false }
-        isDraining = true
-        return true
+        state.withLock { state in
+            if state.isDraining { return false }
+            state.isDraining = true
+            return true
+        }
     }
 
     /// Cancels the handler tasks still running and returns the connections still open.
     func abandon() -> [Channel] {
-        lock.lock()
-        let running = Array(tasks.values)
-        let open = Array(connections.values)
-        lock.unlock()
+        let (running, open) = state.withLock { (Array($0.tasks.values), Array($0.connections.values)) }
         running.forEach { $0.cancel() }
         return open
     }

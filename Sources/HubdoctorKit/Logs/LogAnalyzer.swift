@@ -66,8 +66,9 @@ public enum LogAnalyzer {
         let reader = LineReader(fd: fd, name: name)
         let s = try reader.forEachLine { bytes, number in
             if seen < binaryProbeBytes {
-                if bytes.count > 0, memchr(bytes.baseAddress!, 0, min(bytes.count, binaryProbeBytes - seen)) != nil {
-                    throw HubdoctorError(.parse, "\(name) looks like a binary file (NUL bytes near its start); for a compressed log, run: zcat \(ShellWord.quote(path)) | hubdoctor logs -",
+                if let base = bytes.baseAddress, bytes.count > 0, memchr(base, 0, min(bytes.count, binaryProbeBytes - seen)) != nil {
+                    throw HubdoctorError(.parse, "\(name) looks like a binary file (NUL bytes near its start); " +
+                                         "for a compressed log, run: zcat \(ShellWord.quote(path)) | hubdoctor logs -",
                                          location: "\(name):\(number)")
                 }
                 seen += bytes.count + 1
@@ -158,8 +159,8 @@ public enum LogAnalyzer {
                 facts["retry_after"] = retry
                 message += " The service asked to retry after \(Self.describeRetryAfter(retry))."
             }
-            let evidence = g.order.map { signal -> Evidence in
-                let s = g.signals[signal]!
+            let evidence = g.order.compactMap { signal -> Evidence? in
+                guard let s = g.signals[signal] else { return nil }
                 var detail = "×\(s.count) \(signal)"
                 if let span = s.timeSpan { detail += " (\(span))" }
                 if let r = s.retryAfter { detail += ", Retry-After: \(r)" }

@@ -53,32 +53,46 @@ public enum LogFailureKind: String, CaseIterable, Sendable {
     public var explanation: String {
         switch self {
         case .callerKeyMissing:
-            return "The service received requests with no Authorization header at all. The caller's key is empty or unset, and its HTTP client adds the header only when the key is non-empty (Core without HIVECFM_HUB_API_KEY; in the gitea-mcp incident, routing-secrets without GITEA_MCP_TOKEN, where the client's only trace is `mcp http 401: unauthorized`). A `mcp http 401` line alone cannot tell an empty token from a wrong one: `hubdoctor capture` shows what the client really sends."
+            return "The service received requests with no Authorization header at all. The caller's key is empty or unset, and its HTTP client adds " +
+                "the header only when the key is non-empty (Core without HIVECFM_HUB_API_KEY; in the gitea-mcp incident, routing-secrets without " +
+                "GITEA_MCP_TOKEN, where the client's only trace is `mcp http 401: unauthorized`). A `mcp http 401` line alone cannot tell an empty " +
+                "token from a wrong one: `hubdoctor capture` shows what the client really sends."
         case .headerShape:
-            return "The caller sends an Authorization header, but not as `Bearer <key>`: the raw key, another scheme, or `bearer` in another case (the Go middleware compares the `Bearer ` prefix exactly, although RFC 9110 makes the scheme case-insensitive)."
+            return "The caller sends an Authorization header, but not as `Bearer <key>`: the raw key, another scheme, or `bearer` in another case (the " +
+                "Go middleware compares the `Bearer ` prefix exactly, although RFC 9110 makes the scheme case-insensitive)."
         case .keyDrift:
-            return "The service refused the key the caller sent without saying it was missing or malformed: the caller sends a key, but not the one the service holds. For one shared key (Core's HIVECFM_HUB_API_KEY and the Hub's API_KEY), the two files drifted (key-drift); if both files agree, the running service holds another key than its file (key-rejected: restart it). `hubdoctor check` tells which, by fingerprint."
+            return "The service refused the key the caller sent without saying it was missing or malformed: the caller sends a key, but not the one " +
+                "the service holds. For one shared key (Core's HIVECFM_HUB_API_KEY and the Hub's API_KEY), the two files drifted (key-drift); if both " +
+                "files agree, the running service holds another key than its file (key-rejected: restart it). `hubdoctor check` tells which, by fingerprint."
         case .keyNotFound:
-            return "The service's key store does not know the key: it was never issued there, belongs to another environment or hub, or is stale after keys changed (`[agent] auth fail reason=invalid_api_key` is how the agent hub logs it; `reason=not_found` and close 4001 `api_key_not_found` for supervisors). An older hub closes 4001 without a reason for every failure: its logs cannot tell not-found, revoked and missing capability apart."
+            return "The service's key store does not know the key: it was never issued there, belongs to another environment or hub, or is stale after " +
+                "keys changed (`[agent] auth fail reason=invalid_api_key` is how the agent hub logs it; `reason=not_found` and close 4001 " +
+                "`api_key_not_found` for supervisors). An older hub closes 4001 without a reason for every failure: its logs cannot tell not-found, revoked and missing capability apart."
         case .keyRevoked:
             return "The service knows the key and has revoked it (`reason=revoked`, close 4001 `api_key_revoked`). A revoked key never works again: the client needs a new key."
         case .missingCapability:
-            return "The key is valid and not revoked, but lacks the capability the route needs (`reason=missing_capability`, close 4001 `missing_supervisor_capability`): a supervisor connected with a key issued without the supervisor capability."
+            return "The key is valid and not revoked, but lacks the capability the route needs (`reason=missing_capability`, close 4001 " +
+                "`missing_supervisor_capability`): a supervisor connected with a key issued without the supervisor capability."
         case .noProjectOrRootless:
-            return "An agent authenticated with neither a project_dir nor rootless_sessions enabled, and the hub rejected it (`reason=no_project_or_rootless`). Its key may be fine: the authentication message lacks what the hub needs to place the session."
+            return "An agent authenticated with neither a project_dir nor rootless_sessions enabled, and the hub rejected it " +
+                "(`reason=no_project_or_rootless`). Its key may be fine: the authentication message lacks what the hub needs to place the session."
         case .forbidden:
-            return "The key is valid, but its role or scope does not allow the request (403): an admin-role token on an entity route, a user-role token on a management route, or a resource outside the user's access lists (tokens inherit their user's collectionAccess and environmentAccess)."
+            return "The key is valid, but its role or scope does not allow the request (403): an admin-role token on an entity route, a user-role " +
+                "token on a management route, or a resource outside the user's access lists (tokens inherit their user's collectionAccess and environmentAccess)."
         case .throttled:
-            return "The service throttles a client IP and token after too many failed attempts (Team Hub: 10 failures in 15 minutes block for 15 minutes) and answers 429 with Retry-After. The throttle is a consequence: the failures before it have their own cause."
+            return "The service throttles a client IP and token after too many failed attempts (Team Hub: 10 failures in 15 minutes block for 15 " +
+                "minutes) and answers 429 with Retry-After. The throttle is a consequence: the failures before it have their own cause."
         case .storeDown:
-            return "The service answered 503 on a protected route: its auth or throttle store (Redis for Team Hub) is unreachable and authentication fails closed. No key change helps until the store is back."
+            return "The service answered 503 on a protected route: its auth or throttle store (Redis for Team Hub) is unreachable and authentication " +
+                "fails closed. No key change helps until the store is back."
         }
     }
 
     public var remediation: [RemediationStep] {
         switch self {
         case .callerKeyMissing:
-            return [RemediationStep(text: "Give the caller its key (HIVECFM_HUB_API_KEY in hivecfm-core/.env, and .env.local in native dev, equal to the Hub's API_KEY; or the caller's token in its Secret), then restart the caller.",
+            return [RemediationStep(text: "Give the caller its key (HIVECFM_HUB_API_KEY in hivecfm-core/.env, and .env.local in native dev, equal to " +
+                "the Hub's API_KEY; or the caller's token in its Secret), then restart the caller.",
                                     run: "hubdoctor check --root ."),
                     RemediationStep(text: "Prove what the client sends: point its service URL at a stand-in listener and run its request once.",
                                     run: "hubdoctor capture --listen 127.0.0.1:8090 --count 1")]
@@ -92,7 +106,8 @@ public enum LogFailureKind: String, CaseIterable, Sendable {
                     RemediationStep(text: "Write one value on both sides, then restart both services in the same window.",
                                     run: "docker compose restart hivecfm-hub-api hivecfm-core")]
         case .keyNotFound:
-            return [RemediationStep(text: "Check that the client points at the right service, then issue a new key there and give it to the client; an agent with a stale key keeps failing until it gets the new one.")]
+            return [RemediationStep(text: "Check that the client points at the right service, then issue a new key there and give it to the client; an " +
+                "agent with a stale key keeps failing until it gets the new one.")]
         case .keyRevoked:
             return [RemediationStep(text: "Issue a new key for the client and replace the revoked one wherever the client reads it (its env file or Secret), then restart the client.")]
         case .missingCapability:

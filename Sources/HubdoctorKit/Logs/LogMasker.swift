@@ -67,7 +67,7 @@ public enum LogMasker {
     }
 
     static func lower(_ c: Unicode.Scalar) -> Unicode.Scalar {
-        c.value >= 0x41 && c.value <= 0x5A ? Unicode.Scalar(c.value + 0x20)! : c
+        c.value >= 0x41 && c.value <= 0x5A ? Unicode.Scalar(UInt8(c.value + 0x20)) : c
     }
 
     static func matches(_ s: [Unicode.Scalar], at i: Int, _ word: String) -> Bool {

@@ -15,6 +15,8 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
     case urlTransport = "url.transport"
     case processCaller = "process.caller"
     case processService = "process.service"
+    case holdersCaller = "holders.caller"
+    case holdersService = "holders.service"
     case probeReach = "probe.reach"
     case probeHealth = "probe.health"
     case probeNoAuth = "probe.no-auth"
@@ -24,6 +26,8 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
     case probeWrongKey = "probe.wrong-key"
     case probeSession = "probe.session"
     case probeRedirect = "probe.redirect"
+    case probeWebsocket = "probe.websocket"
+    case probeWebsocketWrongKey = "probe.websocket.wrong-key"
     case captureRequest = "capture.request"
     case captureUnlisted = "capture.unlisted"
     case captureMalformed = "capture.malformed"
@@ -81,12 +85,13 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
     public static func present(_ role: Role) -> CheckID { role == .caller ? .keysCallerPresent : .keysServicePresent }
     public static func format(_ role: Role) -> CheckID { role == .caller ? .keysCallerFormat : .keysServiceFormat }
     public static func process(_ role: Role) -> CheckID { role == .caller ? .processCaller : .processService }
+    public static func holders(_ role: Role) -> CheckID { role == .caller ? .holdersCaller : .holdersService }
 
     /// The side of the link a check is about, where it is about one.
     public var role: Role? {
         switch self {
-        case .sourceCaller, .keysCallerPresent, .keysCallerFormat, .processCaller: return .caller
-        case .sourceService, .keysServicePresent, .keysServiceFormat, .processService: return .service
+        case .sourceCaller, .keysCallerPresent, .keysCallerFormat, .processCaller, .holdersCaller: return .caller
+        case .sourceService, .keysServicePresent, .keysServiceFormat, .processService, .holdersService: return .service
         default: return nil
         }
     }
@@ -104,18 +109,28 @@ public struct CheckInfo: Sendable, Codable, Equatable {
     /// The runbooks that explain its causes, in the order of `causes`, without repeats.
     public var runbooks: [String]
 
-    init(_ id: CheckID, _ title: String, _ commands: [String], _ causes: [Cause]) {
+    /// `runbook`: the one the check itself chooses for its causes, before the causes' defaults.
+    init(_ id: CheckID, _ title: String, _ commands: [String], _ causes: [Cause], runbook: String? = nil, for chosen: Set<Cause> = []) {
         self.id = id
         self.title = title
         self.commands = commands
         self.causes = causes
         var seen: [String] = []
-        for c in causes where !seen.contains(c.defaultRunbook) { seen.append(c.defaultRunbook) }
+        for c in causes {
+            let r = chosen.contains(c) ? (runbook ?? c.defaultRunbook) : c.defaultRunbook
+            if !seen.contains(r) { seen.append(r) }
+        }
         self.runbooks = seen
     }
 }
 
 extension CheckID {
+    /// `holders.caller` / `holders.service`: what each running container holds.
+    var holdersInfo: CheckInfo {
+        let side = self == .holdersCaller ? "caller" : "service"
+        return CheckInfo(self, "Every running container of the \(side) holds the key its files hold", ["check"], [.staleProcessEnv, .sourceUnreadable])
+    }
+
     /// Every probe answer can also be a throttle, a store that is down, or a server that fails.
     private static let serviceTrouble: [Cause] = [.hubUnreachable, .throttled, .authStoreDown]
 
@@ -135,16 +150,23 @@ extension CheckID {
         case .urlTransport: return CheckInfo(self, "The key does not travel in clear text", check, [.cleartextBearer])
         case .processCaller: return CheckInfo(self, "The caller's running process holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
         case .processService: return CheckInfo(self, "The service's running process holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
+        case .holdersCaller, .holdersService: return holdersInfo
         case .probeReach: return CheckInfo(self, "The service can be reached (DNS, TCP, TLS)", check + ["probe"], [.hubUnreachable])
         case .probeHealth: return CheckInfo(self, "The health endpoint answers 200 without credentials", check + ["probe"], [.healthNotPublic] + Self.serviceTrouble)
         case .probeNoAuth: return CheckInfo(self, "Protected paths refuse a request without credentials", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeKey: return CheckInfo(self, "The service accepts the caller's key", check + ["probe"],
-                                         [.keyDrift, .keyRejected, .headerShape, .forbiddenScope, .missingCapability, .keyRevoked, .keyNotFound] + Self.serviceTrouble)
+                                         [.keyDrift, .keyRejected, .headerShape, .forbiddenScope, .missingCapability, .keyRevoked, .keyNotFound]
+                                            + Self.serviceTrouble)
         case .probeServiceKey: return CheckInfo(self, "The running service holds its own file's key", check, [.keyRejected] + Self.serviceTrouble)
         case .probeShape: return CheckInfo(self, "The service refuses a key sent without `Bearer `", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeWrongKey: return CheckInfo(self, "The service refuses a key it cannot know", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .probeSession: return CheckInfo(self, "The key's account may use the data API", check + ["probe"], [.forbiddenScope])
-        case .probeRedirect: return CheckInfo(self, "No protected path redirects to another origin", check + ["probe"], [.redirectDropsAuth])
+        case .probeRedirect: return CheckInfo(self, "No protected path redirects to another origin, or in a loop", check + ["probe"], [.redirectDropsAuth, .hubUnreachable])
+        case .probeWebsocket:
+            let own: [Cause] = [.keyNotFound, .keyRevoked, .missingCapability, .keyRejected, .keyDrift, .headerShape]
+            return CheckInfo(self, "The service's WebSocket accepts the caller's key", check + ["probe"], own + [.forbiddenScope] + Self.serviceTrouble,
+                             runbook: WebSocketClassifier.runbook, for: WebSocketClassifier.ownCauses)
+        case .probeWebsocketWrongKey: return CheckInfo(self, "The service's WebSocket refuses a key it cannot know", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)
         case .captureRequest: return CheckInfo(self, "A captured request carries the expected key as `Bearer <key>`", ["capture"],
                                                [.callerKeyMissing, .placeholderKey, .headerShape, .keyWhitespace, .keyQuoted, .keyDrift])
         case .captureUnlisted: return CheckInfo(self, "Requests beyond the listed ones carry the expected key", ["capture"],

@@ -14,10 +14,12 @@ public struct Evidence: Codable, Sendable, Equatable {
     public var file: String?
     public var line: Int?
     public var http: HTTPEvidence?
+    /// What a WebSocket probe saw: upgrade status, frames, close code and reason, timings.
+    public var websocket: WebSocketEvidence?
 
-    public init(source: String, var name: String? = nil, present: Bool? = nil, length: Int? = nil,
+    public init(source: String, `var` name: String? = nil, present: Bool? = nil, length: Int? = nil,
                 fingerprint: String? = nil, detail: String? = nil, file: String? = nil, line: Int? = nil,
-                http: HTTPEvidence? = nil) {
+                http: HTTPEvidence? = nil, websocket: WebSocketEvidence? = nil) {
         self.source = source
         self.var = name
         self.present = present
@@ -27,10 +29,11 @@ public struct Evidence: Codable, Sendable, Equatable {
         self.file = file
         self.line = line
         self.http = http
+        self.websocket = websocket
     }
 
     /// Evidence about a key: where it was read and how it looks, never what it is.
-    public static func key(source: String, var name: String, value: SecretValue?, detail: String? = nil,
+    public static func key(source: String, `var` name: String, value: SecretValue?, detail: String? = nil,
                            file: String? = nil, line: Int? = nil) -> Evidence {
         Evidence(source: source, var: name, present: value != nil, length: value?.length ?? 0,
                  fingerprint: value.map(\.fingerprint), detail: detail, file: file, line: line)

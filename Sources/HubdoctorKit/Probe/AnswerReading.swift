@@ -120,16 +120,11 @@ struct AnswerReading {
         return t.contains("https server") || t.contains("https port")
     }
 
-    /// The body as evidence: at most 300 characters on one line, with any known key cut out.
-    func evidenceBody(redacting secrets: [SecretValue]) -> String? {
-        var text = response.bodyText
-        guard !text.isEmpty else { return nil }
-        for s in secrets where s.length >= SecretRegistry.minimumLength {
-            // The key as written, and as a JSON string escapes it (`\/`, `\"`), since bodies are JSON.
-            let escaped = s.text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "/", with: "\\/")
-            for form in Set([s.text, escaped]) { text = text.replacingOccurrences(of: form, with: "‹redacted›") }
-        }
+    /// The body as evidence: at most 300 characters on one line, with every known key (whole, in
+    /// part, or encoded) cut out first: a key cut in half would no longer be recognised.
+    func evidenceBody(scrubber: KeyScrubber) -> String? {
+        guard !response.bodyText.isEmpty else { return nil }
+        var text = scrubber.scrub(response.bodyText)
         text = String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
         let cut = text.count > 300 || response.bodyTruncated
         return String(text.prefix(300)) + (cut ? "… (\(response.bodyTruncated ? "over \(response.body.count / 1024) KiB" : "\(response.body.count) bytes"))" : "")

@@ -84,14 +84,15 @@ extension ProbeClassifier {
         }
         switch r.status {
         case 300..<400:
-            return .skip("GET \(e.path) redirects (\(r.status)) to \(r.header("Location") ?? "nowhere"); see probe.redirect.")
+            return .skip("GET \(e.path) redirects (\(r.status)) to \(location(r) ?? "nowhere"); see probe.redirect.")
         case 429:
             let (retry, facts) = retryText(reading)
             var v = ProbeVerdict.warn(.throttled, "GET \(e.path) answers \(said): \(target.serviceName) is throttling this client after too many failed attempts. \(retry)")
             v.facts = facts
             return v
         case 503:
-            return .fail(.authStoreDown, "GET \(e.path) answers \(said): \(target.serviceName) cannot check credentials right now (its auth or throttle store is down) and fails closed. Every caller gets 503 until the store is back: check the store (Redis for Team Hub), not the key.")
+            return .fail(.authStoreDown, "GET \(e.path) answers \(said): \(target.serviceName) cannot check credentials right now (its auth or throttle store is down) and fails " +
+                "closed. Every caller gets 503 until the store is back: check the store (Redis for Team Hub), not the key.")
         case 500..<600:
             return .warn(.hubUnreachable, "GET \(e.path) answers \(said): \(target.serviceName) (or a proxy in front of it) is failing, so its auth cannot be judged.")
         default:
@@ -105,13 +106,24 @@ extension ProbeClassifier {
         case 200..<300:
             return .pass(String(format: "GET \(e.path) answers \(said) without credentials in %.0f ms.", r.timings.totalMs))
         case 401, 403:
-            var v = ProbeVerdict.fail(.healthNotPublic, "GET \(e.path) answers \(said) without credentials: the health endpoint sits behind the auth middleware. Orchestrators, load balancers and uptime checks call it without a key, so to them \(target.serviceName) looks down. Serve \(e.path) outside the middleware that guards /v1.")
+            var v = ProbeVerdict.fail(.healthNotPublic, "GET \(e.path) answers \(said) without credentials: the health endpoint sits behind the auth middleware. Orchestrators, " +
+                "load balancers and uptime checks call it without a key, so to them \(target.serviceName) looks down. Serve \(e.path) outside the middleware that guards /v1.")
             v.remediation = [RemediationStep(text: "After the change, this must answer 200", run: e.curl)]
             return v
         case 404:
-            return .fail(.hubUnreachable, "GET \(e.path) answers \(said): whatever listens at \(hostPort) has no health endpoint, so it is probably not \(target.serviceName) (another service on that port?) or the URL lacks a base path.")
+            return .fail(.hubUnreachable, "GET \(e.path) answers \(said): whatever listens at \(hostPort) has no health endpoint, so it is probably not \(target.serviceName) " +
+                "(another service on that port?) or the URL lacks a base path.")
         case 300..<400:
-            return .warn(.hubUnreachable, "GET \(e.path) redirects (\(r.status)) to \(r.header("Location") ?? "nowhere"): the URL reaches a proxy or a login page rather than \(target.serviceName) itself.")
+            if let chain = e.redirects, chain.isLoop {
+                var v = ProbeVerdict.fail(.hubUnreachable, "GET \(e.path) redirects in a loop: \(chain.text). No client gets an answer from \(target.serviceName) at this URL (a " +
+                    "proxy that adds a trailing slash in front of an app that strips it, an http→https redirect behind a TLS-terminating proxy, a login page that redirects to " +
+                    "itself). Fix the redirect, or point the caller at the address the service really answers on.")
+                v.facts = ["redirect_chain": chain.text]
+                return v
+            }
+            let detour = e.redirects.map { " (\($0.text))" } ?? ""
+            return .warn(.hubUnreachable, "GET \(e.path) redirects (\(r.status)) to \(location(r) ?? "nowhere")\(detour): the URL reaches a proxy or a login page rather than " +
+                "\(target.serviceName) itself.")
         case 500..<600 where r.status != 503:
             return .fail(.hubUnreachable, "GET \(e.path) answers \(said): \(target.serviceName) is up but reports itself unhealthy.")
         default:
@@ -128,7 +140,8 @@ extension ProbeClassifier {
         case 200..<300:
             return .fail(.authNotEnforced, "GET \(e.path) answers \(said) without any credentials: the auth middleware does not guard it, so anyone who can reach \(target.serviceName) can use it.")
         case 404:
-            return .warn(.hubUnreachable, "GET \(e.path) without credentials answers \(said): this server has no such route in front of its auth, so the URL may point at another service or lack a base path.")
+            return .warn(.hubUnreachable, "GET \(e.path) without credentials answers \(said): this server has no such route in front of its auth, so the URL may point at another " +
+                "service or lack a base path.")
         default:
             if let v = common(e, r) { return v }
             return .pass("GET \(e.path) without credentials answers \(said).")
@@ -153,9 +166,11 @@ extension ProbeClassifier {
             return refused(e, reading, said)
         case 403:
             if reading.keyState == .missingCapability {
-                return .fail(.missingCapability, "GET \(e.path) answers \(said): \(service) knows \(target.keyLabel), but the key lacks the capability this route needs. Grant it, or use a key that has it.")
+                return .fail(.missingCapability, "GET \(e.path) answers \(said): \(service) knows \(target.keyLabel), but the key lacks the capability this route needs. Grant it, " +
+                    "or use a key that has it.")
             }
-            return .fail(.forbiddenScope, "GET \(e.path) answers \(said): \(service) accepts \(target.keyLabel) as valid, but its role or scope does not allow this request. Use a key of an account that may use this route (Team Hub: a user-role token whose access lists cover it).")
+            return .fail(.forbiddenScope, "GET \(e.path) answers \(said): \(service) accepts \(target.keyLabel) as valid, but its role or scope does not allow this request. Use a " +
+                "key of an account that may use this route (Team Hub: a user-role token whose access lists cover it).")
         default:
             if var v = common(e, r) {
                 // The caller's own requests fail right now: that is an error, not a warning.
@@ -174,7 +189,8 @@ extension ProbeClassifier {
         case .revoked?:
             return .fail(.keyRevoked, "GET \(e.path) answers \(said): \(service) knows \(label) but it has been revoked. Issue a new key and put it on both sides.")
         case .notFound?:
-            return .fail(.keyNotFound, "GET \(e.path) answers \(said): \(service)'s key store does not know \(label) (deleted, or issued by another environment). Issue a key there and put it on both sides.")
+            return .fail(.keyNotFound, "GET \(e.path) answers \(said): \(service)'s key store does not know \(label) (deleted, or issued by another environment). Issue a key there " +
+                "and put it on both sides.")
         case .missingCapability?:
             return .fail(.missingCapability, "GET \(e.path) answers \(said): \(label) lacks the capability this route needs.")
         case .insufficientScope?:
@@ -183,10 +199,12 @@ extension ProbeClassifier {
             break
         }
         if reading.saysHeaderMissing {
-            return .fail(.headerShape, "GET \(e.path) answers \(said) although the probe sent `Authorization: Bearer <key>`: the header never reached \(service). Something in between strips it (a proxy or ingress that drops Authorization, or a redirect).")
+            return .fail(.headerShape, "GET \(e.path) answers \(said) although the probe sent `Authorization: Bearer <key>`: the header never reached \(service). Something in " +
+                "between strips it (a proxy or ingress that drops Authorization, or a redirect).")
         }
         if reading.saysHeaderMalformed {
-            return .fail(.headerShape, "GET \(e.path) answers \(said) although the probe sent `Bearer <key>`: the header arrived in another shape (a key with a space in it, or a proxy that rewrites Authorization).")
+            return .fail(.headerShape, "GET \(e.path) answers \(said) although the probe sent `Bearer <key>`: the header arrived in another shape (a key with a space in it, or a " +
+                "proxy that rewrites Authorization).")
         }
         switch target.filesAgree {
         case false?:
@@ -201,7 +219,8 @@ extension ProbeClassifier {
             return .fail(.keyDrift, sentence)
         case true?:
             // The restart itself is the runbook's step (service-auth), filled with the mode's command.
-            return .fail(.keyRejected, "GET \(e.path) answers \(said): both files hold the same key, but the running \(service) refuses it. Its process was started with another key (the file changed after it started, or its environment overrides the file). Restart \(service) so it reads \(target.serviceKeyLabel ?? "its file") again.")
+            return .fail(.keyRejected, "GET \(e.path) answers \(said): both files hold the same key, but the running \(service) refuses it. Its process was started with another " +
+                "key (the file changed after it started, or its environment overrides the file). Restart \(service) so it reads \(target.serviceKeyLabel ?? "its file") again.")
         case nil:
             return .fail(.keyRejected, "GET \(e.path) answers \(said): \(service) refuses \(label). Its running process holds another key.")
         }
@@ -214,7 +233,8 @@ extension ProbeClassifier {
             return .pass("GET \(e.path) with the key from \(where_) answers \(said): the running \(target.serviceName) holds its file's key, so \(target.callerName)'s side is the one to change.")
         }
         if r.status == 401 {
-            return .fail(.keyRejected, "GET \(e.path) with the key from \(where_) answers \(said) too: the running \(target.serviceName) holds neither file's key. After making the files agree, restart \(target.serviceName).")
+            return .fail(.keyRejected, "GET \(e.path) with the key from \(where_) answers \(said) too: the running \(target.serviceName) holds neither file's key. After making the " +
+                "files agree, restart \(target.serviceName).")
         }
         return common(e, r) ?? .skip("GET \(e.path) with the key from \(where_) answers \(said).")
     }

@@ -7,6 +7,16 @@ struct ProbeClassifier {
     let exchanges: [ProbeExchange]
     let link: String?
     let facts: [String: String]
+    /// Every key this run knows, with the target's: what a service echoes is scrubbed of them.
+    let scrubber: KeyScrubber
+
+    init(target: ProbeTarget, exchanges: [ProbeExchange], link: String?, facts: [String: String]) {
+        self.target = target
+        self.exchanges = exchanges
+        self.link = link
+        self.facts = facts
+        scrubber = SecretRegistry.shared.scrubber.adding(target.secrets)
+    }
 
     static let titles: [ProbeKind: String] = [
         .reach: "The service can be reached",
@@ -44,7 +54,8 @@ struct ProbeClassifier {
     func finding(_ kind: ProbeKind, _ mine: [ProbeExchange]) -> Finding {
         let verdicts = mine.map { verdict($0) }
         let evidence = mine.filter { $0.skipReason == nil }.map(evidence)
-        let worst = verdicts.max { $0.status < $1.status }!
+        // `mine` is never empty: findings() only asks for kinds that have exchanges.
+        let worst = verdicts.max { $0.status < $1.status } ?? .skip("no probe of this kind was sent")
         var message: String
         if worst.status == .pass || worst.status == .skip {
             message = summary(kind, mine, verdicts) ?? verdicts.map(\.sentence).joined(separator: "\n")
@@ -62,10 +73,15 @@ struct ProbeClassifier {
                        evidence: evidence, remediation: remediation, link: link, facts: f)
     }
 
-    /// A service may echo what it was sent; nothing it says reaches a report with a key in it.
+    /// A service may echo what it was sent, whole, in part or encoded; nothing it says reaches a
+    /// report with a key in it.
     func redact(_ text: String) -> String {
-        target.secrets.filter { $0.length >= SecretRegistry.minimumLength }
-            .reduce(text) { $0.replacingOccurrences(of: $1.text, with: "‹redacted›") }
+        scrubber.scrub(text)
+    }
+
+    /// A `Location` the service answered, scrubbed of keys and of credentials in the URL.
+    func location(_ r: HTTPClientResponse) -> String? {
+        r.header("Location").map { Redact.url(redact($0)) }
     }
 
     /// Sentences that differ only in their path become one that lists the paths:
@@ -84,7 +100,7 @@ struct ProbeClassifier {
         return groups.map { group in
             guard group.template.contains(marker) else { return group.template }
             guard group.paths.count > 1 else { return group.template.replacingOccurrences(of: marker, with: group.paths[0]) }
-            let list = group.paths.dropLast().joined(separator: ", ") + " and " + group.paths.last!
+            let list = group.paths.dropLast().joined(separator: ", ") + " and " + (group.paths.last ?? "")
             var text = group.template.replacingOccurrences(of: marker, with: list)
             if let range = text.range(of: " answers ") { text.replaceSubrange(range, with: " answer ") }
             return text
@@ -127,10 +143,10 @@ struct ProbeClassifier {
         case .answered(let r):
             let reading = AnswerReading(r)
             http.status = r.status
-            http.body = reading.evidenceBody(redacting: target.secrets)
+            http.body = reading.evidenceBody(scrubber: scrubber)
             http.wwwAuthenticate = r.header("WWW-Authenticate").map(redact)
-            http.retryAfter = r.header("Retry-After")
-            http.location = r.header("Location").map(redact)
+            http.retryAfter = r.header("Retry-After").map(redact)
+            http.location = location(r)
             http.timings = r.timings
         case .failed(let f):
             http.error = f.reason
@@ -138,7 +154,8 @@ struct ProbeClassifier {
         case .skipped:
             break
         }
-        return Evidence(source: source(e), detail: sent(e), http: http)
+        let followed = e.redirects.map { "; redirects followed without credentials: " + $0.text } ?? ""
+        return Evidence(source: source(e), detail: sent(e) + followed, http: http)
     }
 
     func source(_ e: ProbeExchange) -> String {

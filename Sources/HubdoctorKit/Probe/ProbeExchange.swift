@@ -41,6 +41,9 @@ public struct ProbeExchange: Sendable {
     /// A copy-paste command that repeats the probe, naming the key as a shell variable.
     public var curl: String
     public var outcome: Outcome
+    /// Where a redirect of this request led, followed within the origin and without credentials
+    /// (health and no-auth probes only): a loop is a service no client can use.
+    public var redirects: RedirectChain?
 
     public enum Outcome: Sendable {
         case answered(HTTPClientResponse)
@@ -64,4 +67,56 @@ public struct ProbeExchange: Sendable {
     }
 
     public var status: Int? { response?.status }
+}
+
+/// A redirect followed hop by hop within its origin, never with credentials.
+public struct RedirectChain: Sendable, Equatable {
+    /// The paths visited, the first one the probe's own, each with the status it answered.
+    public var hops: [Hop]
+    public var end: End
+
+    public struct Hop: Sendable, Equatable {
+        /// Path and query, credential-named parameters masked.
+        public var target: String
+        public var status: Int?
+    }
+
+    public enum End: Sendable, Equatable {
+        /// A path came round again.
+        case loop
+        /// More redirects than any client follows.
+        case tooLong
+        /// An answer that is not a redirect.
+        case answered(Int)
+        /// A redirect to another origin, not followed (see `redirect-drops-auth`).
+        case leftOrigin(String)
+        /// No answer at some hop.
+        case failed(String)
+    }
+
+    /// A chain no client gets out of.
+    public var isLoop: Bool { end == .loop || end == .tooLong }
+
+    /// `/health → 301 /health/ → 301 /health (loop)`.
+    public var text: String {
+        var parts: [String] = []
+        for (i, hop) in hops.enumerated() {
+            parts.append(i == 0 ? hop.target : "\(hops[i - 1].status.map(String.init) ?? "?") \(hop.target)")
+        }
+        var text = parts.joined(separator: " → ")
+        switch end {
+        case .loop: text += " → \(hops.last?.status.map(String.init) ?? "?") \(loopTarget ?? "…") (redirect loop)"
+        case .tooLong: text += " → … (more than \(RedirectChain.maxHops) redirects)"
+        case .answered(let s): text += " (answers \(s))"
+        case .leftOrigin(let to): text += " → \(to) (another origin, not followed)"
+        case .failed(let why): text += " (no answer: \(why))"
+        }
+        return text
+    }
+
+    /// The path the last hop sends back to.
+    public var loopTarget: String?
+
+    /// Browsers stop after 20, curl after 50 by default, Go's client after 10.
+    public static let maxHops = 10
 }

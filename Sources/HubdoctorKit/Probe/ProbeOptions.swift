@@ -9,6 +9,11 @@ public struct ProbeOptions: Sendable {
     /// Why the negative probes must not be sent this time, when the caller knows better than
     /// the answers (they already went to this service in this run).
     public var negativesSkipped: String?
+    /// The run's requests, shared by every target of the run: each distinct request is sent once
+    /// and its answer given to every link that asks it. Nil: every request is sent.
+    public var requests: ProbeRequests?
+    /// Requests at once (connections) to the service; the rest wait their turn.
+    public var maxConnections = HTTPClientRequest.defaultMaxConnections
 
     public init(timeout: Double = 5, noNegative: Bool = false, caFile: String? = nil) {
         self.timeout = timeout

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One service to probe, and what is known about the keys on both sides.
 public struct ProbeTarget: Sendable {
     /// The URL the caller is configured with; paths are appended to it.
@@ -13,6 +15,9 @@ public struct ProbeTarget: Sendable {
     /// The service's own key, when known: probed too when it differs from `key`.
     public var serviceKey: SecretValue?
     public var serviceKeyEnv: String
+    /// Why `serviceKey` must not be sent to this URL (it is not loopback, nor the origin the
+    /// service side declares); nil when it may be.
+    public var serviceKeyWithheld: String?
     /// Whether both sides' files hold the same key (nil: only one side is known).
     public var filesAgree: Bool?
     public var callerName: String
@@ -54,10 +59,18 @@ public struct ProbeTarget: Sendable {
         key?.text.hasPrefix("hbk_") == true ? "/auth/session" : nil
     }
 
-    /// `baseURL` plus `path`, with exactly one slash between them.
+    /// `baseURL` plus `path`, with exactly one slash between them. A base URL with a query
+    /// (`?token=…`, which some gateways want on every request) keeps it after the path.
     func url(_ path: String) -> String {
-        let base = baseURL.trimmingSuffix("/")
-        return base + (path.hasPrefix("/") ? path : "/" + path)
+        let path = path.hasPrefix("/") ? path : "/" + path
+        if baseURL.contains("?") || baseURL.contains("#"), var c = URLComponents(string: baseURL) {
+            let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            c.percentEncodedPath = c.percentEncodedPath.trimmingSuffix("/") + parts[0]
+            if parts.count > 1 { c.percentEncodedQuery = [c.percentEncodedQuery, String(parts[1])].compactMap { $0 }.joined(separator: "&") }
+            c.fragment = nil
+            if let url = c.string { return url }
+        }
+        return baseURL.trimmingSuffix("/") + path
     }
 
     /// `serviceName` and `keyLabel` at the start of a sentence.

@@ -11,7 +11,11 @@ public struct ServiceProbeOptions: Sendable {
     public var key: KeyInput?
     public var timeout: Double = 5
     public var noNegative = false
+    /// Connections (requests at once) to the service; the rest wait their turn.
+    public var maxConnections = HTTPClientRequest.defaultMaxConnections
     public var caFile: String?
+    /// For a `ws://`/`wss://` URL: how the key is presented (default: seed 001's auth frame).
+    public var webSocketAuth: WebSocketAuth?
     public var failOn: FailThreshold = .error
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 

@@ -57,7 +57,7 @@ public struct JUnitReporter: ReportRenderer {
             if groups[l] == nil { order.append(l) }
             groups[l, default: []].append(f)
         }
-        return order.map { ($0, groups[$0]!) }
+        return order.map { ($0, groups[$0] ?? []) }
     }
 
     func body(_ f: Finding) -> String {

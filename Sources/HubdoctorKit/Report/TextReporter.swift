@@ -31,7 +31,7 @@ public struct TextReporter: ReportRenderer {
             var shown: [Finding] = []
             for area in order {
                 out += "\n" + style.bold(Self.areaNames[area] ?? area.capitalized) + "\n"
-                for f in areas[area]! {
+                for f in areas[area] ?? [] {
                     out += render(f, sameFixAs: shown.first { $0.remediation == f.remediation && !f.remediation.isEmpty }?.title)
                     shown.append(f)
                 }
@@ -85,6 +85,7 @@ public struct TextReporter: ReportRenderer {
     func evidenceLine(_ e: Evidence) -> String {
         var line = e.summaryLine
         if let curl = e.http?.curl { line += "\n        $ " + curl }
+        if let command = e.websocket?.command { line += "\n        $ " + command }
         return line
     }
 

@@ -117,7 +117,7 @@ public enum RotationVerifier {
                 // One attempt with the old key per poll, whatever the new key got: it tells a
                 // service that still runs the old key from one that accepts both.
                 lastOld = Answer(await send(request(oldKey)))
-                if case .throttled = lastOld! { break }
+                if case .throttled? = lastOld { break }
             }
             if case .accepted = lastNew, case .refused? = lastOld { break }
             let remaining = deadline.timeIntervalSinceNow

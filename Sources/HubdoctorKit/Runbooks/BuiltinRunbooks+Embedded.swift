@@ -61,7 +61,13 @@ causes:
       - text: "Fix {{evidence.location}}: {{evidence.detail}}."
         unless: {check: runbook.load}
       - text: If the file should exist, check that --root points at the directory that holds both services ({{root}} now)
-        unless: {check: runbook.load}
+        unless: {check: [runbook.load, holders.caller, holders.service]}
+      - text: >-
+          Make the Docker engine reachable from where hubdoctor runs (DOCKER_HOST names it; the
+          default is unix:///var/run/docker.sock, which needs membership of the docker group), or
+          start the container; then run hubdoctor again
+        run: 'docker ps'
+        when: {check: [holders.caller, holders.service]}
       - text: This is an operator runbook; lint it for the full list of problems, fix them, and the runbook loads again (the built-in ones apply meanwhile)
         run: 'hubdoctor runbook lint {{evidence.file}}'
         when: {check: runbook.load}
@@ -1093,6 +1099,156 @@ causes:
         run: 'curl -si {{http.url|protected_url}}'
     prevent:
       - text: Monitor Redis next to the service, and start the service only after Redis is healthy (a Compose healthcheck with depends_on).
+
+"""#),
+        File(name: "websocket-auth.yaml", text: #"""
+id: websocket-auth
+title: A WebSocket client connects, and the service closes on it (close 4001 with a reason)
+applies_to: ['*']
+when: {check: [probe.websocket, probe.websocket.wrong-key]}
+summary: >-
+  Agents and supervisors of a Hub that keeps its API keys in a database authenticate over a
+  WebSocket: they send an auth frame with their key, and the Hub answers an `auth_error` frame
+  with a `reason` and closes with code 4001 and the same reason, or accepts them. To the client
+  this looks like "it connects and then nothing"; the close reason says why. hubdoctor sends the
+  caller's key once, reads the upgrade, the first frames and the close, and fills these steps
+  with the link's names.
+
+symptoms:
+  - websocket: 4001
+    reason: api_key_not_found
+    causes: [key-not-found]
+  - websocket: 4001
+    reason: api_key_revoked
+    causes: [key-revoked]
+  - websocket: 4001
+    reason: missing_supervisor_capability
+    causes: [missing-capability]
+  - websocket: 4001
+    reason: invalid_api_key
+    means: the agent endpoint does not say whether the key is unknown or revoked.
+    causes: [key-rejected, key-drift]
+  - websocket: 4001
+    reason: no_project_or_rootless
+    means: the auth frame names neither project_dir nor rootless_sessions; the key was not the problem.
+    causes: [header-shape]
+
+causes:
+  - cause: key-not-found
+    why: >-
+      {{service.name}} answered {{websocket.reason|"that it does not know the key"}}: its key store
+      has no record of the key {{caller.name}} sends as {{caller.var}}. The key was never issued by
+      this {{service.name}}, was deleted, was issued by another environment (a staging key sent to
+      production), or {{caller.name}} is pointed at another {{service.name}} than the one that
+      issued it.
+    confirm:
+      - text: Check which {{service.name}} {{caller.name}} connects to ({{url.var|"its hub URL"}} = {{url}}; the probe connected to {{websocket.url}})
+      - text: If the {{service.name}} logs `auth fail … hash=…`, compare that prefix with the same hash of the key {{caller.name}} holds (paste it at the prompt)
+        run: 'read -rs {{key_env}} && printf %s "${{key_env}}" | sha256sum | cut -c1-8'
+    fix:
+      - text: >-
+          If {{caller.name}} should talk to another {{service.name}}, point it there: set
+          {{url.var|"its hub URL"}} in {{url.location|caller.location|"its configuration"}} to the
+          {{service.name}} that issued its key, and restart it.
+      - text: >-
+          Otherwise issue a key in this {{service.name}} (its dashboard or CLI; the store keeps only
+          a hash, so copy the key when it is shown) and install it as {{caller.var}} in
+          {{caller.location}}.
+      - text: Restart {{caller.name}} so that it reconnects with the key
+        run: '{{caller.restart|restart|""}}'
+    verify:
+      - text: The WebSocket accepts the key; run the probe again
+        run: 'hubdoctor check {{hubdoctor_flags}} --only probe.websocket'
+
+  - cause: key-revoked
+    why: >-
+      {{service.name}} answered {{websocket.reason|"that the key is revoked"}}: it knows the key
+      {{caller.name}} sends as {{caller.var}}, and the key carries a revocation time (a rotation, a
+      response to a leak, a clean-up in the dashboard). A revoked key never works again, and a
+      client that reconnects on its own keeps presenting it.
+    confirm:
+      - text: List the keys of the owner in {{service.name}} and find the revoked one by its hash prefix or name
+    fix:
+      - text: >-
+          Do not un-revoke a key that was revoked on purpose. Rotate: issue a new key in
+          {{service.name}} for {{caller.name}}.
+      - text: Install the new key as {{caller.var}} in {{caller.location}} (and in every other place that deploys {{caller.name}}'s configuration)
+      - text: Redeploy {{caller.name}} so that it reconnects with the new key
+        run: '{{caller.restart|restart|""}}'
+    verify:
+      - text: The WebSocket accepts the new key; run the probe again
+        run: 'hubdoctor check {{hubdoctor_flags}} --only probe.websocket'
+    prevent:
+      - text: When you revoke a key, update every client that holds it in the same change; keep a list of which client holds which key (by name and hash prefix).
+
+  - cause: missing-capability
+    why: >-
+      {{service.name}} answered {{websocket.reason|"that the key lacks a capability"}}: the key
+      {{caller.name}} sends as {{caller.var}} is valid and not revoked, but was issued without the
+      capability {{websocket.path|"this endpoint"}} requires (a supervisor needs the supervisor
+      capability). Keys with an empty capability list count as legacy keys with every capability,
+      so this hits keys issued with an explicit, narrower list.
+    fix:
+      - text: >-
+          Grant the capability the reason names to this key in {{service.name}}, where its store
+          allows that; otherwise issue a key that carries it and install it as {{caller.var}} in
+          {{caller.location}}.
+      - text: Restart {{caller.name}} so that it reconnects
+        run: '{{caller.restart|restart|""}}'
+    verify:
+      - text: The WebSocket accepts the key; run the probe again
+        run: 'hubdoctor check {{hubdoctor_flags}} --only probe.websocket'
+    prevent:
+      - text: Write down the capabilities {{caller.name}} needs next to its configuration, so that a new key is issued with them.
+
+  - cause: key-rejected
+    why: >-
+      {{service.name}} refused the key {{caller.name}} sends as {{caller.var}}
+      ({{websocket.reason|"without saying why"}}). An agent endpoint answers `invalid_api_key` both
+      for a key it does not know and for a revoked one; the running {{service.name}} may also hold
+      another key than its files, or {{caller.name}} may be pointed at another {{service.name}}.
+    confirm:
+      - text: Check which {{service.name}} {{caller.name}} connects to ({{url.var|"its hub URL"}} = {{url}}; the probe connected to {{websocket.url}})
+      - text: Look for the matching `auth fail reason=…` line in {{service.name}}'s log; it names the reason the close did not
+    fix:
+      - text: >-
+          Point {{caller.name}} at the {{service.name}} that issued its key
+          ({{url.var|"its hub URL"}} in {{url.location|caller.location|"its configuration"}}), or
+          issue a key in this one and install it as {{caller.var}} in {{caller.location}}.
+      - text: Restart {{caller.name}} so that it reconnects
+        run: '{{caller.restart|restart|""}}'
+    verify:
+      - text: Run the probe again
+        run: 'hubdoctor check {{hubdoctor_flags}} --only probe.websocket'
+
+  - cause: key-drift
+    why: >-
+      The WebSocket refused the key ({{websocket.reason|"without a reason"}}) and the files of the
+      two sides hold different keys: {{caller.name}} sends {{caller.var}} from {{caller.location}},
+      {{service.name}} expects {{service.var}} from {{service.location}}.
+    fix:
+      - text: Make {{caller.location}} and {{service.location}} hold the same key, then restart both
+        run: '{{restart|""}}'
+    verify:
+      - text: Run the probe again
+        run: 'hubdoctor check {{hubdoctor_flags}}'
+
+  - cause: header-shape
+    why: >-
+      {{service.name}} answered {{websocket.reason|"no_project_or_rootless"}}: the auth frame
+      names neither a `project_dir` nor `rootless_sessions`, so {{service.name}} cannot place the
+      agent's sessions and refuses it before it looks at the key. The key may be fine.
+    fix:
+      - text: >-
+          Send project_dir or rootless_sessions: start {{caller.name}} in (or with) the project
+          directory it serves, so that its auth frame carries `project_dir`; or enable rootless
+          sessions for it, so that it sends `rootless_sessions: true`.
+      - text: If only the probe's frame lacks it, add the agent's real project_dir (or rootless_sessions true) to probes.websocket.auth.message in {{config|"the hubdoctor config"}}
+      - text: Restart {{caller.name}} with the change
+        run: '{{caller.restart|restart|""}}'
+    verify:
+      - text: Run the probe again
+        run: 'hubdoctor check {{hubdoctor_flags}} --only probe.websocket'
 
 """#),
     ]

@@ -63,8 +63,11 @@ public struct RunbookCatalog: Sendable {
     public func guide(for finding: Finding, values: [String: String]) -> (Runbook, CauseGuide)? {
         guard let cause = finding.cause else { return nil }
         let preferred = finding.runbook ?? cause.defaultRunbook
+        // A runbook the check itself chose (not the cause's default: the WebSocket probes choose
+        // websocket-auth) fits the finding as well as one written for its link.
+        let chosen = preferred != cause.defaultRunbook ? preferred : nil
         func rank(_ r: Runbook) -> (Int, Int, Int) {
-            (r.fit(values), r.origin.isBuiltin ? 0 : 1, r.id == preferred ? 1 : 0)
+            (r.fit(values) + (r.id == chosen && r.fit(values) == 1 ? 1 : 0), r.origin.isBuiltin ? 0 : 1, r.id == preferred ? 1 : 0)
         }
         let candidates = runbooks.filter { $0.guide(for: cause) != nil && $0.condition.holds(values) }
         if let best = candidates.max(by: { rank($0) < rank($1) }), let guide = best.guide(for: cause) {

@@ -41,6 +41,8 @@ public enum RunbookVariables {
             "mode": RunMode.allCases.map(\.rawValue),
             "side": [Role.caller.rawValue, Role.service.rawValue],
             "cause": Cause.allCases.map(\.rawValue),
+            "websocket.auth": ["message", "header", "query"],
+            "check": CheckID.allCases.map(\.rawValue),
         ]
         for prefix in ["caller", "service", "side", "other"] {
             d["\(prefix).kind"] = KeySource.kinds
@@ -81,6 +83,13 @@ public enum RunbookVariables {
             Variable("http.retry_after", "the Retry-After header of the answer"),
             Variable("http.www_authenticate", "the WWW-Authenticate header of the answer"),
             Variable("http.location", "the Location header of a redirect"),
+            Variable("websocket.url", "the WebSocket URL probed (a key in its query shown as the variable that holds it)"),
+            Variable("websocket.path", "the WebSocket endpoint's path"),
+            Variable("websocket.auth", "how the key is presented there: message, header or query"),
+            Variable("websocket.upgrade_status", "the HTTP status that answered the upgrade (101 when upgraded)"),
+            Variable("websocket.close_code", "the close code the service sent (4001)"),
+            Variable("websocket.reason", "the close reason (or the error frame's reason), cleaned of keys and control characters"),
+            Variable("websocket.frame_type", "the type of the service's first (error) frame (auth_error)"),
             Variable("evidence.file", "the file the first evidence points at"),
             Variable("evidence.line", "its line"),
             Variable("evidence.location", "file:line of the first evidence"),

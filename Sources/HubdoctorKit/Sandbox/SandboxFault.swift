@@ -20,6 +20,15 @@ public enum SandboxFault: String, CaseIterable, Sendable {
     case forbidden
     /// The key is known but revoked (401 with an RFC 6750 `invalid_token` challenge).
     case revoked
+    /// The WebSocket endpoints accept the upgrade and then never send a frame nor close.
+    case wsSilent = "ws-silent"
+    /// `/v1/*` refuses every credential with 401 and echoes it back in every way services are
+    /// seen to: a prefix, base64 (standard and URL-safe), percent-encoded, `\u`-escaped in JSON,
+    /// as XML character references, in `Retry-After` and in the challenge.
+    case echoKey = "echo-key"
+    /// Every path, `/health` too, redirects to itself with a slash added or removed, and back:
+    /// a loop no client gets out of.
+    case redirectLoop = "redirect-loop"
 
     public var summary: String {
         switch self {
@@ -33,6 +42,9 @@ public enum SandboxFault: String, CaseIterable, Sendable {
         case .redirect: return "/v1/* redirects to another origin, --redirect-to"
         case .forbidden: return "a valid key gets 403: its account may not use /v1/*"
         case .revoked: return "a valid key gets 401: the key was revoked"
+        case .wsSilent: return "/ws/* accepts the upgrade, then never sends a frame nor closes"
+        case .echoKey: return "/v1/* answers 401 and echoes the credential it got, plain, as a prefix, base64, percent-encoded, JSON- and XML-escaped, in Retry-After"
+        case .redirectLoop: return "every path redirects to itself with a trailing slash added or removed: a redirect loop"
         }
     }
 }

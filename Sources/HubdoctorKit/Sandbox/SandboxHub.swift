@@ -31,6 +31,10 @@ public final class SandboxHub: Sendable {
     /// Every request so far, oldest first.
     public var entries: [SandboxLogEntry] { journal.entries }
 
+    /// How many requests were answered, and how many connections were closed on arrival
+    /// because `maxConnections` were open (a client sees those as resets).
+    public var stats: ListenerStats { listener?.stats ?? ListenerStats() }
+
     /// Starts serving; `log` is called once per request (from any thread).
     public static func start(_ options: SandboxOptions, log: (@Sendable (SandboxLogEntry) -> Void)? = nil) async throws -> SandboxHub {
         let journal = SandboxJournal(limit: keptEntries, sink: log)
@@ -41,7 +45,11 @@ public final class SandboxHub: Sendable {
             return SandboxHub(options: options, listener: nil, blackhole: try BlackholePort(port: options.port), journal: journal)
         }
         let routes = SandboxRoutes(options: options)
-        let listener = try await HTTPListener.start(host: options.host, port: options.port) { request in
+        let webSocket = SandboxWebSocket(options: options, journal: journal)
+        let route = ListenerWebSocketRoute(accepts: webSocket.accepts, session: webSocket.session)
+        var limits = ListenerLimits()
+        limits.maxConnections = options.maxConnections
+        let listener = try await HTTPListener.start(host: options.host, port: options.port, limits: limits, webSocket: route) { request in
             if options.faults.contains(.hanging) {
                 journal.record(routes.entry(for: request, status: nil))
                 try? await Task.sleep(nanoseconds: 86_400 * 1_000_000_000)
@@ -50,7 +58,7 @@ public final class SandboxHub: Sendable {
             if options.faults.contains(.slow), options.delayMs > 0 {
                 try? await Task.sleep(nanoseconds: UInt64(options.delayMs) * 1_000_000)
             }
-            let response = routes.answer(request)
+            let response = SandboxWebSocket.paths.contains(request.path) ? webSocket.answer(request) : routes.answer(request)
             journal.record(routes.entry(for: request, status: response.status))
             return response
         }

@@ -1,10 +1,10 @@
 import Foundation
+import Synchronization
 
 /// The sandbox's request log: the last entries in memory for in-process readers, and every
 /// entry handed to the sink as it happens.
-final class SandboxJournal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var kept: [SandboxLogEntry] = []
+final class SandboxJournal: Sendable {
+    private let kept = Mutex<[SandboxLogEntry]>([])
     private let limit: Int
     private let sink: (@Sendable (SandboxLogEntry) -> Void)?
 
@@ -14,16 +14,12 @@ final class SandboxJournal: @unchecked Sendable {
     }
 
     func record(_ entry: SandboxLogEntry) {
-        lock.lock()
-        kept.append(entry)
-        if kept.count > limit { kept.removeFirst(kept.count - limit) }
-        lock.unlock()
+        kept.withLock { kept in
+            kept.append(entry)
+            if kept.count > limit { kept.removeFirst(kept.count - limit) }
+        }
         sink?(entry)
     }
 
-    var entries: [SandboxLogEntry] {
-        lock.lock()
-        defer { lock.unlock() }
-        return kept
-    }
+    var entries: [SandboxLogEntry] { kept.withLock { $0 } }
 }

@@ -30,8 +30,11 @@ public struct SandboxLogEntry: Codable, Sendable, Equatable {
     public var carriesKey: Bool
     /// Fingerprint of the credential presented, when there was one.
     public var credentialFingerprint: String?
+    /// For a WebSocket connection (method `WS`): 101 when the key was accepted, else the close code.
     public var status: Int?
     public var remote: String?
+    /// For a WebSocket connection the sandbox closed: the close reason it sent.
+    public var closeReason: String?
 
     /// The entry as one JSON line.
     public var jsonLine: String {

@@ -1,9 +1,11 @@
 import Foundation
+import Synchronization
 
 /// Where the sandbox's JSON lines go: a file opened for appending, or standard error.
-public final class SandboxLogSink: @unchecked Sendable {
+public final class SandboxLogSink: Sendable {
     private let handle: FileHandle
-    private let lock = NSLock()
+    /// One line at a time: concurrent handlers never interleave their lines.
+    private let writing = Mutex<Void>(())
 
     public init(path: String?) throws {
         guard let path else {
@@ -21,8 +23,6 @@ public final class SandboxLogSink: @unchecked Sendable {
     }
 
     public func write(_ line: String) {
-        lock.lock()
-        handle.write(Data((line + "\n").utf8))
-        lock.unlock()
+        writing.withLock { _ in handle.write(Data((line + "\n").utf8)) }
     }
 }

@@ -16,6 +16,13 @@ public struct SandboxOptions: Sendable {
     public var redirectTo = "https://hub.example.com"
     /// Also serve `GET /auth/session` as Team Hub does.
     public var session = false
+    /// The WebSocket endpoints' key store (seed 001's Hub keeps its keys in a database): `key`
+    /// (and `oldKey`) are valid with every capability; these keys have the state given; any
+    /// other key is unknown to the store.
+    public var keyStates: [SecretValue: SandboxKeyState] = [:]
+    /// Connections beyond this many open at once are closed as soon as they are accepted, as a
+    /// service behind a connection limit does (the listener's own default is 128).
+    public var maxConnections = ListenerLimits().maxConnections
 
     public init(key: SecretValue) {
         self.key = key
@@ -25,4 +32,14 @@ public struct SandboxOptions: Sendable {
     public static func generateKey() -> SecretValue {
         SecretValue("hk_" + KeyGenerator.generate().text)
     }
+}
+
+/// What the sandbox's key store holds about a key (the WebSocket endpoints' `verifyApiKey`).
+public enum SandboxKeyState: String, CaseIterable, Sendable {
+    /// Known, not revoked, with every capability.
+    case valid
+    /// Known, with a revocation time.
+    case revoked
+    /// Known and valid, but without the supervisor capability.
+    case missingCapability = "missing-capability"
 }

@@ -19,6 +19,12 @@ struct SandboxRoutes: Sendable {
 
     func answer(_ request: ListenerRequest) -> ListenerResponse {
         let faults = options.faults
+        if faults.contains(.redirectLoop) {
+            // A proxy that adds the slash in front of an app that strips it.
+            let path = request.path.hasSuffix("/") && request.path.count > 1 ? String(request.path.dropLast()) : request.path + "/"
+            let query = request.target.dropFirst(request.path.count)
+            return ListenerResponse(status: 301, headers: [ListenerHeader("Location", path + query)])
+        }
         if request.path == "/health" {
             if faults.contains(.healthBehindAuth), case .refused(let r) = authenticate(request) { return r }
             return .json(200, #"{"status":"ok"}"#)
@@ -34,6 +40,9 @@ struct SandboxRoutes: Sendable {
         if faults.contains(.redirect) {
             let target = options.redirectTo.trimmingSuffix("/") + request.target
             return ListenerResponse(status: 307, headers: [ListenerHeader("Location", target)])
+        }
+        if faults.contains(.echoKey), let header = request.header("Authorization") {
+            return SandboxEcho.answer(echoing: header)
         }
         if faults.contains(.throttled) {
             return .json(429, #"{"error":"Too Many Requests"}"#, headers: [ListenerHeader("Retry-After", String(options.retryAfterSeconds))])

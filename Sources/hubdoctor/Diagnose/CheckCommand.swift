@@ -54,10 +54,14 @@ extension Hubdoctor {
         @Flag(name: .shortAndLong, help: "Show the details of passing checks too.")
         var verbose = false
 
+        @Option(name: .customLong("max-connections"), help: "Connections per service origin (the rest of the requests wait for one and reuse it).")
+        var maxConnections: Int = HTTPClientRequest.defaultMaxConnections
+
         func validate() throws {
             if let p = DurationLimit.timeout().problem(timeout) { throw ValidationError(p) }
             if let wait, let p = DurationLimit.wait().problem(wait) { throw ValidationError(p) }
             if let p = CheckID.selectionProblem(only: only, skip: skip) { throw ValidationError(p) }
+            if let p = CheckOptions.maxConnectionsProblem(maxConnections) { throw ValidationError(p) }
             if short && format != .text { throw ValidationError("--short is a text format of its own; it cannot be combined with --format \(format.rawValue)") }
         }
 
@@ -76,6 +80,7 @@ extension Hubdoctor {
             options.noNegative = noNegative
             options.progress = { Output.error("hubdoctor: " + $0) }
             options.probePaths = probePaths
+            options.maxConnections = maxConnections
             let report = try await Doctor.check(options)
             Output.write(short ? ShortReporter(root: options.root).render(report) : render(report, format: format, verbose: verbose, root: options.root))
             throw ExitCode(report.exitCode)

@@ -12,6 +12,10 @@ import Darwin
 /// I/O error as a full disk would, `stop` sends SIGSTOP so that a test can change a file before the
 /// process goes on; `@N` acts at the Nth time the point is reached (default 1). Unset, it costs
 /// one dictionary lookup.
+///
+/// A test hook, fenced: only debug builds (the ones `swift test` runs end to end) compile the
+/// reading of `HUBDOCTOR_FAULT` in (`HUBDOCTOR_FAULT_INJECTION`, defined in Package.swift for the
+/// debug configuration). A release build, the one `scripts/package` ships, never reads it.
 public struct FaultInjection: Sendable {
     /// In the order a run passes them: the journal is written first, then each temporary file
     /// and backup, then the side files.
@@ -45,6 +49,7 @@ public struct FaultInjection: Sendable {
 
     /// Reads `HUBDOCTOR_FAULT`. `after-first-rename` is accepted for `after-rename@1`.
     public static func from(environment: [String: String]) -> FaultInjection {
+        #if HUBDOCTOR_FAULT_INJECTION
         guard let specs = environment["HUBDOCTOR_FAULT"], !specs.isEmpty else { return .none }
         return FaultInjection(faults: specs.split(separator: ",").compactMap { part in
             var spec = String(part)
@@ -61,6 +66,9 @@ public struct FaultInjection: Sendable {
             if spec == "after-first-rename" { spec = Point.afterRename.rawValue }
             return Point(rawValue: spec).map { Fault(point: $0, action: action, occurrence: occurrence) }
         })
+        #else
+        return .none
+        #endif
     }
 
     /// Called by the writer as it passes `p`.

@@ -8,6 +8,10 @@ extension Hubdoctor {
             abstract: "Run a reference Hub on loopback (the seed runbook's middleware), with fault modes.",
             discussion: """
             /health is public; /v1/* needs `Authorization: Bearer <key>` and answers the runbook's 401 bodies otherwise. \
+            /ws/agent and /ws/supervisor are seed 001's WebSocket endpoints: the client sends \
+            {"type":"auth","api_key":"…"} (agents also project_dir or rootless_sessions) and gets {"type":"auth_ok"}, or an \
+            auth_error frame and close 4001 with the reason (api_key_not_found, api_key_revoked, missing_supervisor_capability, \
+            invalid_api_key, no_project_or_rootless); /ws/bearer takes the key as Authorization: Bearer or ?token= on the upgrade. \
             The first line on standard output is the base URL; each request is logged as one JSON line (method, path, \
             the shape of its Authorization header, never the key) to standard error or --log. Stops on Ctrl-C or SIGTERM.
 
@@ -42,13 +46,24 @@ extension Hubdoctor {
         @Flag(name: .long, help: "Also serve GET /auth/session, as Team Hub does.")
         var session = false
 
+        @Option(name: .customLong("ws-key"), help: ArgumentHelp(
+            "Put a key into the WebSocket endpoints' key store with a state: STATE:VAR, the key from environment variable VAR; "
+                + "STATE is valid, revoked or missing-capability (repeatable). Other keys are unknown to the store.",
+            valueName: "state:var"))
+        var wsKeys: [String] = []
+
+        @Option(name: .customLong("max-connections"), help: "Close connections beyond this many open at once on arrival, as a service behind a connection limit does.")
+        var maxConnections: Int = ListenerLimits().maxConnections
+
         @Option(name: .long, help: "Append the request log to this file instead of standard error.")
         var log: String?
 
         func validate() throws {
             guard delayMs >= 0, retryAfter >= 0 else { throw ValidationError("--delay-ms and --retry-after must not be negative") }
             guard delayMs <= 3_600_000 else { throw ValidationError("--delay-ms must be at most 3600000 (one hour)") }
+            guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be between 1 and 100000") }
             guard keyEnv == nil || writeKey == nil else { throw ValidationError("--write-key only writes a generated key; drop --key-env") }
+            for entry in wsKeys { _ = try Self.parseWSKey(entry) }
         }
 
         func run() async throws {
@@ -68,6 +83,13 @@ extension Hubdoctor {
             options.retryAfterSeconds = retryAfter
             options.redirectTo = redirectTo
             options.session = session
+            for entry in wsKeys {
+                let (state, variable) = try Self.parseWSKey(entry)
+                let key = try KeyInput.environment(variable).read(environment: environment)
+                SecretRegistry.shared.register(key)
+                options.keyStates[key] = state
+            }
+            options.maxConnections = maxConnections
             if keyEnv == nil, let writeKey { try SandboxKeyFile.write(options.key, to: writeKey) }
             let sink = try SandboxLogSink(path: log)
             let hub = try await SandboxHub.start(options) { sink.write($0.jsonLine) }
@@ -75,11 +97,28 @@ extension Hubdoctor {
             let faultText = options.faults.isEmpty ? "none" : options.faults.map(\.rawValue).sorted().joined(separator: ", ")
             var origin = keyEnv.map { "$\($0)" } ?? "generated"
             if keyEnv == nil, let writeKey { origin += ", written to \(writeKey)" }
-            Output.error("sandbox Hub on \(hub.baseURL): key \(options.key.fingerprint) (\(origin))\(options.oldKey.map { ", old key \($0.fingerprint) also accepted" } ?? ""); faults: \(faultText). Ctrl-C stops it.")
+            if !options.keyStates.isEmpty {
+                let store = options.keyStates.map { "\($0.key.fingerprint) \($0.value.rawValue)" }.sorted().joined(separator: ", ")
+                Output.error("WebSocket key store: \(store); any other key is unknown")
+            }
+            Output.error("sandbox Hub on \(hub.baseURL): key \(options.key.fingerprint) " +
+                "(\(origin))\(options.oldKey.map { ", old key \($0.fingerprint) also accepted" } ?? ""); faults: \(faultText). Ctrl-C stops it.")
             await SignalWait.untilInterrupted()
             await hub.stop()
-            Output.error("sandbox Hub stopped after \(hub.entries.count) requests.")
+            let stats = hub.stats
+            Output.error("sandbox Hub stopped after \(stats.requests) requests; \(stats.rejectedConnections) connections closed on arrival (over --max-connections \(maxConnections)).")
         }
+    }
+}
+
+extension Hubdoctor.Sandbox {
+    /// `revoked:OLD_KEY` → (.revoked, "OLD_KEY").
+    static func parseWSKey(_ entry: String) throws -> (SandboxKeyState, String) {
+        let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let state = SandboxKeyState(rawValue: parts[0]), !parts[1].isEmpty else {
+            throw ValidationError("--ws-key \(entry): expected STATE:VAR with STATE one of \(SandboxKeyState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return (state, parts[1])
     }
 }
 

@@ -29,7 +29,8 @@ public enum Rotator {
             keys[link.name] = key
             let readings = Doctor.read(link, options: session.checkOptions, resolver: session.resolver)
             var change = ChangeReport.LinkChange(name: link.name, mode: link.mode, modeReason: link.modeReason, verdict: .planned, problems: [],
-                                                 blockers: [], summary: nil, files: [], manual: [], verified: [], restart: link.restartCommand, next: [])
+                                                 blockers: [], summary: nil, files: [], manual: [], verified: [],
+                                                 restart: link.restartCommand, next: [])
             for (side, reading) in [(link.service, readings.service), (link.caller, readings.caller)] where KeyWritePlanner.readsFiles(side.key) {
                 let unreadable = reading.problems.filter { !$0.isMissingFile }
                 if !unreadable.isEmpty {
@@ -92,7 +93,7 @@ public enum Rotator {
         report = try session.apply(report, allPlans, sideFiles: sideFiles) {
             var verified: [String: [String]] = [:]
             for link in checks {
-                let key = keys[link.name]!
+                guard let key = keys[link.name] else { continue }
                 verified[link.name] = try session.verify(link, keys: [(.service, key), (.caller, key)], url: false)
             }
             return verified
@@ -112,11 +113,13 @@ public enum Rotator {
 
     static func nextSteps(oldKeyFile: String?, old: SecretValue, variable: String, backups: Bool, session: ChangeSession) -> [RemediationStep] {
         guard let oldKeyFile else {
-            return [RemediationStep(text: "With --apply, the service's old key (\(old.fingerprint)) is kept in a file only you can read (mode 0600) for `verify-rotation`, and the command that uses it is printed here")]
+            return [RemediationStep(text: "With --apply, the service's old key (\(old.fingerprint)) is kept in a file only you can read (mode 0600) " +
+                "for `verify-rotation`, and the command that uses it is printed here")]
         }
         let path = ShellWord.path(oldKeyFile, workingDirectory: session.options.workingDirectory)
         return [
-            RemediationStep(text: "After the restart, prove that the service accepts the new key and refuses the old one (\(old.fingerprint)); the old key is read from its 0600 file into a variable for this one command, never echoed",
+            RemediationStep(text: "After the restart, prove that the service accepts the new key and refuses the old one (\(old.fingerprint)); the old " +
+                "key is read from its 0600 file into a variable for this one command, never echoed",
                             run: "\(variable)=\"$(cat \(path))\" " + session.commandLine("verify-rotation", "--old-key-env \(variable)")),
             RemediationStep(text: "Once that passes, delete the old key" + (backups ? " (and the backups listed above, which hold it too)" : ""), run: "rm \(path)"),
         ]

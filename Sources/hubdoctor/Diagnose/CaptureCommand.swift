@@ -69,7 +69,8 @@ extension Hubdoctor {
             if let count { limits.append("after \(count) request\(count == 1 ? "" : "s")") }
             if let timeout { limits.append("after \(timeout) s") }
             limits.append("on Ctrl-C")
-            Output.error("capture: listening on \(session.baseURL), expecting \(session.expected.name) from \(session.expected.origin) (\(session.expected.value.fingerprint)); stops " + limits.joined(separator: ", or "))
+            Output.error("capture: listening on \(session.baseURL), expecting \(session.expected.name) from \(session.expected.origin) " +
+                "(\(session.expected.value.fingerprint)); stops " + limits.joined(separator: ", or "))
             let report = await session.finish()
             Output.write(render(report, format: format))
             throw ExitCode(report.exitCode)

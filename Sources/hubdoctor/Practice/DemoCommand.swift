@@ -10,6 +10,9 @@ extension Hubdoctor {
         @Option(name: .long, help: "text or json.")
         var format: OutputFormat = .text
 
+        @Flag(name: .long, help: "Show the WebSocket case instead: a supervisor whose revoked key the Hub closes with 4001 api_key_revoked.")
+        var websocket = false
+
         @Flag(name: .shortAndLong, help: "Show the details of passing checks too.")
         var verbose = false
 
@@ -18,7 +21,7 @@ extension Hubdoctor {
         }
 
         func run() async throws {
-            let outcome = try await HubdoctorKit.Demo.run()
+            let outcome = websocket ? try await HubdoctorKit.Demo.runWebSocket() : try await HubdoctorKit.Demo.run()
             if format == .text { Output.write(outcome.intro) }
             Output.write(render(outcome.report, format: format, verbose: verbose))
             throw ExitCode(outcome.report.exitCode)

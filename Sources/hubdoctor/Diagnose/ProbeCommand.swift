@@ -13,7 +13,7 @@ extension Hubdoctor {
             """
         )
 
-        @Argument(help: "The service's base URL, such as http://localhost:8090.")
+        @Argument(help: "The service's base URL, such as http://localhost:8090; or a WebSocket URL, such as ws://localhost:8090/ws/agent.")
         var url: String
 
         @Option(name: .customLong("path"), help: "A protected path (repeatable; default: /v1/feedback-records and /v1/webhooks).")
@@ -49,14 +49,40 @@ extension Hubdoctor {
         @Option(name: .long, help: "A PEM file of CAs to trust instead of the system's.")
         var cacert: String?
 
+        @Option(name: .customLong("ws-message"), help: ArgumentHelp(
+            "For a ws:// or wss:// URL: send this auth frame after the upgrade, with {{key}} where the key goes "
+                + "(default: {\"type\":\"auth\",\"api_key\":\"{{key}}\"}).",
+            valueName: "template"))
+        var wsMessage: String?
+
+        @Flag(name: .customLong("ws-header"), help: "For a ws:// or wss:// URL: send the key as Authorization: Bearer on the upgrade.")
+        var wsHeader = false
+
+        @Option(name: .customLong("ws-query"), help: ArgumentHelp("For a ws:// or wss:// URL: send the key as this query parameter of the upgrade.", valueName: "name"))
+        var wsQuery: String?
+
         @Flag(name: .shortAndLong, help: "Show the details of passing checks too.")
         var verbose = false
+
+        @Option(name: .customLong("max-connections"), help: "Connections to the service (the rest of the requests wait for one and reuse it).")
+        var maxConnections: Int = HTTPClientRequest.defaultMaxConnections
 
         func validate() throws {
             let sources = [keyEnv != nil, keyFile != nil, keyStdin].filter { $0 }.count
             guard sources <= 1 else { throw ValidationError("give the key one way: --key-env, --key-file or --key-stdin") }
             if let p = DurationLimit.timeout().problem(timeout) { throw ValidationError(p) }
+            if let p = CheckOptions.maxConnectionsProblem(maxConnections) { throw ValidationError(p) }
             guard format == .text || format == .json else { throw ValidationError("probe supports --format text or json") }
+            let ways = [wsMessage != nil, wsHeader, wsQuery != nil].filter { $0 }.count
+            guard ways <= 1 else { throw ValidationError("give the WebSocket auth one way: --ws-message, --ws-header or --ws-query") }
+            let lower = url.lowercased()
+            if ways > 0, !(lower.hasPrefix("ws://") || lower.hasPrefix("wss://")) {
+                throw ValidationError("--ws-message, --ws-header and --ws-query go with a ws:// or wss:// URL")
+            }
+            if let wsMessage, !wsMessage.contains(WebSocketAuth.placeholder) {
+                throw ValidationError("--ws-message must hold {{key}} where the key goes (the key itself is never taken on the command line)")
+            }
+            if let wsQuery, wsQuery.isEmpty { throw ValidationError("--ws-query needs a parameter name") }
         }
 
         func run() async throws {
@@ -68,7 +94,9 @@ extension Hubdoctor {
             options.timeout = timeout
             options.noNegative = noNegative
             options.caFile = cacert
+            options.webSocketAuth = wsMessage.map { .message(template: $0) } ?? wsQuery.map { .query(name: $0) } ?? (wsHeader ? .header : nil)
             options.failOn = failOn
+            options.maxConnections = maxConnections
             let report = try await ServiceProbe.run(options)
             Output.write(render(report, format: format, verbose: verbose))
             throw ExitCode(report.exitCode)
