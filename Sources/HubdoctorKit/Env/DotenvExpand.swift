@@ -304,14 +304,28 @@ struct GapBuffer {
         gapEnd += r.count
         if gapEnd - gapStart < new.count {
             // Grow the gap: at least double the storage so that repeated growth stays linear.
-            let tail = Array(storage[gapEnd...])
             let newGap = max(new.count, storage.count) + 64
-            storage.removeSubrange(gapStart...)
-            storage.append(contentsOf: repeatElement(0, count: newGap))
-            storage.append(contentsOf: tail)
+            let tail = storage.count - gapEnd
+            let old = storage
+            let (start, end) = (gapStart, gapEnd)
+            storage = [UInt8](unsafeUninitializedCapacity: start + newGap + tail) { buffer, initialized in
+                old.withUnsafeBufferPointer { o in
+                    guard let from = o.baseAddress, let to = buffer.baseAddress else { return }
+                    to.initialize(from: from, count: start)
+                    (to + start).initialize(repeating: 0, count: newGap)
+                    (to + start + newGap).initialize(from: from + end, count: tail)
+                }
+                initialized = start + newGap + tail
+            }
             gapEnd = gapStart + newGap
         }
-        storage.replaceSubrange(gapStart..<(gapStart + new.count), with: new)
+        let at = gapStart
+        storage.withUnsafeMutableBufferPointer { b in
+            new.withUnsafeBufferPointer { n in
+                guard let to = b.baseAddress, let from = n.baseAddress else { return }
+                (to + at).update(from: from, count: n.count)
+            }
+        }
         gapStart += new.count
     }
 

@@ -108,11 +108,19 @@ public enum EnvInspector {
         var names: [String] = []
         var delivered = [[SecretValue?]](repeating: [], count: dialects.count)
         var lineOf = [[Int]](repeating: [], count: dialects.count)
+        // The readers usually find the same names in the same order: then a definition's slot is
+        // the one at the same position in the reader before, checked by comparing the name.
+        var previousSlots: [Int] = []
+        var previousEntries: [EnvEntry] = []
         for (i, d) in dialects.enumerated() {
             guard let doc = docs[d], doc.error == nil else { continue }
-            for e in doc.entries {
+            var slots: [Int] = []
+            slots.reserveCapacity(doc.entries.count)
+            for (position, e) in doc.entries.enumerated() {
                 let k: Int
-                if let s = slot[e.name] {
+                if position < previousEntries.count, previousEntries[position].name == e.name {
+                    k = previousSlots[position]
+                } else if let s = slot[e.name] {
                     k = s
                 } else {
                     k = names.count
@@ -126,7 +134,10 @@ public enum EnvInspector {
                 // The last definition is the one delivered, with its line.
                 delivered[i][k] = e.value
                 lineOf[i][k] = e.line
+                slots.append(k)
             }
+            previousSlots = slots
+            previousEntries = doc.entries
         }
         let errors = dialects.map { docs[$0]?.error }
         func value(_ i: Int, _ k: Int) -> SecretValue? { k < delivered[i].count ? delivered[i][k] : nil }
