@@ -24,21 +24,8 @@ final class StandInDockerEngine: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(with: Result {
-                    let p = Process()
-                    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                    p.arguments = ["python3", Repo.path("fixtures/docker/engine.py"), socket, spec] + (hang ? ["hang"] : [])
-                    let out = Pipe()
-                    p.standardOutput = out
-                    p.standardError = FileHandle.nullDevice
-                    try p.run()
-                    var line = Data()
-                    let handle = out.fileHandleForReading
-                    while true {
-                        let byte = handle.readData(ofLength: 1)
-                        if byte.isEmpty || byte == Data("\n".utf8) { break }
-                        line.append(byte)
-                    }
-                    guard String(decoding: line, as: UTF8.self) == "listening on \(socket)" else {
+                    let (p, line) = try launchPythonFixture("fixtures/docker/engine.py", [socket, spec] + (hang ? ["hang"] : []))
+                    guard line == "listening on \(socket)" else {
                         p.terminate()
                         throw PythonWebSocketServer.ServerError(message: "the stand-in Docker engine did not start")
                     }

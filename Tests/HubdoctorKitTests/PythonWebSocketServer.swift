@@ -26,9 +26,6 @@ final class PythonWebSocketServer: Sendable {
     }
 
     private static func launch(valid: String, revoked: String, noCapability: String, tls: (cert: String, key: String)?) throws -> PythonWebSocketServer {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Repo.path("fixtures/websocket/hub_ws_server.py"), "0"]
         var env = ProcessInfo.processInfo.environment
         env["HUB_KEY_VALID"] = valid
         env["HUB_KEY_REVOKED"] = revoked
@@ -37,20 +34,7 @@ final class PythonWebSocketServer: Sendable {
             env["HUB_TLS_CERT"] = tls.cert
             env["HUB_TLS_KEY"] = tls.key
         }
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        // The first line, read byte by byte: the server keeps the pipe open.
-        var line = Data()
-        let handle = out.fileHandleForReading
-        while true {
-            let byte = handle.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
+        let (p, text) = try launchPythonFixture("fixtures/websocket/hub_ws_server.py", ["0"], environment: env)
         guard text.hasPrefix("listening on "), let port = Int(text.dropFirst("listening on ".count)) else {
             p.terminate()
             throw ServerError(message: "the Python WebSocket server did not start (is the websockets package installed? scripts/setup installs it): \(text)")

@@ -76,3 +76,25 @@ extension SandboxHub {
         }
     }
 }
+
+/// Starts a Python fixture server (`python3 SCRIPT ARGS…`) and returns it with the first line it
+/// prints (its `listening on …` announcement), read byte by byte because the server keeps the
+/// pipe open. Blocking: call it off the cooperative pool.
+func launchPythonFixture(_ script: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Process, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", Repo.path(script)] + arguments
+    if let environment { p.environment = environment }
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    var line = Data()
+    let handle = out.fileHandleForReading
+    while true {
+        let byte = handle.readData(ofLength: 1)
+        if byte.isEmpty || byte == Data("\n".utf8) { break }
+        line.append(byte)
+    }
+    return (p, String(decoding: line, as: UTF8.self))
+}
