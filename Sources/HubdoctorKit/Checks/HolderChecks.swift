@@ -8,37 +8,69 @@ public enum HolderChecks {
     /// `offline`: an engine at a `tcp://` address is over the network, which `--offline` rules out
     /// (a unix socket is this machine's).
     public static func evaluate(_ r: LinkReadings, environment: [String: String], timeout: Double, offline: Bool = false) async -> [Finding] {
+        await lookAll(r, environment: environment, timeout: timeout, offline: offline).findings
+    }
+
+    /// The findings, and what each pod's container was seen to hold (for `copies:`, which says
+    /// which copy the running pods agree with).
+    struct Results: Sendable {
+        var findings: [Finding] = []
+        var pods: [Role: [KubeHolders.Observation]] = [:]
+    }
+
+    static func lookAll(_ r: LinkReadings, environment: [String: String], timeout: Double, offline: Bool = false) async -> Results {
         var jobs: [(Int, Role, SideSpec, KeyReading, HolderSpec)] = []
         for (role, side, files) in [(Role.caller, r.link.caller, r.caller), (.service, r.link.service, r.service)] where side.key != .keyStore {
             for holder in side.running { jobs.append((jobs.count, role, side, files, holder)) }
         }
-        guard !jobs.isEmpty else { return [] }
+        guard !jobs.isEmpty else { return Results() }
         let facts = r.facts
         let linkName = r.link.name
-        let engine = DockerEngine.from(environment: environment, timeout: timeout)
+        let resolver = r.resolver
+        let copies: [Role: [KeyReading]] = [.caller: r.callerCopies, .service: r.serviceCopies]
+        let needsEngine = jobs.contains { $0.4.isDocker }
+        let engine = needsEngine ? DockerEngine.from(environment: environment, timeout: timeout) : .failure(DockerProblem("no Docker holder"))
         // Holders are independent: look at them all at once; a dead engine costs one timeout, not one per holder.
-        let results = await withTaskGroup(of: (Int, [Finding]).self) { group in
+        let results = await withTaskGroup(of: (Int, [Finding], [KubeHolders.Observation]).self) { group in
             for (index, role, side, files, holder) in jobs {
                 group.addTask {
                     let context = Context(role: role, side: side, files: files, holder: holder, link: linkName, facts: facts)
+                    if case .kube(let spec) = holder {
+                        // What a restart gives a pod when its spec names no readable source: the
+                        // side's live copy in the cluster, else its key.
+                        let live = zip(side.copies, copies[role] ?? []).first { if case .kube = $0.0 { return true }; return false }?.1
+                        let fallback = live.map { ($0, $0.whereLabel) } ?? (files, files.whereLabel)
+                        let (found, seen) = await KubeHolders.findings(spec, context, resolver: resolver, fallback: fallback, offline: offline)
+                        return (index, found, seen)
+                    }
                     switch engine {
-                    case .failure(let problem): return (index, side.runningIsOptional ? [] : [context.cannotLook(problem)])
+                    case .failure(let problem): return (index, side.runningIsOptional ? [] : [context.cannotLook(problem)], [])
                     case .success(let engine):
                         if offline, case .http = engine.endpoint {
                             return (index, side.runningIsOptional ? [] : [context.make(.skip, nil,
-                                "--offline: \(engine.display) is reached over the network, so \(holder) is not looked at.")])
+                                "--offline: \(engine.display) is reached over the network, so \(holder) is not looked at.")], [])
                         }
-                        return (index, await look(engine, context))
+                        return (index, await look(engine, context), [])
                     }
                 }
             }
-            return await group.reduce(into: [Int: [Finding]]()) { $0[$1.0] = $1.1 }
+            return await group.reduce(into: [Int: ([Finding], [KubeHolders.Observation], Role)]()) { acc, item in
+                acc[item.0] = (item.1, item.2, jobs[item.0].1)
+            }
         }
-        return jobs.indices.flatMap { results[$0] ?? [] }
+        var out = Results()
+        for i in jobs.indices {
+            guard let (found, seen, role) = results[i] else { continue }
+            out.findings += found
+            out.pods[role, default: []] += seen
+        }
+        return out
     }
 
     static func look(_ engine: DockerEngine, _ c: Context) async -> [Finding] {
         switch c.holder {
+        case .kube:
+            return []
         case .dockerContainer(let name, _):
             switch await engine.inspect(name) {
             case .failure(let p): return [c.cannotLook(p)]
@@ -78,16 +110,26 @@ public enum HolderChecks {
         var link: String
         var facts: [String: String]
 
-        var title: String { "\(side.name)'s running containers hold the key its files hold" }
-
-        func make(_ status: Status, _ cause: Cause?, _ message: String, _ evidence: [Evidence] = [], _ fix: [RemediationStep] = []) -> Finding {
-            Finding(check: .holders(role), status: status, cause: cause, title: title, message: message, evidence: evidence,
-                    remediation: fix, link: link, facts: facts)
+        var title: String {
+            if case .kube = holder { return "\(side.name)'s running pods hold the key their Secret holds" }
+            return "\(side.name)'s running containers hold the key its files hold"
         }
 
-        func cannotLook(_ p: DockerProblem) -> Finding {
-            make(.warn, .sourceUnreadable, "hubdoctor cannot look at \(holder) to compare the \(holder.variableName) it holds with \(files.whereLabel): \(p.reason).",
-                 [Evidence(source: holder.description, var: holder.variableName, detail: p.reason)])
+        func make(_ status: Status, _ cause: Cause?, _ message: String, _ evidence: [Evidence] = [], _ fix: [RemediationStep] = []) -> Finding {
+            var facts = facts
+            if case .kube(let spec) = holder {
+                facts["holder.kind"] = "kube"
+                facts["holder.kubectl"] = spec.scope.command
+            }
+            return Finding(check: .holders(role), status: status, cause: cause, title: title, message: message, evidence: evidence,
+                           remediation: fix, link: link, facts: facts)
+        }
+
+        func cannotLook(_ p: DockerProblem) -> Finding { cannotLook(p.reason) }
+
+        func cannotLook(_ reason: String) -> Finding {
+            make(.warn, .sourceUnreadable, "hubdoctor cannot look at \(holder) to compare the \(holder.variableName) it holds with \(files.whereLabel): \(reason).",
+                 [Evidence(source: holder.description, var: holder.variableName, detail: reason)])
         }
 
         /// When the files that define the key last changed: the newest of the files the reader considered.

@@ -14,6 +14,9 @@ public struct LinkReadings: Sendable {
     /// What the running processes hold (`--caller-pid`, `--service-pid`, or a side's `process:`).
     public var callerProcess: KeyReading? = nil
     public var serviceProcess: KeyReading? = nil
+    /// `copies:` of each side's key, read like the key, in the order of the config.
+    public var callerCopies: [KeyReading] = []
+    public var serviceCopies: [KeyReading] = []
 
     /// The URL probes go to: the override, or the caller's configured one.
     public var effectiveURL: String? {

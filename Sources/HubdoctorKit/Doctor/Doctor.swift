@@ -50,6 +50,9 @@ public enum Doctor {
         SecretRegistry.shared.register(credentialsOf: readings.url?.value?.text)
         SecretRegistry.shared.register(credentialsOf: readings.serviceURL?.value?.text)
         SecretRegistry.shared.register(credentialsOf: options.hubURL)
+        readings.callerCopies = link.caller.copies.map(resolver.read)
+        readings.serviceCopies = link.service.copies.map(resolver.read)
+        for copy in readings.callerCopies + readings.serviceCopies { SecretRegistry.shared.register(copy.value) }
         readings.callerProcess = processReading(link.caller)
         readings.serviceProcess = processReading(link.service)
         return readings
@@ -67,7 +70,10 @@ public enum Doctor {
     /// The resolver for a run: rooted at `--root`, or with `--config` at the config's base
     /// folder, so that paths show as they are written in the config.
     public static func resolver(_ options: CheckOptions, config: HubdoctorConfig? = nil) -> SourceResolver {
-        SourceResolver(root: config?.root ?? options.root, environment: options.environment, sopsTimeout: options.sopsTimeout)
+        var resolver = SourceResolver(root: config?.root ?? options.root, environment: options.environment, sopsTimeout: options.sopsTimeout)
+        resolver.kubeTimeout = options.timeout
+        resolver.offline = options.offline
+        return resolver
     }
 
     /// The checks that need no network.
@@ -125,6 +131,7 @@ public enum Doctor {
     }
 
     static func checkOnce(_ options: CheckOptions) async throws -> Report {
+        KubeClusters.shared.reset()
         let (config, resolver, links) = try { let s = try setup(options); return (s.config, s.resolver, s.links) }()
         var perLink: [[Finding]] = []
         var contexts: [Report.LinkContext] = []
@@ -135,8 +142,10 @@ public enum Doctor {
             contexts.append(Report.LinkContext(name: link.name, mode: link.mode?.rawValue, modeReason: link.modeReason,
                                                url: readings.effectiveURL.map(Redact.url)))
             var findings = offlineFindings(readings)
-            findings += await HolderChecks.evaluate(readings, environment: options.environment, timeout: options.timeout,
-                                                  offline: options.offline)
+            let holders = await HolderChecks.lookAll(readings, environment: options.environment, timeout: options.timeout,
+                                                     offline: options.offline)
+            findings += holders.findings
+            findings += await CopyChecks.evaluate(readings, pods: holders.pods, offline: options.offline)
             if options.mode == .auto, config?.links.isEmpty ?? true, let mode = link.mode {
                 findings += otherModeFindings(current: findings, mode: mode, options: options, resolver: resolver)
             }

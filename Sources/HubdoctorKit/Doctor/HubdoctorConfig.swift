@@ -224,12 +224,13 @@ struct ConfigReader {
 
     func side(_ node: Node, role: Role, defaultName: String, base: String) throws -> (SideSpec, KeySource?) {
         let what = role.rawValue
-        let node = try mapping(node, what, allowed: ["name", "key", "url", "process", "restart", "running"])
+        let node = try mapping(node, what, allowed: ["name", "key", "url", "process", "restart", "running", "copies"])
         guard let keyNode = node.child("key") else {
             // A service that keeps its keys in a database: nothing to read, the probes judge.
             guard role == .service else { throw error(node, "\(what) needs a `key:` source") }
             if let p = node.child("process") { throw error(p, "service.process compares the process with `key:`; give a `key:` or drop `process:`") }
             if let r = node.child("running") { throw error(r, "service.running compares what runs with `key:`; give a `key:` or drop `running:`") }
+            if let c = node.child("copies") { throw error(c, "service.copies compares copies with `key:`; give a `key:` or drop `copies:`") }
             var side = SideSpec(role: role, name: try node.child("name").map { try string($0, "\(what).name") } ?? defaultName, key: .keyStore)
             side.restart = try node.child("restart").map { try string($0, "\(what).restart") }
             if let u = node.child("url") {
@@ -263,6 +264,17 @@ struct ConfigReader {
             }
         }
         if let r = node.child("running") { try running(r, what: "\(what).running", into: &side) }
+        if side.restart == nil {
+            // The workloads that `running:` names are what a restart must roll.
+            let restarts = side.running.compactMap { holder -> String? in if case .kube(let k) = holder { return k.restartCommand }; return nil }
+            if !restarts.isEmpty { side.restart = restarts.joined(separator: " && ") }
+        }
+        if let c = node.child("copies") {
+            guard case .sequence(let items) = c, !items.isEmpty else {
+                throw error(c, "\(what).copies must be a non-empty list of sources that must hold the same value as `key:` ({kube: {secret: …, var: …}}, {yaml: …})")
+            }
+            side.copies = try items.map { try source($0, "\(what).copies", base: base) }
+        }
         return (side, url)
     }
 
@@ -280,9 +292,13 @@ struct ConfigReader {
                 side.processVar = try string(v, "\(what).var")
                 continue
             }
+            if item.child("kube") != nil {
+                side.running.append(.kube(try kubeHolder(item, what: what)))
+                continue
+            }
             guard item.child("docker") != nil else {
-                if item.child("kube") != nil { throw error(item, "\(what): `kube` holders are not supported by this hubdoctor yet; use {docker: …} or {process: PID, var: NAME}") }
-                throw error(item, "\(what) entries are {docker: {container: NAME | service: NAME, var: VAR}} or {process: PID, var: NAME}")
+                throw error(item, "\(what) entries are {docker: {container: NAME | service: NAME, var: VAR}}, " +
+                    "{kube: {deployment: NAME, container: NAME, var: VAR, namespace: NS}} or {process: PID, var: NAME}")
             }
             let outer = try mapping(item, what, allowed: ["docker"])
             let d = try mapping(try required(outer, "docker", what), "\(what).docker", allowed: ["container", "service", "var"])
@@ -296,6 +312,44 @@ struct ConfigReader {
         }
     }
 
+    /// `{kube: {deployment|statefulset|daemonset|pod|selector: …, container, var, namespace, context}}`.
+    func kubeHolder(_ item: Node, what: String) throws -> KubeHolderSpec {
+        let outer = try mapping(item, what, allowed: ["kube"])
+        let targets = ["deployment", "statefulset", "daemonset", "pod", "selector"]
+        let k = try mapping(try required(outer, "kube", what), "\(what).kube", allowed: targets + ["container", "var", "namespace", "context"])
+        let named = targets.filter { k.child($0) != nil }
+        guard named.count == 1, let kind = named.first, let node = k.child(kind) else {
+            throw error(k, "\(what).kube names one of deployment, statefulset, daemonset, pod or selector (a label selector such as app=routing)")
+        }
+        let name = try string(node, "\(what).kube.\(kind)")
+        let target: KubeHolderSpec.Target
+        switch kind {
+        case "deployment": target = .deployment(name)
+        case "statefulset": target = .statefulset(name)
+        case "daemonset": target = .daemonset(name)
+        case "pod": target = .pod(name)
+        default: target = .selector(name)
+        }
+        guard let v = k.child("var") else { throw error(k, "\(what).kube needs `var:`, the variable in the container's environment") }
+        let variable = try shellVariable(v, "\(what).kube.var")
+        return KubeHolderSpec(target: target, container: try k.child("container").map { try string($0, "\(what).kube.container") },
+                              variable: variable, scope: try kubeScope(k, "\(what).kube"))
+    }
+
+    func kubeScope(_ node: Node, _ what: String) throws -> KubeScope {
+        KubeScope(context: try node.child("context").map { try string($0, "\(what).context") },
+                  namespace: try node.child("namespace").map { try string($0, "\(what).namespace") })
+    }
+
+    /// A variable that a shell inside the container can name (`$VAR`): kubectl exec runs
+    /// `sh -c` with the name in the script.
+    func shellVariable(_ node: Node, _ what: String) throws -> String {
+        let name = try string(node, what)
+        let ok = name.first.map { $0 == "_" || $0.isASCII && $0.isLetter } == true && name.allSatisfy { $0 == "_" || $0.isASCII && ($0.isLetter || $0.isNumber) }
+        guard ok else { throw error(node, "\(what) `\(name)` is not a variable name (letters, digits and _, not starting with a digit)") }
+        return name
+    }
+
     func pid(_ node: Node, _ what: String) throws -> Int32 {
         guard let text = node.text, let n = Int32(text), n > 0 else { throw error(node, "\(what) must be a process id (a positive integer)") }
         return n
@@ -303,9 +357,9 @@ struct ConfigReader {
 
     func source(_ node: Node, _ what: String, base: String) throws -> KeySource {
         guard case .mapping = node else { throw error(node, "\(what) must be a source mapping, not \(node.kindName)") }
-        let kinds = ["env", "yaml", "process", "environment", "compose"].filter { node.child($0) != nil }
+        let kinds = ["env", "yaml", "process", "environment", "compose", "kube"].filter { node.child($0) != nil }
         guard kinds.count == 1 else {
-            throw error(node, kinds.isEmpty ? "\(what) must name one source: env, yaml, process, environment or compose"
+            throw error(node, kinds.isEmpty ? "\(what) must name one source: env, yaml, process, environment, compose or kube"
                                             : "\(what) names several sources (\(kinds.joined(separator: ", "))); give one")
         }
         switch kinds[0] {
@@ -343,6 +397,12 @@ struct ConfigReader {
             let n = try mapping(node, what, allowed: ["process", "var"])
             guard let v = n.child("var") else { throw error(n, "\(what) needs `var:`, the variable in the process's environment") }
             return .process(pid: try pid(try required(n, "process", what), "\(what).process"), var: try string(v, "\(what).var"))
+        case "kube":
+            let outer = try mapping(node, what, allowed: ["kube"])
+            let k = try mapping(try required(outer, "kube", what), "\(what).kube", allowed: ["secret", "var", "namespace", "context"])
+            guard let s = k.child("secret") else { throw error(k, "\(what).kube needs `secret:`, the Secret's name") }
+            guard let v = k.child("var") else { throw error(k, "\(what).kube needs `var:`, the key inside the Secret") }
+            return .kube(secret: try string(s, "\(what).kube.secret"), var: try string(v, "\(what).kube.var"), scope: try kubeScope(k, "\(what).kube"))
         case "environment":
             let n = try mapping(node, what, allowed: ["environment"])
             return .environment(name: try string(try required(n, "environment", what), "\(what).environment"))

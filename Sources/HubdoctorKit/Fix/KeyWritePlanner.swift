@@ -35,7 +35,7 @@ public enum KeyWritePlanner {
             return try envTargets(files: files, name: name, readers: [dialect] + side.readers, side: side, reading: reading, value: value, resolver: resolver)
         case .compose(let file, let service, let name):
             return try composeTargets(file: file, service: service, name: name, side: side, reading: reading, value: value, resolver: resolver)
-        case .yamlSecret, .yamlPath, .process, .environment, .literal, .keyStore:
+        case .yamlSecret, .yamlPath, .process, .environment, .literal, .keyStore, .kube:
             return nil
         }
     }

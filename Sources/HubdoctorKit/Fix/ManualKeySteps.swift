@@ -53,6 +53,12 @@ public enum ManualKeySteps {
             return valueStep(side, valueFile, arg)
                 + [RemediationStep(text: "\(side.name)'s key is hubdoctor's own environment variable \(name) (a CI secret); update that secret where your CI keeps it")]
                 + deleteValueFile(valueFile, arg)
+        case .kube(let secret, let name, let scope):
+            return valueStep(side, valueFile, arg)
+                + [RemediationStep(text: "\(side.name)'s key is \(name) in the live \(scope.label("Secret", secret)): set it in the file in Git that the Secret " +
+                    "is deployed from (sops set --value-file) and deploy it; a hand patch of the live Secret is undone by the next sync or rebuild. " +
+                    "Pods read envFrom and secretKeyRef only when they start: restart the workloads that use it (`\(scope.command) rollout restart deployment/NAME`)")]
+                + deleteValueFile(valueFile, arg)
         case .keyStore:
             return [RemediationStep(text: "\(side.name) keeps its keys in its own store (a database): issue or change the key there, with \(side.name)'s own tools")]
         case .env, .literal:

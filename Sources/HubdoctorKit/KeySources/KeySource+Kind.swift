@@ -11,10 +11,11 @@ extension KeySource {
         case .environment: return "environment"
         case .literal: return "literal"
         case .keyStore: return "store"
+        case .kube: return "kube"
         }
     }
 
-    public static let kinds = ["env", "secret", "yaml", "compose", "process", "environment", "literal", "store"]
+    public static let kinds = ["env", "secret", "yaml", "compose", "process", "environment", "literal", "store", "kube"]
 
     /// The kinds that live in a file that someone edits.
     public static let fileKinds: Set<String> = ["env", "secret", "yaml", "compose"]
@@ -28,6 +29,7 @@ extension KeySource {
     /// The Secret's `metadata.name`, for a Kubernetes Secret source.
     public var secretName: String? {
         if case .yamlSecret(_, let secret, _) = self { return secret }
+        if case .kube(let secret, _, _) = self { return secret }
         return nil
     }
 }

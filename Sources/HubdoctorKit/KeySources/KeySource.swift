@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where one side of a link keeps its key (or the caller keeps the service URL).
 /// The cases are the contract's key sources.
 public enum KeySource: Sendable, Equatable, CustomStringConvertible {
@@ -20,6 +22,9 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
     /// The service keeps its keys in a store hubdoctor does not read (a database): a link whose
     /// `service:` has no `key:`. The key checks are skipped; the probes judge.
     case keyStore
+    /// `{kube: {secret, var, namespace, context}}`: a Secret in a live cluster, read with
+    /// `kubectl` and the user's kubeconfig.
+    case kube(secret: String, `var`: String, scope: KubeScope)
 
     /// The variable name a human would grep for.
     public var variableName: String {
@@ -32,6 +37,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         case .environment(let n): return n
         case .literal: return "url"
         case .keyStore: return "API key"
+        case .kube(_, let v, _): return v
         }
     }
 
@@ -40,7 +46,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .env(let files, _, _): return files
         case .yamlSecret(let f, _, _), .yamlPath(let f, _), .compose(let f, _, _): return [f]
-        case .process, .environment, .literal, .keyStore: return []
+        case .process, .environment, .literal, .keyStore, .kube: return []
         }
     }
 
@@ -54,6 +60,7 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
         case .environment(let n): return "\(n) in hubdoctor's environment"
         case .literal: return "literal value in the config"
         case .keyStore: return "the service's own key store (not read by hubdoctor)"
+        case .kube(let s, let v, let scope): return "\(v) in live \(scope.label("Secret", s))"
         }
     }
 }
@@ -130,6 +137,10 @@ public struct KeyReading: Sendable {
     /// True when the value is known to be empty even though the source could not be fully read
     /// (SOPS never encrypts an empty string, so an empty token shows through encryption).
     public var knownEmpty: Bool
+    /// When the value last changed, where the store says (a live Secret's managedFields), and who
+    /// changed it.
+    public var changed: Date? = nil
+    public var changedBy: String? = nil
 
     public init(source: KeySource, value: SecretValue? = nil, origin: Origin? = nil, shadowed: [Definition] = [],
                 problems: [SourceProblem] = [], notes: [String] = [], considered: [Origin] = [], knownEmpty: Bool = false) {

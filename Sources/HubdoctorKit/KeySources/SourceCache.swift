@@ -6,6 +6,7 @@ import Synchronization
 public final class SourceCache: Sendable {
     private let stdinBytes = Mutex<Result<[UInt8], SourceProblem>?>(nil)
     private let decrypted = Mutex<[String: Result<[UInt8], SourceProblem>]>([:])
+    private let liveSecrets = Mutex<[String: LiveSecretSlot]>([:])
     private let readStandardInput: @Sendable () -> Result<[UInt8], SourceProblem>
 
     /// `standardInput` replaces the process's stdin (tests feed `-` sources through it).
@@ -28,6 +29,28 @@ public final class SourceCache: Sendable {
         let result = decrypt()
         decrypted.withLock { $0[path] = result }
         return result
+    }
+
+    /// One kubectl read per Secret, however many holders ask at once: the first asker reads, the
+    /// others wait on the slot's lock.
+    final class LiveSecretSlot: Sendable {
+        let value = Mutex<Result<LiveSecret, KubeProblem>?>(nil)
+    }
+
+    func liveSecret(_ name: String, scope: KubeScope, _ read: () -> Result<LiveSecret, KubeProblem>) -> Result<LiveSecret, KubeProblem> {
+        let key = "\(scope.context ?? "")\u{0}\(scope.namespace ?? "")\u{0}\(name)"
+        let slot = liveSecrets.withLock { slots in
+            if let s = slots[key] { return s }
+            let s = LiveSecretSlot()
+            slots[key] = s
+            return s
+        }
+        return slot.value.withLock { cached in
+            if let cached { return cached }
+            let result = read()
+            cached = result
+            return result
+        }
     }
 
     /// Reads stdin to its end, refusing a terminal (nothing was piped in: reading would wait

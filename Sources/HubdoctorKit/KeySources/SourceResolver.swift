@@ -9,6 +9,10 @@ public struct SourceResolver: Sendable {
     public var sopsTimeout: Double
     /// Standard input and decryptions, read once per run.
     public let cache: SourceCache
+    /// How long one kubectl request may take (a live Secret).
+    public var kubeTimeout: Double = 10
+    /// `--offline`: a live cluster is not asked.
+    public var offline = false
 
     public init(root: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 sopsTimeout: Double = 30, cache: SourceCache = SourceCache()) {
@@ -54,6 +58,43 @@ public struct SourceResolver: Sendable {
             return YAMLSource.read(source, resolver: self)
         case .compose(let file, let service, let name):
             return ComposeProject.read(file: file, service: service, name: name, source: source, resolver: self)
+        case .kube(let secret, let name, let scope):
+            return readLiveSecret(secret, key: name, scope: scope, source: source)
+        }
+    }
+
+    /// A key in a live Secret, read with kubectl once per run (holders and copies share it).
+    func readLiveSecret(_ secret: String, key: String, scope: KubeScope, source: KeySource) -> KeyReading {
+        var r = KeyReading(source: source)
+        let origin = Origin(display: scope.label("Secret", secret))
+        r.considered = [origin]
+        if offline {
+            r.problems = [SourceProblem(origin: origin, reason: "is in a live cluster, which --offline does not ask")]
+            return r
+        }
+        switch liveSecret(secret, scope: scope) {
+        case .failure(let p):
+            r.problems = [SourceProblem(origin: origin, reason: p.kind == .notFound ? "does not exist: \(p.reason)" : "cannot be read: \(p.reason)",
+                                        hint: RemediationStep(text: "See what kubectl says", run: "\(scope.command) get secret \(ShellWord.quote(secret))"),
+                                        isMissingFile: p.kind == .notFound)]
+        case .success(let live):
+            r.changed = live.changed
+            r.changedBy = live.changedBy
+            if let change = live.changeText { r.notes.append("\(live.label) \(change) (managedFields)") }
+            if let value = live.value(key) {
+                r.value = value
+                r.origin = origin
+            } else {
+                r.notes.append("\(live.label) has no key \(key)")
+            }
+        }
+        return r
+    }
+
+    /// A live Secret, fetched once per run for every source, copy and holder that names it.
+    public func liveSecret(_ name: String, scope: KubeScope) -> Result<LiveSecret, KubeProblem> {
+        cache.liveSecret(name, scope: scope) {
+            Kubectl.locate(environment: environment, timeout: kubeTimeout).flatMap { $0.secret(name, scope: scope) }
         }
     }
 }

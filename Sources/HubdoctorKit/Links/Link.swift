@@ -34,6 +34,9 @@ public struct SideSpec: Sendable {
     public var composeService: String?
     /// `running:`: the containers that hold this side's key in their environment now.
     public var running: [HolderSpec] = []
+    /// `copies:`: other stores that must hold the same value as `key` (the live Secret that a
+    /// Git file is deployed as).
+    public var copies: [KeySource] = []
     /// The built-in profile's own holders: looked at only when an engine answers and runs the
     /// service's containers; otherwise they say nothing (the layout may not be running here).
     public var runningIsOptional = false
@@ -57,10 +60,14 @@ public enum HolderSpec: Sendable, Equatable, CustomStringConvertible {
     case dockerContainer(name: String, `var`: String)
     /// `{docker: {service: NAME, var: VAR}}`: every container of a Compose service.
     case dockerService(service: String, `var`: String)
+    /// `{kube: {deployment|statefulset|daemonset|pod|selector, container, var, namespace, context}}`:
+    /// every pod of a workload.
+    case kube(KubeHolderSpec)
 
     public var variableName: String {
         switch self {
         case .dockerContainer(_, let v), .dockerService(_, let v): return v
+        case .kube(let k): return k.variable
         }
     }
 
@@ -68,7 +75,69 @@ public enum HolderSpec: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .dockerContainer(let name, _): return "Docker container \(name)"
         case .dockerService(let service, _): return "Compose service \(service)"
+        case .kube(let k): return k.description
         }
+    }
+
+    var isDocker: Bool {
+        if case .kube = self { return false }
+        return true
+    }
+}
+
+/// A `running:` entry in a cluster: the pods of a workload, and the container and variable to
+/// look at in each.
+public struct KubeHolderSpec: Sendable, Equatable, CustomStringConvertible {
+    public enum Target: Sendable, Equatable {
+        case deployment(String), statefulset(String), daemonset(String), pod(String), selector(String)
+
+        /// The kubectl resource name (`deployment`), or nil for a pod or a selector.
+        var resource: String {
+            switch self {
+            case .deployment: return "deployment"
+            case .statefulset: return "statefulset"
+            case .daemonset: return "daemonset"
+            case .pod: return "pod"
+            case .selector: return "pods"
+            }
+        }
+
+        /// `deployment/routing`, `pod/routing-abc`, `pods -l app=routing`.
+        public var reference: String {
+            switch self {
+            case .deployment(let n), .statefulset(let n), .daemonset(let n), .pod(let n): return "\(resource)/\(n)"
+            case .selector(let s): return "pods -l \(s)"
+            }
+        }
+    }
+
+    public var target: Target
+    /// The container to look at; nil: every container of the pod that takes `variable`.
+    public var container: String?
+    public var variable: String
+    public var scope: KubeScope
+
+    public init(target: Target, container: String? = nil, variable: String, scope: KubeScope = KubeScope()) {
+        self.target = target
+        self.container = container
+        self.variable = variable
+        self.scope = scope
+    }
+
+    /// `kubectl --context prod -n routing rollout restart deployment/routing`: what gives the
+    /// workload's pods a changed Secret (nil for a bare pod or a selector).
+    public var restartCommand: String? {
+        switch target {
+        case .deployment, .statefulset, .daemonset: return "\(scope.command) rollout restart \(target.reference)"
+        case .pod, .selector: return nil
+        }
+    }
+
+    public var description: String {
+        var text = target.reference
+        if let ns = scope.namespace { text += " in namespace \(ns)" }
+        if let c = scope.context { text += " (context \(c))" }
+        return text
     }
 }
 

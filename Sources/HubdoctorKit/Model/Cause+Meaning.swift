@@ -24,6 +24,7 @@ extension Cause {
         case .keyNotFound: return "The service's key store does not know the key."
         case .missingCapability: return "The key lacks the capability that the route needs."
         case .staleProcessEnv: return "A running process's environment differs from its files: it needs a restart."
+        case .copyDrift: return "A copy of the key (the live Secret deployed from a Git file) differs from its source: a hand change or an undeployed one."
         case .oldKeyAccepted: return "After a rotation, the service still accepts the old key."
         case .cleartextBearer: return "A bearer key travels over plain HTTP to a host other than loopback."
         case .redirectDropsAuth: return "A protected path redirects to another origin, where clients drop the Authorization header."

@@ -25,6 +25,7 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
     case oldKeyAccepted = "old-key-accepted"
     case cleartextBearer = "cleartext-bearer"
     case redirectDropsAuth = "redirect-drops-auth"
+    case copyDrift = "copy-drift"
 
     public static func < (lhs: Cause, rhs: Cause) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -35,7 +36,7 @@ public enum Cause: String, Codable, CaseIterable, Sendable, Comparable {
             return "hub-401"
         case .placeholderKey, .keyWhitespace, .keyQuoted, .dialectDisagreement:
             return "key-format"
-        case .sopsEncrypted, .sourceUnreadable:
+        case .sopsEncrypted, .sourceUnreadable, .copyDrift:
             return "config-sources"
         case .staleProcessEnv:
             return "stale-process-env"

@@ -17,6 +17,8 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
     case processService = "process.service"
     case holdersCaller = "holders.caller"
     case holdersService = "holders.service"
+    case copiesCaller = "copies.caller"
+    case copiesService = "copies.service"
     case probeReach = "probe.reach"
     case probeHealth = "probe.health"
     case probeNoAuth = "probe.no-auth"
@@ -86,12 +88,13 @@ public enum CheckID: String, Codable, CaseIterable, Sendable, Comparable, Custom
     public static func format(_ role: Role) -> CheckID { role == .caller ? .keysCallerFormat : .keysServiceFormat }
     public static func process(_ role: Role) -> CheckID { role == .caller ? .processCaller : .processService }
     public static func holders(_ role: Role) -> CheckID { role == .caller ? .holdersCaller : .holdersService }
+    public static func copies(_ role: Role) -> CheckID { role == .caller ? .copiesCaller : .copiesService }
 
     /// The side of the link a check is about, where it is about one.
     public var role: Role? {
         switch self {
-        case .sourceCaller, .keysCallerPresent, .keysCallerFormat, .processCaller, .holdersCaller: return .caller
-        case .sourceService, .keysServicePresent, .keysServiceFormat, .processService, .holdersService: return .service
+        case .sourceCaller, .keysCallerPresent, .keysCallerFormat, .processCaller, .holdersCaller, .copiesCaller: return .caller
+        case .sourceService, .keysServicePresent, .keysServiceFormat, .processService, .holdersService, .copiesService: return .service
         default: return nil
         }
     }
@@ -128,7 +131,7 @@ extension CheckID {
     /// `holders.caller` / `holders.service`: what each running container holds.
     var holdersInfo: CheckInfo {
         let side = self == .holdersCaller ? "caller" : "service"
-        return CheckInfo(self, "Every running container of the \(side) holds the key its files hold", ["check"], [.staleProcessEnv, .sourceUnreadable])
+        return CheckInfo(self, "Every running container and pod of the \(side) holds the key a restart would give it", ["check"], [.staleProcessEnv, .sourceUnreadable])
     }
 
     /// Every probe answer can also be a throttle, a store that is down, or a server that fails.
@@ -151,6 +154,8 @@ extension CheckID {
         case .processCaller: return CheckInfo(self, "The caller's running process holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
         case .processService: return CheckInfo(self, "The service's running process holds the key its files hold", check, [.staleProcessEnv, .sourceUnreadable])
         case .holdersCaller, .holdersService: return holdersInfo
+        case .copiesCaller: return CheckInfo(self, "Every copy of the caller's key (a live Secret) holds the key's value", check, [.copyDrift, .sourceUnreadable])
+        case .copiesService: return CheckInfo(self, "Every copy of the service's key (a live Secret) holds the key's value", check, [.copyDrift, .sourceUnreadable])
         case .probeReach: return CheckInfo(self, "The service can be reached (DNS, TCP, TLS)", check + ["probe"], [.hubUnreachable])
         case .probeHealth: return CheckInfo(self, "The health endpoint answers 200 without credentials", check + ["probe"], [.healthNotPublic] + Self.serviceTrouble)
         case .probeNoAuth: return CheckInfo(self, "Protected paths refuse a request without credentials", check + ["probe"], [.authNotEnforced] + Self.serviceTrouble)

@@ -68,6 +68,13 @@ causes:
           start the container; then run hubdoctor again
         run: 'docker ps'
         when: {check: [holders.caller, holders.service]}
+        unless: {holder.kind: kube}
+      - text: >-
+          Let hubdoctor look into the pods: kubectl must reach the cluster with your kubeconfig,
+          and its user needs `create` on `pods/exec` in the namespace (without it, the
+          timestamps are the only evidence)
+        run: '{{holder.kubectl}} auth can-i create pods/exec'
+        when: {holder.kind: kube}
       - text: This is an operator runbook; lint it for the full list of problems, fix them, and the runbook loads again (the built-in ones apply meanwhile)
         run: 'hubdoctor runbook lint {{evidence.file}}'
         when: {check: runbook.load}
@@ -80,6 +87,22 @@ causes:
     prevent:
       - text: Lint configuration and runbooks in CI, where a broken line fails a build instead of a start-up.
         run: 'hubdoctor runbook lint runbooks/'
+
+  - cause: copy-drift
+    why: >-
+      A copy of {{side.name}}'s key ({{side.var}}) differs from its source, {{side.source}}: one
+      of them was changed without the other. The next sync, deployment or rebuild overwrites the
+      copy with the source, and whatever runs from the copy changes key then.
+    confirm:
+      - text: Compare the two fingerprints in the finding; the newer change is usually the one someone meant
+    fix:
+      - text: >-
+          Decide which value is right (the one the service accepts), write it into the source of
+          truth ({{side.source}}), deploy it so that the copy holds the same, then restart what
+          reads the copy
+    verify:
+      - text: Run hubdoctor again; the copies check should pass
+        run: 'hubdoctor check {{hubdoctor_flags}}'
 
 """#),
         File(name: "hub-401.yaml", text: #"""
@@ -325,7 +348,7 @@ causes:
 id: k8s-secret-token
 title: A pod's bearer token comes from a Kubernetes Secret that is empty, a placeholder, or not reloaded
 applies_to: ['*']
-when: {side.kind: secret}
+when: {side.kind: [secret, kube]}
 summary: >-
   In a cluster, a service's token usually reaches it as an environment variable taken from a
   Secret (envFrom or secretKeyRef), and the Secret is built from a SOPS-encrypted file. Three
@@ -433,6 +456,7 @@ causes:
     fix:
       - text: Roll the pods; bump the secrets-revision annotation in the pod template (the change is then in Git), or restart the deployment
         run: '{{side.restart}}'
+        unless: {holder.kind: kube}
       - text: >-
           Roll the pods: bump the secrets-revision annotation in the pod template (the change is
           then in Git), or restart the deployment (its name is assumed to be {{side.name}}; add -n
@@ -440,6 +464,34 @@ causes:
         run: 'kubectl rollout restart deployment/{{side.name}} && kubectl rollout status deployment/{{side.name}}'
         unless: {side.restart: '*'}
     verify: *verify-secret
+    prevent: *prevent-secret
+    links: *links-secret
+
+  - cause: copy-drift
+    why: >-
+      The live Secret in the cluster and the encrypted file in Git ({{side.file}}) hold different
+      values of {{side.var}}. Either the Secret was patched by hand (`kubectl patch`, `kubectl
+      edit`, a one-off `kubectl create secret`) and the file was never updated, so the next sync,
+      rotation or cluster rebuild brings the old value back; or the file changed and was never
+      deployed. The running pods hold whichever value was in the Secret when they started.
+    confirm:
+      - text: >-
+          Fingerprint both copies (12 hex digits each, never the value; add --context and -n as
+          in the finding; for a key under stringData in the file, extract ["stringData"] and drop
+          the second base64 -d)
+        run: "kubectl get secret {{side.secret}} -o jsonpath='{.data.{{side.var}}}' | base64 -d | sha256sum | cut -c1-12; sops decrypt --extract '[\"data\"][\"{{side.var}}\"]' {{side.path}} | base64 -d | sha256sum | cut -c1-12"
+      - text: See who changed the live Secret last, and when (managedFields)
+        run: 'kubectl get secret {{side.secret}} --show-managed-fields -o jsonpath="{range .metadata.managedFields[*]}{.time} {.manager} {.operation}{\"\\n\"}{end}"'
+    fix:
+      - text: >-
+          Decide which value is right: the one the service accepts. A value patched into the
+          cluster goes into {{side.file}} (the finding gives the `sops set --value-stdin` command,
+          which never puts the value on a command line); a value in Git that was never deployed
+          is applied the way the cluster is managed. Then restart the workloads that take the
+          key, so that their pods read it.
+    verify:
+      - text: Run hubdoctor again; copies and holders should pass
+        run: 'hubdoctor check {{hubdoctor_flags}}'
     prevent: *prevent-secret
     links: *links-secret
 
@@ -846,16 +898,22 @@ causes:
       - text: And the file's fingerprint
         run: 'hubdoctor env --dialect {{side.dialect}} {{side.path}}'
     fix:
+      - text: Restart the workload so that its pods read the Secret again (envFrom and secretKeyRef are read once, at start)
+        run: '{{holder.restart}}'
+        when: {holder.kind: kube}
       - text: Recreate the container; `restart` would keep the environment it was created with
         run: 'cd {{root}} && docker compose up -d --force-recreate {{side.compose_service}}'
         when: {mode: docker}
+        unless: {holder.kind: kube}
       - text: >-
           Stop {{side.name}} and start it again from a shell that does not export {{side.var}}
           (`env | grep -c '^{{side.var}}='` must print 0 there): {{side.restart}}.
         when: {mode: native}
+        unless: {holder.kind: kube}
       - text: Stop the stale process, then start {{side.name}} again
         run: 'kill {{side.pid}}'
         when: {mode: native}
+        unless: {holder.kind: kube}
       - text: Restart {{side.name}} so that it reads its configuration again
         run: '{{side.restart|""}}'
         unless: {mode: [native, docker]}

@@ -26,7 +26,7 @@ public enum RunbookVariables {
         ("source", "where the value came from, as a label", false),
         ("files", "every file considered, in the reader's order, separated by spaces", true),
         ("shadowed", "definitions in other files that lost to this one (file:line, ...)", false),
-        ("kind", "the kind of source: env, secret, yaml, compose, process, environment, literal", false),
+        ("kind", "the kind of source: env, secret, yaml, compose, process, environment, literal, kube (a live Secret)", false),
         ("dialect", "the .env reader that reads its file: next, dotenv, godotenv, compose (env sources only)", false),
         ("secret", "the Kubernetes Secret's metadata.name (secret sources only)", false),
         ("compose_service", "its Docker Compose service name (docker mode)", false),
@@ -43,6 +43,7 @@ public enum RunbookVariables {
             "cause": Cause.allCases.map(\.rawValue),
             "websocket.auth": ["message", "header", "query"],
             "check": CheckID.allCases.map(\.rawValue),
+            "holder.kind": ["kube"],
         ]
         for prefix in ["caller", "service", "side", "other"] {
             d["\(prefix).kind"] = KeySource.kinds
@@ -90,6 +91,12 @@ public enum RunbookVariables {
             Variable("websocket.close_code", "the close code the service sent (4001)"),
             Variable("websocket.reason", "the close reason (or the error frame's reason), cleaned of keys and control characters"),
             Variable("websocket.frame_type", "the type of the service's first (error) frame (auth_error)"),
+            Variable("holder.kind", "what holds the key in a holders finding: kube (a pod's container)"),
+            Variable("holder.pod", "the pod (holders findings about a cluster)"),
+            Variable("holder.container", "the container in that pod"),
+            Variable("holder.workload", "the workload that owns the pod (deployment/routing)"),
+            Variable("holder.restart", "the command that restarts that workload (kubectl … rollout restart deployment/routing)", raw: true),
+            Variable("holder.kubectl", "kubectl with the holder's --context and -n", raw: true),
             Variable("evidence.file", "the file the first evidence points at"),
             Variable("evidence.line", "its line"),
             Variable("evidence.location", "file:line of the first evidence"),

@@ -20,7 +20,8 @@ public enum Runbooks {
             // Every step needed a fact this finding lacks: point at the whole runbook instead.
             steps = [RemediationStep(text: "Read what \(cause.rawValue) means and how to fix it", run: "hubdoctor explain \(cause.rawValue)", phase: .fix)]
         }
-        for step in steps where !f.remediation.contains(where: { $0.text == step.text && $0.run == step.run }) {
+        // A command the finding already gives is not repeated in other words.
+        for step in steps where !f.remediation.contains(where: { $0.text == step.text && $0.run == step.run || step.run != nil && $0.run == step.run }) {
             f.remediation.append(step)
         }
         return f
