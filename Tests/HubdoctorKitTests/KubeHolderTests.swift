@@ -244,6 +244,60 @@ struct KubeHolderTests {
         expectNoKeyFragments(commandLines.joined(separator: "\n"), [token], comment: "a process's command line")
     }
 
+    @Test func aGitChangeNotYetDeployedNamesOnlyTheWorkloadsThatTakeTheKey() async throws {
+        let live = Self.token(), git = Self.token()
+        let layout = TemporaryLayout()
+        // A plain Secret manifest in Git, changed now: after the live Secret's last change.
+        layout.write("k8s/routing-secrets.yaml", """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: routing-secrets, namespace: routing}
+            data:
+              GITEA_MCP_TOKEN: \(Data(git.utf8).base64EncodedString())
+
+            """)
+        let config = layout.write("hubdoctor.yaml", """
+            version: 1
+            links:
+              - name: routing-to-gitea-mcp
+                caller:
+                  name: routing
+                  key: {yaml: k8s/routing-secrets.yaml, secret: routing-secrets, var: GITEA_MCP_TOKEN}
+                  copies:
+                    - {kube: {secret: routing-secrets, var: GITEA_MCP_TOKEN, namespace: routing, context: prod}}
+                service:
+                  key: {environment: GITEA_MCP_STATIC_TOKEN}
+
+            """)
+        var spec = RoutingCluster.incident(token: live)
+        // Another workload in the namespace that does not take the Secret, and one that takes
+        // the key through secretKeyRef.
+        var billing = RoutingCluster.deployment(name: "billing", uid: "d3p-0002")
+        billing["spec"] = ["selector": ["matchLabels": ["app": "billing"]],
+                           "template": ["spec": ["containers": [["name": "billing", "image": "billing:1", "env": [["name": "X", "value": "1"]]]]]]] as [String: Any]
+        var worker = RoutingCluster.deployment(name: "worker", uid: "d3p-0003")
+        worker["kind"] = "StatefulSet"
+        worker["spec"] = ["selector": ["matchLabels": ["app": "worker"]],
+                          "template": ["spec": ["containers": [["name": "worker", "image": "worker:1",
+                                                                "env": [["name": "TOKEN", "valueFrom": ["secretKeyRef": ["name": "routing-secrets", "key": "GITEA_MCP_TOKEN"]]]]]]]]] as [String: Any]
+        spec["deployments"] = [RoutingCluster.deployment(), billing]
+        spec["statefulsets"] = [worker]
+        let cluster = try await StandInCluster.start(in: layout, spec: spec)
+        defer { cluster.stop() }
+        var env = cluster.environment
+        env["GITEA_MCP_STATIC_TOKEN"] = git
+        let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--format", "json", "--skip", "probe"], environment: env)
+        let drift = try #require(Self.findings(json, "copies.caller").first, "\(r.all)")
+        #expect(drift["cause"] as? String == "copy-drift")
+        #expect(Self.message(drift).contains("not deployed yet"), "\(Self.message(drift))")
+        let runs = (drift["remediation"] as? [[String: Any]] ?? []).compactMap { $0["run"] as? String }
+        #expect(runs.contains("kubectl --context prod -n routing apply -f k8s/routing-secrets.yaml"), "\(runs)")
+        let restarts = runs.filter { $0.contains("rollout restart") }
+        #expect(Set(restarts) == ["kubectl --context prod -n routing rollout restart deployment/routing",
+                                  "kubectl --context prod -n routing rollout restart statefulset/worker"], "\(restarts)")
+        expectNoKeyFragments(r.all, [live, git])
+    }
+
     @Test func withExecForbiddenTheStalePodIsNamedFromTheTimestampsAsAWarning() async throws {
         let token = Self.token()
         let (layout, config) = Self.layout()

@@ -124,8 +124,12 @@ enum CopyChecks {
     static func deploy(key: KeySource, resolver: SourceResolver, scope: KubeScope) -> RemediationStep {
         if case .yamlSecret(let file, _, _) = key {
             let display = ShellWord.quote(resolver.display(file))
-            return RemediationStep(text: "Deploy the Secret from Git the way the cluster is managed (a GitOps sync), or apply the decrypted file",
-                                   run: "sops decrypt \(display) | \(scope.command) apply -f -")
+            if ManualKeySteps.isSOPSEncrypted(resolver.absolute(file)) {
+                return RemediationStep(text: "Deploy the Secret from Git the way the cluster is managed (a GitOps sync), or apply the decrypted file",
+                                       run: "sops decrypt \(display) | \(scope.command) apply -f -")
+            }
+            return RemediationStep(text: "Deploy the Secret from Git the way the cluster is managed (a GitOps sync), or apply the file",
+                                   run: "\(scope.command) apply -f \(display)")
         }
         return RemediationStep(text: "Deploy \(key.description) to the cluster the way it is managed (a GitOps sync, or `kubectl apply`)")
     }
