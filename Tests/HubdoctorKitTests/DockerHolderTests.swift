@@ -35,6 +35,46 @@ final class StandInDockerEngine: Sendable {
         }
     }
 
+    /// The engine over TCP with TLS that requires a client certificate (`dockerd --tlsverify`),
+    /// with a CA, a server certificate for 127.0.0.1 and a client certificate made by openssl in
+    /// `certs/` of the layout (`ca.pem`, `cert.pem`, `key.pem` as the docker CLI names them).
+    static func startTLS(in layout: TemporaryLayout, containers: [[String: Any]]) async throws -> (StandInDockerEngine, String) {
+        let spec = layout.write("engine-spec.json", String(decoding: try JSONSerialization.data(withJSONObject: ["containers": containers]), as: UTF8.self))
+        let certs = layout.path("certs")
+        try FileManager.default.createDirectory(atPath: certs, withIntermediateDirectories: true)
+        layout.write("certs/server.ext", "subjectAltName=IP:127.0.0.1\n")
+        layout.write("certs/client.ext", "extendedKeyUsage=clientAuth\n")
+        let script = """
+            set -e
+            cd \(certs)
+            openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=stand-in-ca -keyout ca-key.pem -out ca.pem
+            openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem -out server.csr
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -out server-cert.pem -extfile server.ext
+            openssl req -newkey rsa:2048 -nodes -subj /CN=hubdoctor -keyout key.pem -out client.csr
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -out cert.pem -extfile client.ext
+            """
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/bin/sh")
+        make.arguments = ["-c", script]
+        make.standardOutput = FileHandle.nullDevice
+        make.standardError = FileHandle.nullDevice
+        try make.run()
+        make.waitUntilExit()
+        guard make.terminationStatus == 0 else { throw PythonWebSocketServer.ServerError(message: "openssl could not make the test certificates") }
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    let (p, line) = try launchPythonFixture("fixtures/docker/engine.py", ["tls", certs, spec])
+                    guard line.hasPrefix("listening on tcp://") else {
+                        p.terminate()
+                        throw PythonWebSocketServer.ServerError(message: "the stand-in TLS Docker engine did not start")
+                    }
+                    return (StandInDockerEngine(process: p, socket: String(line.dropFirst("listening on ".count))), certs)
+                })
+            }.start()
+        }
+    }
+
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
@@ -155,6 +195,62 @@ struct DockerHolderTests {
         let holders = Self.findings(json, "holders.service") + Self.findings(json, "holders.caller")
         #expect(holders.count == 2 && holders.allSatisfy { $0["status"] as? String == "pass" }, "\(r.stdout)")
         expectNoKeyFragments(r.all, [newKey])
+    }
+
+    @Test func anEngineOverTLSIsReadWithTheClientCertificateOfDockerCertPath() async throws {
+        let oldKey = Self.key(), newKey = Self.key()
+        let (layout, config) = try Self.layout(newKey: newKey)
+        let (engine, certs) = try await StandInDockerEngine.startTLS(in: layout, containers: [
+            StandInDockerEngine.container(id: "a1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-hub-1", service: "hub", workingDir: "/srv/hivecfm",
+                                          startedAt: "2026-01-10T06:06:00Z", env: ["API_KEY=\(oldKey)"]),
+            StandInDockerEngine.container(id: "c1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-core-1", service: "core",
+                                          startedAt: "2026-01-10T08:00:01Z", env: ["HIVECFM_HUB_API_KEY=\(newKey)"]),
+        ])
+        defer { engine.stop() }
+        // engine.socket holds the tcp:// address here.
+        let env = ["DOCKER_HOST": engine.socket, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certs]
+        let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--format", "json", "--only", "holders"], environment: env)
+        let stale = try #require(Self.findings(json, "holders.service").first, "\(r.all)")
+        #expect(stale["cause"] as? String == "stale-process-env", "\(r.stdout)")
+        #expect(Self.findings(json, "holders.caller").first?["status"] as? String == "pass", "\(r.stdout)")
+        expectNoKeyFragments(r.all, [oldKey, newKey])
+
+        // Without the client certificate the engine refuses the handshake: a warning that says so.
+        let bare = TemporaryLayout()
+        try FileManager.default.copyItem(atPath: certs + "/ca.pem", toPath: bare.path("ca.pem"))
+        let (refused, refusedJSON) = try await Binary.jsonRunning(["check", "--config", config, "--format", "json", "--only", "holders"],
+                                                                  environment: ["DOCKER_HOST": engine.socket, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": bare.root])
+        let warned = try #require(Self.findings(refusedJSON, "holders.service").first, "\(refused.all)")
+        #expect(warned["status"] as? String == "warn", "\(refused.stdout)")
+        #expect((warned["message"] as? String ?? "").contains("did not answer"), "\(refused.stdout)")
+    }
+
+    @Test func theCurrentDockerContextNamesTheEngineWhenDockerHostIsUnset() async throws {
+        let newKey = Self.key()
+        let (layout, config) = try Self.layout(newKey: newKey)
+        let engine = try await StandInDockerEngine.start(in: layout, containers: [
+            StandInDockerEngine.container(id: "a1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-hub-1", service: "hub",
+                                          startedAt: "2026-01-10T08:00:00Z", env: ["API_KEY=\(newKey)"]),
+            StandInDockerEngine.container(id: "c1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-core-1", service: "core",
+                                          startedAt: "2026-01-10T08:00:01Z", env: ["HIVECFM_HUB_API_KEY=\(newKey)"]),
+        ])
+        defer { engine.stop() }
+        // The docker CLI's context store: contexts/meta/<sha256 of the name>/meta.json.
+        let id = KubeHolders.hex(Array("stand-in".utf8))
+        layout.write("docker-config/config.json", #"{"auths": {}, "currentContext": "stand-in"}"#)
+        layout.write("docker-config/contexts/meta/\(id)/meta.json",
+                     #"{"Name":"stand-in","Metadata":{"Description":"test"},"Endpoints":{"docker":{"Host":"\#(engine.dockerHost)","SkipTLSVerify":false}}}"#)
+        let env = ["DOCKER_HOST": "", "DOCKER_CONTEXT": "", "DOCKER_CONFIG": layout.path("docker-config")]
+        let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--format", "json", "--only", "holders"], environment: env)
+        #expect(r.status == 0, "\(r.all)")
+        let holders = Self.findings(json, "holders.service") + Self.findings(json, "holders.caller")
+        #expect(holders.count == 2 && holders.allSatisfy { $0["status"] as? String == "pass" }, "\(r.stdout)")
+
+        // A context that is not in the store is named.
+        let (missing, missingJSON) = try await Binary.jsonRunning(["check", "--config", config, "--format", "json", "--only", "holders"],
+                                                                  environment: env.merging(["DOCKER_CONTEXT": "gone"]) { $1 })
+        let warned = try #require(Self.findings(missingJSON, "holders.service").first, "\(missing.all)")
+        #expect((warned["message"] as? String ?? "").contains("Docker context gone"), "\(missing.stdout)")
     }
 
     @Test func aContainerWithoutTheVariableIsStaleAndANonComposeContainerGetsTheRecreateAdvice() async throws {

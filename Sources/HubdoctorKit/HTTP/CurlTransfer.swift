@@ -71,6 +71,12 @@ final class CurlTransfer: @unchecked Sendable {
         ]
         if request.method == "HEAD" { codes.append(hd_setopt_long(handle, CURLOPT_NOBODY, 1)) }
         if let ca = request.caFile { codes.append(hd_setopt_string(handle, CURLOPT_CAINFO, ca)) }
+        if let cert = request.clientCertificate { codes.append(hd_setopt_string(handle, CURLOPT_SSLCERT, cert)) }
+        if let key = request.clientKey { codes.append(hd_setopt_string(handle, CURLOPT_SSLKEY, key)) }
+        if !request.verifyPeer {
+            codes.append(hd_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0))
+            codes.append(hd_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0))
+        }
         if let socket = request.unixSocketPath { codes.append(hd_setopt_unix_socket_path(handle, socket)) }
         if request.connectOnly { codes.append(hd_setopt_long(handle, CURLOPT_CONNECT_ONLY, 1)) }
         for (name, value) in request.headers {

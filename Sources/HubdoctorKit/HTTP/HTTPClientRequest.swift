@@ -15,6 +15,12 @@ public struct HTTPClientRequest: Sendable {
     public var bodyLimit: Int
     /// A PEM bundle of authorities to trust instead of the system's (a private CA).
     public var caFile: String?
+    /// A client certificate and its key (PEM files), for servers that require one (a Docker
+    /// engine started with `--tlsverify`).
+    public var clientCertificate: String?
+    public var clientKey: String?
+    /// False only where the user said so (a Docker context with SkipTLSVerify).
+    public var verifyPeer = true
     /// Connect to this unix domain socket instead of the URL's host and port (the Docker
     /// Engine API); the URL still gives the path and the `Host` header.
     public var unixSocketPath: String?

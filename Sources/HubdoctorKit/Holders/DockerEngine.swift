@@ -1,7 +1,10 @@
 import Foundation
 
-/// The Docker Engine API at `DOCKER_HOST` (default `unix:///var/run/docker.sock`), spoken over
-/// libcurl: a unix socket, or `tcp://HOST:PORT` as plain HTTP. Only two read-only calls are used:
+/// The Docker Engine API at `DOCKER_HOST`, else at the endpoint of the current Docker context
+/// (`DOCKER_CONTEXT`, or `currentContext` in `~/.docker/config.json`), else at
+/// `unix:///var/run/docker.sock`, spoken over libcurl: a unix socket, or `tcp://HOST:PORT` as
+/// HTTP, or as HTTPS with the client certificate of `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH` (or of
+/// the context). Only two read-only calls are used:
 /// list containers, and inspect one. A container's environment is held in memory only, as
 /// `SecretValue`s, and never leaves this process.
 public struct DockerEngine: Sendable {
@@ -14,25 +17,48 @@ public struct DockerEngine: Sendable {
     public var endpoint: Endpoint
     /// Seconds for each call, connection included.
     public var timeout: Double
+    /// TLS material for a `tcp://` engine that requires it.
+    public var tls: DockerTLS?
+    /// Where the endpoint came from, for messages: `DOCKER_HOST`, `Docker context remote`.
+    public var origin = "DOCKER_HOST"
 
     public static let defaultHost = "unix:///var/run/docker.sock"
 
     /// The engine that `DOCKER_HOST` in `environment` names; a value hubdoctor cannot speak
     /// to (ssh://, npipe://) is a `DockerProblem` that says so.
     public static func from(environment: [String: String], timeout: Double) -> Result<DockerEngine, DockerProblem> {
-        let host = environment["DOCKER_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultHost
+        if let host = environment["DOCKER_HOST"], !host.isEmpty {
+            var tls: DockerTLS? = nil
+            let verify = !(environment["DOCKER_TLS_VERIFY"] ?? "").isEmpty
+            if verify || !(environment["DOCKER_TLS"] ?? "").isEmpty {
+                let home = environment["HOME"] ?? NSHomeDirectory()
+                tls = DockerTLS(directory: environment["DOCKER_CERT_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.docker", verify: verify)
+            }
+            return engine(host: host, tls: tls, origin: "DOCKER_HOST", timeout: timeout)
+        }
+        switch DockerContext.current(environment: environment) {
+        case .failure(let p): return .failure(p)
+        case .success(let context?): return engine(host: context.host, tls: context.tls, origin: "Docker context \(context.name)", timeout: timeout)
+        case .success(nil): return engine(host: defaultHost, tls: nil, origin: "the default socket", timeout: timeout)
+        }
+    }
+
+    static func engine(host: String, tls: DockerTLS?, origin: String, timeout: Double) -> Result<DockerEngine, DockerProblem> {
         if host.hasPrefix("unix://") {
             let path = String(host.dropFirst("unix://".count))
-            guard path.hasPrefix("/") else { return .failure(DockerProblem("DOCKER_HOST=\(host) does not name an absolute socket path")) }
-            return .success(DockerEngine(endpoint: .unix(path: path), timeout: timeout))
+            guard path.hasPrefix("/") else { return .failure(DockerProblem("\(origin) \(host) does not name an absolute socket path")) }
+            return .success(DockerEngine(endpoint: .unix(path: path), timeout: timeout, origin: origin))
         }
-        if host.hasPrefix("tcp://") || host.hasPrefix("http://") {
-            let rest = host.hasPrefix("tcp://") ? String(host.dropFirst("tcp://".count)) : String(host.dropFirst("http://".count))
-            return .success(DockerEngine(endpoint: .http(base: "http://" + rest.trimmingSuffix("/")), timeout: timeout))
+        if host.hasPrefix("tcp://") || host.hasPrefix("http://") || host.hasPrefix("https://") {
+            var rest = host
+            for prefix in ["tcp://", "http://", "https://"] where rest.hasPrefix(prefix) { rest = String(rest.dropFirst(prefix.count)) }
+            let secure = tls != nil || host.hasPrefix("https://")
+            return .success(DockerEngine(endpoint: .http(base: (secure ? "https://" : "http://") + rest.trimmingSuffix("/")), timeout: timeout,
+                                         tls: secure ? (tls ?? DockerTLS(directory: nil, verify: true)) : nil, origin: origin))
         }
         let scheme = host.components(separatedBy: "://").first ?? host
-        return .failure(DockerProblem("DOCKER_HOST=\(Redact.url(host)) uses \(scheme)://, which hubdoctor does not speak (it reads unix:// sockets and tcp:// without TLS); " +
-            "forward the socket (`ssh -L /tmp/docker.sock:/var/run/docker.sock HOST`) and set DOCKER_HOST=unix:///tmp/docker.sock"))
+        return .failure(DockerProblem("\(origin) \(Redact.url(host)) uses \(scheme)://, which hubdoctor does not speak (it reads unix:// sockets and tcp://, " +
+            "with or without TLS); forward the socket (`ssh -L /tmp/docker.sock:/var/run/docker.sock HOST`) and set DOCKER_HOST=unix:///tmp/docker.sock"))
     }
 
     /// How the engine is named in messages.
@@ -83,8 +109,12 @@ public struct DockerEngine: Sendable {
             request = HTTPClientRequest(url: "http://localhost" + path, headers: [("Accept", "application/json")],
                                         connectTimeout: timeout, timeout: timeout, bodyLimit: 8 << 20, unixSocketPath: socket)
         case .http(let base):
-            request = HTTPClientRequest(url: base + path, headers: [("Accept", "application/json")],
-                                        connectTimeout: timeout, timeout: timeout, bodyLimit: 8 << 20)
+            var r = HTTPClientRequest(url: base + path, headers: [("Accept", "application/json")],
+                                      connectTimeout: timeout, timeout: timeout, bodyLimit: 8 << 20, caFile: tls?.ca)
+            r.clientCertificate = tls?.cert
+            r.clientKey = tls?.key
+            r.verifyPeer = tls?.verify ?? true
+            request = r
         }
         do {
             let response = try await HTTPClient.send(request)
@@ -103,6 +133,63 @@ public struct DockerEngine: Sendable {
     static func engineMessage(_ body: [UInt8]) -> String {
         guard let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let m = obj["message"] as? String else { return "" }
         return ": " + String(m.prefix(200))
+    }
+}
+
+/// The TLS files of a `tcp://` engine: `ca.pem`, `cert.pem` and `key.pem` in a folder (those
+/// that exist), as the docker CLI reads them.
+public struct DockerTLS: Sendable, Equatable {
+    public var ca: String?
+    public var cert: String?
+    public var key: String?
+    /// Verify the engine's certificate (`DOCKER_TLS_VERIFY`; a context's SkipTLSVerify turns it off).
+    public var verify: Bool
+
+    init(directory: String?, verify: Bool) {
+        func file(_ name: String) -> String? {
+            guard let directory else { return nil }
+            let path = directory + "/" + name
+            return FileManager.default.fileExists(atPath: path) ? path : nil
+        }
+        ca = file("ca.pem")
+        cert = file("cert.pem")
+        key = file("key.pem")
+        self.verify = verify
+    }
+}
+
+/// The current Docker context (`DOCKER_CONTEXT`, else `currentContext` of the CLI's
+/// config.json) and its endpoint, read from the CLI's context store: `contexts/meta/<sha256 of
+/// the name>/meta.json`, TLS files in `contexts/tls/<sha256>/docker/`.
+struct DockerContext {
+    var name: String
+    var host: String
+    var tls: DockerTLS?
+
+    /// nil: the default context (DOCKER_HOST's default socket).
+    static func current(environment: [String: String]) -> Result<DockerContext?, DockerProblem> {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let configDir = environment["DOCKER_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.docker"
+        var name = environment["DOCKER_CONTEXT"].flatMap { $0.isEmpty ? nil : $0 }
+        if name == nil, case .success(let bytes) = SourceFile.read(configDir + "/config.json"),
+           let config = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] {
+            name = (config["currentContext"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        guard let name, name != "default" else { return .success(nil) }
+        let id = KubeHolders.hex(Array(name.utf8))
+        let metaPath = "\(configDir)/contexts/meta/\(id)/meta.json"
+        guard case .success(let bytes) = SourceFile.read(metaPath),
+              let meta = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            return .failure(DockerProblem("the current Docker context \(name) is not in \(configDir)/contexts (no \(metaPath)); `docker context ls` lists them", engineDown: true))
+        }
+        let docker = (meta["Endpoints"] as? [String: Any])?["docker"] as? [String: Any]
+        guard let host = docker?["Host"] as? String, !host.isEmpty else {
+            return .failure(DockerProblem("Docker context \(name) has no docker endpoint in \(metaPath)", engineDown: true))
+        }
+        let tlsDir = "\(configDir)/contexts/tls/\(id)/docker"
+        let skip = docker?["SkipTLSVerify"] as? Bool ?? false
+        let tls = FileManager.default.fileExists(atPath: tlsDir) ? DockerTLS(directory: tlsDir, verify: !skip) : nil
+        return .success(DockerContext(name: name, host: host, tls: tls))
     }
 }
 
