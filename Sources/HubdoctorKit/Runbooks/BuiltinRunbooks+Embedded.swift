@@ -4,7 +4,7 @@ extension BuiltinRunbooks {
     static let files: [File] = [
         File(name: "config-sources.yaml", text: #"""
 id: config-sources
-title: A file that holds a key cannot be read
+title: A key source cannot be read, or a copy of the key differs from it
 applies_to: ['*']
 summary: >-
   Before comparing keys hubdoctor has to read them. A file may be missing, unreadable, not
