@@ -129,9 +129,9 @@ extension ChangeEndToEnd {
             #expect(stale.stdout.contains("key-rejected"))
 
             await before.stop()
-            var restarted = SandboxOptions(key: SecretValue(try Self.currentKey(layout)))
-            restarted.port = port
-            let after = try await SandboxHub.start(restarted)
+            // The same port, as a restarted Hub keeps its address: bound again with retries, as the
+            // old listener's socket may linger for a moment after stop.
+            let after = try await SandboxHub.restart(SandboxOptions(key: SecretValue(try Self.currentKey(layout))), on: port)
             try await serving(after) { after in
                 let good = try await verify()
                 #expect(good.status == 0, "\(good.all)")
