@@ -429,3 +429,45 @@ struct KubeHolderTests {
         }
     }
 }
+
+@Suite("where a container's variable comes from")
+struct KubeEnvironmentSourceTests {
+    @Test func envWinsOverEnvFromAndTheLastEnvFromWinsOverEarlierOnesWithPrefixesApplied() {
+        let c = LiveContainer(spec: [
+            "name": "app",
+            "envFrom": [["secretRef": ["name": "base"]], ["prefix": "HUB_", "secretRef": ["name": "hub"]], ["secretRef": ["name": "override"]],
+                        ["configMapRef": ["name": "settings"]]],
+            "env": [["name": "PINNED", "valueFrom": ["secretKeyRef": ["name": "pinned", "key": "token"]]], ["name": "LEVEL", "value": "info"]],
+        ])
+        #expect(c.sources(of: "PINNED") == [.secretKey(secret: "pinned", key: "token")])
+        #expect(c.sources(of: "LEVEL") == [.literal(SecretValue("info"))])
+        // Strongest first: the later envFrom entries, a ConfigMap among them.
+        #expect(c.sources(of: "TOKEN") == [.elsewhere("ConfigMap settings"), .secretAll(secret: "override", key: "TOKEN"), .secretAll(secret: "base", key: "TOKEN")])
+        #expect(c.sources(of: "HUB_KEY") == [.elsewhere("ConfigMap settings"), .secretAll(secret: "override", key: "HUB_KEY"),
+                                             .secretAll(secret: "hub", key: "KEY"), .secretAll(secret: "base", key: "HUB_KEY")])
+        #expect(c.takes(secret: "pinned", key: "token") && c.takes(secret: "hub", key: "anything") && !c.takes(secret: "other", key: "token"))
+    }
+
+    @Test func aWorkloadSelectorBecomesTheLabelArgumentKubectlTakes() {
+        let selector: [String: Any] = [
+            "matchLabels": ["app": "routing", "tier": "api"],
+            "matchExpressions": [["key": "env", "operator": "In", "values": ["prod", "staging"]], ["key": "canary", "operator": "DoesNotExist"],
+                                 ["key": "zone", "operator": "NotIn", "values": ["b"]], ["key": "team", "operator": "Exists"]],
+        ]
+        #expect(LabelSelector.text(selector) == "app=routing,tier=api,env in (prod,staging),!canary,zone notin (b),team")
+        #expect(LabelSelector.text([:]) == nil)
+    }
+
+    @Test func kubectlComplaintsAreSortedIntoKindsWithTheRemoteExitCode() {
+        let forbidden = Kubectl.classify(stderr: Array("Error from server (Forbidden): pods \"p\" is forbidden: User \"u\" cannot create resource \"pods/exec\"\n".utf8), code: 1)
+        #expect(forbidden.kind == .forbidden && forbidden.exitCode == nil)
+        let missing = Kubectl.classify(stderr: Array("Error from server (NotFound): secrets \"s\" not found\n".utf8), code: 1)
+        #expect(missing.kind == .notFound)
+        let exited = Kubectl.classify(stderr: Array("command terminated with exit code 1\n".utf8), code: 1)
+        #expect(exited.kind == .failed && exited.exitCode == 1)
+        let noShell = Kubectl.classify(stderr: Array("error: Internal error occurred: exec failed: unable to start container process: exec: \"sh\": executable file not found in $PATH: unknown\n".utf8), code: 1)
+        #expect(noShell.kind == .noShell)
+        let down = Kubectl.classify(stderr: Array("The connection to the server localhost:8080 was refused - did you specify the right host or port?\n".utf8), code: 1)
+        #expect(down.kind == .unreachable)
+    }
+}

@@ -116,6 +116,7 @@ public struct Kubectl: Sendable {
         } else if lower.contains("(notfound)") || lower.contains("\" not found") {
             kind = .notFound
         } else if lower.contains("unable to connect") || lower.contains("connection refused") || lower.contains("deadline exceeded")
+            || lower.contains("the connection to the server")
             || lower.contains("i/o timeout") || lower.contains("client.timeout") || lower.contains("no such host") {
             kind = .unreachable
         } else {
