@@ -64,9 +64,14 @@ struct ListenerConnection: Sendable {
             try sync.addHandler(ListenerGuard(state: state, registry: registry), name: ListenerGuard.name)
             return .http(try HTTPConnectionChannel(wrappingChannelSynchronously: channel), state)
         }
-        let upgraded = try sync.configureUpgradableHTTPServerPipeline(configuration: upgradeConfiguration(route))
+        let decided = channel.eventLoop.makePromise(of: ListenerUpgraded.self)
+        // Closed before its first request was decided on: nothing to serve. (A promise already
+        // completed ignores this.)
+        channel.closeFuture.whenComplete { _ in decided.fail(ChannelError.ioOnClosedChannel) }
+        try sync.configureHTTPServerPipeline(withServerUpgrade: upgradeConfiguration(route, decided: decided), withErrorHandling: true)
         try sync.addHandler(ListenerGuard(state: state, registry: registry), name: ListenerGuard.name)
-        return .upgradable(channel, upgraded, state)
+        try sync.addHandler(ListenerHTTPSwitch(decided: decided), name: ListenerHTTPSwitch.name)
+        return .upgradable(channel, decided.futureResult, state)
     }
 
     /// Serves one connection until it closes, or until `stop()` cancels the listener's task.

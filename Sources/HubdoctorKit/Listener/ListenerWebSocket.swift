@@ -96,34 +96,37 @@ public final class ListenerWebSocket: Sendable {
 }
 
 extension ListenerConnection {
-    /// The WebSocket upgrade: the route decides on the head. An accepted connection loses the
-    /// HTTP handlers (the upgrade handler removes them) and its idle guard, and becomes an async
-    /// channel of frames; every other request leaves it an HTTP connection.
-    func upgradeConfiguration(_ route: ListenerWebSocketRoute) -> NIOUpgradableHTTPServerPipelineConfiguration<ListenerUpgraded> {
+    /// The WebSocket upgrade, on NIO's HTTPServerUpgradeHandler: the route decides on the head.
+    /// An accepted connection loses the HTTP handlers, its guard and its switch, and becomes an
+    /// async channel of frames; a refused upgrade is handed on as an ordinary request (the typed
+    /// upgrade handler would drop it), so it is answered (401, 404, …) exactly like any other.
+    /// Either way `decided` says what the connection became.
+    func upgradeConfiguration(_ route: ListenerWebSocketRoute, decided: EventLoopPromise<ListenerUpgraded>) -> NIOHTTPServerUpgradeSendableConfiguration {
         let registry = self.registry
-        let upgrader = NIOTypedWebSocketServerUpgrader<ListenerUpgraded>(
+        let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 16,
-            enableAutomaticErrorHandling: true,
+            automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
                 let request = ListenerRequest(head: head, remote: channel.remoteAddress)
                 return channel.eventLoop.makeSucceededFuture(route.accepts(request) ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { channel, head in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    sync.removeHandler(name: ListenerGuard.name, promise: nil)
-                    sync.removeHandler(name: ListenerGuard.idleName, promise: nil)
-                    registry.count { $0.requests += 1 }
-                    let request = ListenerRequest(head: head, remote: channel.remoteAddress)
-                    return .webSocket(try WebSocketConnectionChannel(wrappingChannelSynchronously: channel), request)
+                registry.count { $0.requests += 1 }
+                do {
+                    let connection = try WebSocketConnectionChannel(wrappingChannelSynchronously: channel)
+                    decided.succeed(.webSocket(connection, ListenerRequest(head: head, remote: channel.remoteAddress)))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    decided.fail(error)
+                    return channel.eventLoop.makeFailedFuture(error)
                 }
             })
-        return NIOUpgradableHTTPServerPipelineConfiguration(
-            upgradeConfiguration: NIOTypedHTTPServerUpgradeConfiguration(
-                upgraders: [upgrader],
-                notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture { .http(try HTTPConnectionChannel(wrappingChannelSynchronously: channel)) }
-                }))
+        return (upgraders: [upgrader], completionHandler: { context in
+            let sync = context.pipeline.syncOperations
+            sync.removeHandler(name: ListenerHTTPSwitch.name, promise: nil)
+            sync.removeHandler(name: ListenerGuard.name, promise: nil)
+            sync.removeHandler(name: ListenerGuard.idleName, promise: nil)
+        })
     }
 
     /// Runs the route's session next to the relay of the client's frames; both end once the
@@ -146,6 +149,34 @@ extension ListenerConnection {
                 await ListenerWebSocket.relay(inbound, to: continuation, replyingWith: outbound, on: channel)
             }
         }
+    }
+}
+
+/// Where an upgradable connection's HTTP parts arrive once the upgrade handler has decided not
+/// to upgrade (the first request asked for no upgrade, or the route refused it): turns the
+/// connection into an HTTP async channel for its task, hands the part on to it, and leaves.
+final class ListenerHTTPSwitch: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    static let name = "hubdoctor.listener.switch"
+
+    private let decided: EventLoopPromise<ListenerUpgraded>
+
+    init(decided: EventLoopPromise<ListenerUpgraded>) {
+        self.decided = decided
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        do {
+            decided.succeed(.http(try HTTPConnectionChannel(wrappingChannelSynchronously: context.channel)))
+        } catch {
+            decided.fail(error)
+            context.close(promise: nil)
+            return
+        }
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }
 
