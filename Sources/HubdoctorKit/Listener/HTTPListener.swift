@@ -16,6 +16,10 @@ import NIOWebSocket
 ///
 /// Requests on one connection are answered in order. Malformed requests are answered 400 and
 /// counted, oversized ones 413/431; neither reaches the handler nor stops the listener.
+///
+/// Built on NIO's async channels: one serving task accepts and runs each connection as a child
+/// task (`ListenerConnection`), which reads its requests with `for try await` and writes its
+/// answers through the channel's outbound writer; `stop()` ends that task and awaits it.
 public final class HTTPListener: Sendable {
     public typealias Handler = @Sendable (ListenerRequest) async -> ListenerResponse
 
