@@ -74,7 +74,13 @@ public final class HTTPListener: Sendable {
                     return channel.eventLoop.makeSucceededFuture(.rejected)
                 }
                 channel.closeFuture.whenComplete { _ in registry.remove(channel) }
-                return channel.eventLoop.makeCompletedFuture { try connections.configure(channel) }
+                do {
+                    return channel.eventLoop.makeSucceededFuture(try connections.configure(channel))
+                } catch {
+                    // A failed initializer would leave the connection open and unserved.
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeSucceededFuture(.rejected)
+                }
             }
         } catch {
             throw HubdoctorError(.io, "cannot listen on \(host):\(port): \(Self.reason(error))")
@@ -108,8 +114,9 @@ public final class HTTPListener: Sendable {
     }
 
     /// Stops accepting, lets running handlers (and WebSocket sessions) finish for up to `grace`
-    /// seconds, then cancels them, closes every connection and waits until all have ended.
-    /// Safe to call more than once.
+    /// seconds, then cancels them, closes every connection and waits until all have ended (a
+    /// handler that ignores cancellation holds it until it returns). Idle keep-alive connections
+    /// do not hold it. Safe to call more than once; a second call returns at once.
     public func stop(grace: Double = 2) async {
         guard registry.beginDraining() else { return }
         try? await serverChannel.close()
