@@ -100,9 +100,12 @@ public final class HTTPListener: Sendable {
             await withDiscardingTaskGroup { group in
                 do {
                     for try await connection in accepted {
-                        guard let loop = connection.eventLoop else { continue }
-                        group.addTask(executorPreference: ListenerExecutor(loop)) {
+                        guard let channel = connection.channel else { continue }
+                        group.addTask(executorPreference: ListenerExecutor(channel.eventLoop)) {
                             await connections.serve(connection)
+                            // Serving closes the connection, but a close that `stop()` started first
+                            // completes later: the connection has ended once its close has.
+                            try? await channel.closeFuture.get()
                         }
                     }
                 } catch {
@@ -127,6 +130,7 @@ public final class HTTPListener: Sendable {
         serving.cancel()
         for channel in registry.openChannels {
             try? await channel.close()
+            try? await channel.closeFuture.get()
         }
         await serving.value
     }

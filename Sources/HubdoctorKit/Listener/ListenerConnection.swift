@@ -16,12 +16,12 @@ enum ListenerAccepted: Sendable {
     /// HTTP/1.1 whose first request may upgrade it to WebSocket; the future says which it became.
     case upgradable(Channel, EventLoopFuture<ListenerUpgraded>, ListenerConnectionState)
 
-    /// The connection's event loop, on which its task runs.
-    var eventLoop: EventLoop? {
+    /// The connection's channel; its task runs on the channel's event loop.
+    var channel: Channel? {
         switch self {
         case .rejected: return nil
-        case .http(let connection, _): return connection.channel.eventLoop
-        case .upgradable(let channel, _, _): return channel.eventLoop
+        case .http(let connection, _): return connection.channel
+        case .upgradable(let channel, _, _): return channel
         }
     }
 }
