@@ -141,4 +141,51 @@ import Testing
             #expect(answer.hasSuffix("\r\n\r\n" + String(repeating: "A", count: 10)))
         }
     }
+
+    @Test func pipelinedRequestsOnOneConnectionAreAnsweredInOrder() async throws {
+        let listener = try await HTTPListener.start(port: 0) { request in .text(200, request.path) }
+        try await serving(listener) { listener in
+            let socket = try RawSocket(port: listener.port)
+            socket.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            let answer = await socket.readAll()
+            socket.shutdown()
+            let first = try #require(answer.range(of: "\r\n\r\n/first"))
+            let second = try #require(answer.range(of: "\r\n\r\n/second"))
+            #expect(first.lowerBound < second.lowerBound)
+            #expect(listener.stats.requests == 2)
+        }
+    }
+
+    @Test func stopClosesAnIdleKeepAliveConnectionWithoutWaitingOutTheGrace() async throws {
+        let listener = try await HTTPListener.start(port: 0) { _ in .text(200, "ok") }
+        let socket = try RawSocket(port: listener.port)
+        #expect(await KeepAliveExchange.run(socket, requests: ["GET / HTTP/1.1\r\nHost: a\r\n\r\n"]) == [200])
+        let started = Date()
+        await listener.stop(grace: 30)
+        #expect(Date().timeIntervalSince(started) < Machine.allow(5), "nothing was being answered: stop must not wait 30 s")
+        #expect(await socket.readAll() == "")
+        socket.shutdown()
+        #expect(listener.stats.openConnections == 0)
+    }
+
+    @Test func anUpgradeTheRouteRefusesIsAnsweredByTheHandlerLikeAnyRequest() async throws {
+        let route = ListenerWebSocketRoute(accepts: { _ in false }, session: { _, _ in })
+        let listener = try await HTTPListener.start(port: 0, webSocket: route) { request in
+            .text(401, "refused \(request.path)")
+        }
+        try await serving(listener) { listener in
+            // Refused by the route, and refused by the upgrader itself (no Sec-WebSocket-Key). NIO's
+            // HTTP parser stops after an upgrade request even when it is refused, so each asks to close.
+            let key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            for (path, headers) in [("/ws", key), ("/nokey", "")] {
+                let socket = try RawSocket(port: listener.port)
+                socket.send("GET \(path) HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\(headers)\r\n")
+                let answer = await socket.readAll()
+                socket.shutdown()
+                #expect(answer.hasPrefix("HTTP/1.1 401"))
+                #expect(answer.hasSuffix("refused \(path)"))
+            }
+            #expect(listener.stats.requests == 2)
+        }
+    }
 }

@@ -16,6 +16,10 @@ import NIOWebSocket
 ///
 /// Requests on one connection are answered in order. Malformed requests are answered 400 and
 /// counted, oversized ones 413/431; neither reaches the handler nor stops the listener.
+///
+/// Built on NIO's async channels: one serving task accepts and runs each connection as a child
+/// task (`ListenerConnection`), which reads its requests with `for try await` and writes its
+/// answers through the channel's outbound writer; `stop()` ends that task and awaits it.
 public final class HTTPListener: Sendable {
     public typealias Handler = @Sendable (ListenerRequest) async -> ListenerResponse
 
@@ -25,13 +29,17 @@ public final class HTTPListener: Sendable {
     public let limits: ListenerLimits
     private let serverChannel: Channel
     private let registry: ListenerRegistry
+    /// The one task that owns the listener: it accepts, serves every connection in a child task,
+    /// and ends once the server channel is closed and every connection has ended.
+    private let serving: Task<Void, Never>
 
-    private init(host: String, port: Int, limits: ListenerLimits, serverChannel: Channel, registry: ListenerRegistry) {
+    private init(host: String, port: Int, limits: ListenerLimits, serverChannel: Channel, registry: ListenerRegistry, serving: Task<Void, Never>) {
         self.host = host
         self.port = port
         self.limits = limits
         self.serverChannel = serverChannel
         self.registry = registry
+        self.serving = serving
     }
 
     /// `http://host:port`, with an IPv6 host in brackets.
@@ -53,75 +61,78 @@ public final class HTTPListener: Sendable {
     public static func start(host: String = "127.0.0.1", port: Int = 0, limits: ListenerLimits = ListenerLimits(),
                              webSocket: ListenerWebSocketRoute? = nil, handler: @escaping Handler) async throws -> HTTPListener {
         let registry = ListenerRegistry()
+        let connections = ListenerConnection(limits: limits, registry: registry, handler: handler, webSocket: webSocket)
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
+        let server: NIOAsyncChannel<ListenerAccepted, Never>
+        do {
+            server = try await bootstrap.bind(host: host, port: port) { channel in
                 guard registry.admit(channel, limit: limits.maxConnections) else {
-                    return channel.close()
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeSucceededFuture(.rejected)
                 }
                 channel.closeFuture.whenComplete { _ in registry.remove(channel) }
-                return channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9))))
-                    try sync.configureHTTPServerPipeline(withServerUpgrade: webSocket.map { upgrade($0, registry: registry) },
-                                                         withErrorHandling: true)
-                    try sync.addHandler(ListenerConnectionHandler(limits: limits, registry: registry, handler: handler),
-                                        name: ListenerConnectionHandler.name)
+                do {
+                    return channel.eventLoop.makeSucceededFuture(try connections.configure(channel))
+                } catch {
+                    // A failed initializer would leave the connection open and unserved.
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeSucceededFuture(.rejected)
                 }
             }
-        let channel: Channel
-        do {
-            channel = try await bootstrap.bind(host: host, port: port).get()
         } catch {
             throw HubdoctorError(.io, "cannot listen on \(host):\(port): \(Self.reason(error))")
         }
-        let bound = channel.localAddress
+        let serving = Task(executorPreference: ListenerExecutor(server.channel.eventLoop)) {
+            await Self.serve(server, connections)
+        }
+        let bound = server.channel.localAddress
         return HTTPListener(host: bound?.ipAddress ?? host, port: bound?.port ?? port, limits: limits,
-                            serverChannel: channel, registry: registry)
+                            serverChannel: server.channel, registry: registry, serving: serving)
     }
 
-    /// The WebSocket upgrade: the route decides on the head; an accepted connection loses the
-    /// HTTP handlers and gets a frame handler and a session task that `stop()` can cancel.
-    static func upgrade(_ route: ListenerWebSocketRoute, registry: ListenerRegistry) -> NIOHTTPServerUpgradeSendableConfiguration {
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: 1 << 16,
-            automaticErrorHandling: true,
-            shouldUpgrade: { channel, head in
-                let request = ListenerRequest(head: head, remote: channel.remoteAddress)
-                return channel.eventLoop.makeSucceededFuture(route.accepts(request) ? HTTPHeaders() : nil)
-            },
-            upgradePipelineHandler: { channel, head in
-                let request = ListenerRequest(head: head, remote: channel.remoteAddress)
-                registry.count { $0.requests += 1 }
-                let (stream, continuation) = AsyncStream.makeStream(of: String.self)
-                let socket = ListenerWebSocket(channel: channel, messages: stream)
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ListenerFrameHandler(continuation: continuation))
-                    registry.track(on: channel.eventLoop) {
-                        await route.session(request, socket)
-                        try? await channel.close()
+    /// Accepts until the server channel is closed, serving each connection in a child task that
+    /// runs on the connection's event loop; returns once every connection has ended.
+    private static func serve(_ server: NIOAsyncChannel<ListenerAccepted, Never>, _ connections: ListenerConnection) async {
+        try? await server.executeThenClose { accepted in
+            await withDiscardingTaskGroup { group in
+                do {
+                    for try await connection in accepted {
+                        guard let channel = connection.channel else { continue }
+                        group.addTask(executorPreference: ListenerExecutor(channel.eventLoop)) {
+                            await connections.serve(connection)
+                            // Serving closes the connection, but a close that `stop()` started first
+                            // completes later: the connection has ended once its close has.
+                            try? await channel.closeFuture.get()
+                        }
                     }
+                } catch {
+                    // The accept stream failed or `stop()` cancelled it: no more connections come;
+                    // the ones being served end as they do.
                 }
-            })
-        return (upgraders: [upgrader], completionHandler: { context in
-            context.pipeline.syncOperations.removeHandler(name: ListenerConnectionHandler.name, promise: nil)
-        })
+            }
+        }
     }
 
-    /// Stops accepting, lets running handlers finish for up to `grace` seconds, then cancels
-    /// them and closes every connection. Safe to call more than once.
+    /// Stops accepting, lets running handlers (and WebSocket sessions) finish for up to `grace`
+    /// seconds, then cancels them, closes every connection and waits until all have ended (a
+    /// handler that ignores cancellation holds it until it returns). Idle keep-alive connections
+    /// do not hold it. Safe to call more than once; a second call returns at once.
     public func stop(grace: Double = 2) async {
         guard registry.beginDraining() else { return }
         try? await serverChannel.close()
         let deadline = Date().addingTimeInterval(grace)
-        while registry.runningTasks > 0, Date() < deadline {
+        while registry.answeringCount > 0, Date() < deadline {
             try? await Task.sleep(nanoseconds: 10_000_000)
         }
-        for channel in registry.abandon() {
+        serving.cancel()
+        for channel in registry.openChannels {
             try? await channel.close()
+            try? await channel.closeFuture.get()
         }
+        await serving.value
     }
 
     static func reason(_ error: Error) -> String {

@@ -2,13 +2,13 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// The state a listener shares between its event loop and `stop()`: open connections, handler
-/// tasks still running, and the counters. Behind one mutex because both sides touch it.
+/// The state a listener shares between its event loops, its serving task and `stop()`: open
+/// connections, how many requests and WebSocket sessions are being answered, and the counters.
+/// Behind one mutex because all sides touch it.
 final class ListenerRegistry: Sendable {
     private struct State {
         var connections: [ObjectIdentifier: Channel] = [:]
-        var tasks: [Int: Task<Void, Never>] = [:]
-        var nextTask = 0
+        var answering = 0
         var counters = ListenerStats()
         var isDraining = false
     }
@@ -45,25 +45,18 @@ final class ListenerRegistry: Sendable {
         state.withLock { update(&$0.counters) }
     }
 
-    /// Runs `work` as a task that `stop()` can cancel, on `loop`'s thread.
-    func track(on loop: EventLoop, _ work: @escaping @Sendable () async -> Void) {
-        // The task is created while the mutex is held and `finish` takes it too, so the task is
-        // registered before it can remove itself.
-        state.withLock { state in
-            let id = state.nextTask
-            state.nextTask += 1
-            state.tasks[id] = Task(executorPreference: ListenerExecutor(loop)) { [weak self] in
-                await work()
-                self?.finish(id)
-            }
-        }
+    /// A handler (with the writing of its answer) or a WebSocket session begins: `stop()` waits
+    /// for it during its grace period. Every call is paired with `endAnswering()`.
+    func beginAnswering() {
+        state.withLock { $0.answering += 1 }
     }
 
-    private func finish(_ id: Int) {
-        state.withLock { $0.tasks[id] = nil }
+    func endAnswering() {
+        state.withLock { $0.answering -= 1 }
     }
 
-    var runningTasks: Int { state.withLock { $0.tasks.count } }
+    /// Requests and WebSocket sessions being answered right now.
+    var answeringCount: Int { state.withLock { $0.answering } }
 
     /// Stops admitting connections; returns whether this call was the first.
     func beginDraining() -> Bool {
@@ -74,10 +67,6 @@ final class ListenerRegistry: Sendable {
         }
     }
 
-    /// Cancels the handler tasks still running and returns the connections still open.
-    func abandon() -> [Channel] {
-        let (running, open) = state.withLock { (Array($0.tasks.values), Array($0.connections.values)) }
-        running.forEach { $0.cancel() }
-        return open
-    }
+    /// The connections still open.
+    var openChannels: [Channel] { state.withLock { Array($0.connections.values) } }
 }
