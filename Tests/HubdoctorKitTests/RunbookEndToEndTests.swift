@@ -9,7 +9,15 @@ import Testing
     @Test func aCopiedBinaryStillPrintsRemediation() async throws {
         let dir = TemporaryLayout()
         let copy = URL(fileURLWithPath: dir.root).appendingPathComponent("hubdoctor")
-        try FileManager.default.copyItem(at: Binary.url, to: copy)
+        // Copied by cp, not in this process: a test running in parallel that starts a process
+        // while this one holds the copy open for writing would pass that descriptor on, and the
+        // copy could not be executed ("Text file busy") while that process lives.
+        let cp = Process()
+        cp.executableURL = URL(fileURLWithPath: "/bin/cp")
+        cp.arguments = [Binary.url.path, copy.path]
+        try cp.run()
+        cp.waitUntilExit()
+        #expect(cp.terminationStatus == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.root) == ["hubdoctor"])
         let layout = Repo.layout("drift")
         let r = try await Binary.running(["check", "--offline", "--root", layout], environment: ["HUBDOCTOR_RUNBOOKS": ""],
