@@ -7,13 +7,15 @@ import Testing
 /// spec of containers. No hubdoctor code runs in it.
 final class StandInDockerEngine: Sendable {
     let process: Process
-    let socket: String
+    /// What DOCKER_HOST names it by: `unix://SOCKET`, or `tcp://127.0.0.1:PORT` over TLS.
+    let dockerHost: String
 
-    var dockerHost: String { "unix://\(socket)" }
+    /// The socket file of an engine on a unix socket.
+    var socket: String { String(dockerHost.dropFirst("unix://".count)) }
 
-    private init(process: Process, socket: String) {
+    private init(process: Process, dockerHost: String) {
         self.process = process
-        self.socket = socket
+        self.dockerHost = dockerHost
     }
 
     /// Starts the engine with `containers` (inspect objects) and waits for its `listening on` line.
@@ -29,7 +31,7 @@ final class StandInDockerEngine: Sendable {
                         p.terminate()
                         throw PythonWebSocketServer.ServerError(message: "the stand-in Docker engine did not start")
                     }
-                    return StandInDockerEngine(process: p, socket: socket)
+                    return StandInDockerEngine(process: p, dockerHost: "unix://\(socket)")
                 })
             }.start()
         }
@@ -69,7 +71,7 @@ final class StandInDockerEngine: Sendable {
                         p.terminate()
                         throw PythonWebSocketServer.ServerError(message: "the stand-in TLS Docker engine did not start")
                     }
-                    return (StandInDockerEngine(process: p, socket: String(line.dropFirst("listening on ".count))), certs)
+                    return (StandInDockerEngine(process: p, dockerHost: String(line.dropFirst("listening on ".count))), certs)
                 })
             }.start()
         }
@@ -113,7 +115,7 @@ struct DockerHolderTests {
         let l = TemporaryLayout()
         l.write("core/.env", "HIVECFM_HUB_URL=http://127.0.0.1:9\nHIVECFM_HUB_API_KEY=\(newKey)\n")
         let hubEnv = l.write("hub/.env", "PORT=8080\nAPI_KEY=\(newKey)\n")
-        let changed = try #require(DockerContainer.date("2026-01-10T07:10:00Z"))
+        let changed = try #require(RFC3339.date("2026-01-10T07:10:00Z"))
         try FileManager.default.setAttributes([.modificationDate: changed], ofItemAtPath: hubEnv)
         let config = l.write("hubdoctor.yaml", """
             version: 1
@@ -133,6 +135,17 @@ struct DockerHolderTests {
 
             """)
         return (l, config)
+    }
+
+    /// The Hub's and Core's containers, both started after the env files last changed and both
+    /// holding `key`.
+    static func currentContainers(_ key: String) -> [[String: Any]] {
+        [
+            StandInDockerEngine.container(id: "a1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-hub-1", service: "hub",
+                                          startedAt: "2026-01-10T08:00:00Z", env: ["API_KEY=\(key)"]),
+            StandInDockerEngine.container(id: "c1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-core-1", service: "core",
+                                          startedAt: "2026-01-10T08:00:01Z", env: ["HIVECFM_HUB_API_KEY=\(key)"]),
+        ]
     }
 
     static func findings(_ json: [String: Any], _ check: String) -> [[String: Any]] {
@@ -182,12 +195,7 @@ struct DockerHolderTests {
     @Test func containersHoldingTheCurrentKeyPassAndTheRunExitsZero() async throws {
         let newKey = Self.key()
         let (layout, config) = try Self.layout(newKey: newKey)
-        let engine = try await StandInDockerEngine.start(in: layout, containers: [
-            StandInDockerEngine.container(id: "a1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-hub-1", service: "hub",
-                                          startedAt: "2026-01-10T08:00:00Z", env: ["API_KEY=\(newKey)"]),
-            StandInDockerEngine.container(id: "c1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-core-1", service: "core",
-                                          startedAt: "2026-01-10T08:00:01Z", env: ["HIVECFM_HUB_API_KEY=\(newKey)"]),
-        ])
+        let engine = try await StandInDockerEngine.start(in: layout, containers: Self.currentContainers(newKey))
         defer { engine.stop() }
         let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--offline", "--format", "json", "--only", "holders"],
                                                      environment: ["DOCKER_HOST": engine.dockerHost])
@@ -207,8 +215,7 @@ struct DockerHolderTests {
                                           startedAt: "2026-01-10T08:00:01Z", env: ["HIVECFM_HUB_API_KEY=\(newKey)"]),
         ])
         defer { engine.stop() }
-        // engine.socket holds the tcp:// address here.
-        let env = ["DOCKER_HOST": engine.socket, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certs]
+        let env = ["DOCKER_HOST": engine.dockerHost, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certs]
         let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--format", "json", "--only", "holders"], environment: env)
         let stale = try #require(Self.findings(json, "holders.service").first, "\(r.all)")
         #expect(stale["cause"] as? String == "stale-process-env", "\(r.stdout)")
@@ -219,7 +226,7 @@ struct DockerHolderTests {
         let bare = TemporaryLayout()
         try FileManager.default.copyItem(atPath: certs + "/ca.pem", toPath: bare.path("ca.pem"))
         let (refused, refusedJSON) = try await Binary.jsonRunning(["check", "--config", config, "--format", "json", "--only", "holders"],
-                                                                  environment: ["DOCKER_HOST": engine.socket, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": bare.root])
+                                                                  environment: ["DOCKER_HOST": engine.dockerHost, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": bare.root])
         let warned = try #require(Self.findings(refusedJSON, "holders.service").first, "\(refused.all)")
         #expect(warned["status"] as? String == "warn", "\(refused.stdout)")
         #expect((warned["message"] as? String ?? "").contains("did not answer"), "\(refused.stdout)")
@@ -228,15 +235,10 @@ struct DockerHolderTests {
     @Test func theCurrentDockerContextNamesTheEngineWhenDockerHostIsUnset() async throws {
         let newKey = Self.key()
         let (layout, config) = try Self.layout(newKey: newKey)
-        let engine = try await StandInDockerEngine.start(in: layout, containers: [
-            StandInDockerEngine.container(id: "a1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-hub-1", service: "hub",
-                                          startedAt: "2026-01-10T08:00:00Z", env: ["API_KEY=\(newKey)"]),
-            StandInDockerEngine.container(id: "c1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-core-1", service: "core",
-                                          startedAt: "2026-01-10T08:00:01Z", env: ["HIVECFM_HUB_API_KEY=\(newKey)"]),
-        ])
+        let engine = try await StandInDockerEngine.start(in: layout, containers: Self.currentContainers(newKey))
         defer { engine.stop() }
         // The docker CLI's context store: contexts/meta/<sha256 of the name>/meta.json.
-        let id = KubeHolders.hex(Array("stand-in".utf8))
+        let id = Fingerprint.hex(Array("stand-in".utf8))
         layout.write("docker-config/config.json", #"{"auths": {}, "currentContext": "stand-in"}"#)
         layout.write("docker-config/contexts/meta/\(id)/meta.json",
                      #"{"Name":"stand-in","Metadata":{"Description":"test"},"Endpoints":{"docker":{"Host":"\#(engine.dockerHost)","SkipTLSVerify":false}}}"#)
@@ -341,7 +343,7 @@ struct DockerHolderTests {
         let l = TemporaryLayout()
         l.write("hivecfm-core/.env", "HIVECFM_HUB_URL=http://hivecfm-hub-api:8080\nHIVECFM_HUB_API_KEY=\(newKey)\n")
         let hubEnv = l.write("hivecfm-hub/.env", "API_KEY=\(newKey)\n")
-        try FileManager.default.setAttributes([.modificationDate: try #require(DockerContainer.date("2026-01-10T07:10:00Z"))], ofItemAtPath: hubEnv)
+        try FileManager.default.setAttributes([.modificationDate: try #require(RFC3339.date("2026-01-10T07:10:00Z"))], ofItemAtPath: hubEnv)
         let engine = try await StandInDockerEngine.start(in: l, containers: [
             StandInDockerEngine.container(id: "a1b2c3d4e5f6a1b2c3d4e5f6", name: "hivecfm-hivecfm-hub-api-1", service: "hivecfm-hub-api", workingDir: l.root,
                                           startedAt: "2026-01-10T06:06:00Z", env: ["API_KEY=\(oldKey)"]),
@@ -393,9 +395,9 @@ struct DockerHolderTests {
     }
 
     @Test func dockerTimesWithNanosecondsAndTheZeroTimeAreRead() throws {
-        let d = try #require(DockerContainer.date("2026-01-10T06:06:00.123456789Z"))
+        let d = try #require(RFC3339.date("2026-01-10T06:06:00.123456789Z"))
         #expect(HolderChecks.time(d) == "2026-01-10 06:06:00 UTC")
-        #expect(DockerContainer.date("0001-01-01T00:00:00Z") == nil)
-        #expect(DockerContainer.date("2026-01-10T07:06:00.5+01:00").map(HolderChecks.time) == "2026-01-10 06:06:00 UTC")
+        #expect(RFC3339.date("0001-01-01T00:00:00Z") == nil)
+        #expect(RFC3339.date("2026-01-10T07:06:00.5+01:00").map(HolderChecks.time) == "2026-01-10 06:06:00 UTC")
     }
 }

@@ -89,7 +89,8 @@ enum RoutingCluster {
 
     static func containerSpec() -> [String: Any] {
         ["name": "routing", "image": "ghcr.io/example/routing:1.4.2", "envFrom": [["secretRef": ["name": "routing-secrets"]]],
-         "env": [["name": "LOG_LEVEL", "value": "info"]]]
+         // A literal that is not a key: it must not be scrubbed from the output as if it were one.
+         "env": [["name": "LOG_LEVEL", "value": "info"], ["name": "SERVICE_NAME", "value": "routing"]]]
     }
 
     static func deployment(name: String = "routing", uid: String = "d3p-0001") -> [String: Any] {
@@ -296,6 +297,38 @@ struct KubeHolderTests {
         #expect(Set(restarts) == ["kubectl --context prod -n routing rollout restart deployment/routing",
                                   "kubectl --context prod -n routing rollout restart statefulset/worker"], "\(restarts)")
         expectNoKeyFragments(r.all, [live, git])
+    }
+
+    @Test func aSelectorFindsThePodsAndTheRestartNamesTheDeploymentThatOwnsThem() async throws {
+        let token = Self.token()
+        let layout = TemporaryLayout()
+        layout.copy(fixture: "fixtures/layouts/gitea-mcp-live")
+        let config = layout.write("selector.yaml", """
+            version: 1
+            links:
+              - name: routing-to-gitea-mcp
+                caller:
+                  name: routing
+                  key: {yaml: infra/routing/secrets.enc.yaml, secret: routing-secrets, var: GITEA_MCP_TOKEN}
+                  running:
+                    - {kube: {selector: app=routing, var: GITEA_MCP_TOKEN, namespace: routing, context: prod}}
+                service:
+                  key: {environment: GITEA_MCP_STATIC_TOKEN}
+
+            """)
+        let cluster = try await StandInCluster.start(in: layout, spec: RoutingCluster.incident(token: token))
+        defer { cluster.stop() }
+        var env = cluster.environment
+        env["GITEA_MCP_STATIC_TOKEN"] = token
+        let (r, json) = try await Binary.jsonRunning(["check", "--config", config, "--format", "json", "--only", "holders"], environment: env)
+        let holders = Self.findings(json, "holders.caller")
+        #expect(holders.count == 2, "\(r.all)")
+        let stale = try #require(holders.first { Self.message($0).contains("routing-7d9f-old") }, "\(r.all)")
+        #expect(stale["cause"] as? String == "stale-process-env")
+        let runs = (stale["remediation"] as? [[String: Any]] ?? []).compactMap { $0["run"] as? String }
+        #expect(runs.contains("kubectl --context prod -n routing rollout restart deployment/routing"), "\(runs)")
+        #expect(holders.first { Self.message($0).contains("routing-7d9f-new") }?["status"] as? String == "pass")
+        expectNoKeyFragments(r.all, [token])
     }
 
     @Test func withExecForbiddenTheStalePodIsNamedFromTheTimestampsAsAWarning() async throws {

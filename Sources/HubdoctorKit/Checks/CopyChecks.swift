@@ -46,7 +46,7 @@ enum CopyChecks {
         if let changed = copy.changed { message += ", changed \(HolderChecks.time(changed))" + (copy.changedBy.map { " by \($0)" } ?? "") }
         message += "; \(key.whereLabel) holds \(describe(keyValue, name))."
         // Which way: the newer side is the change; a value beats an empty one.
-        let fileChanged = key.changed ?? modified(key)
+        let fileChanged = key.changed ?? key.filesModified
         var copyIsNewer: Bool? = nil
         if let c = copy.changed, let f = fileChanged { copyIsNewer = c > f }
         if keyHeld.isEmpty, !copyHeld.isEmpty { copyIsNewer = true }
@@ -89,12 +89,6 @@ enum CopyChecks {
     static func describe(_ value: SecretValue?, _ name: String) -> String {
         guard let value else { return "no \(name)" }
         return value.isEmpty ? "an empty \(name)" : "\(name) = \(value.fingerprint) (\(value.length) characters)"
-    }
-
-    /// When the key's file last changed in this checkout.
-    static func modified(_ r: KeyReading) -> Date? {
-        let paths = ([r.origin] + r.considered.map { Optional($0) }).compactMap { $0?.path }
-        return paths.compactMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }.max()
     }
 
     /// The step that writes a live Secret's value into the SOPS-encrypted file in Git, piped

@@ -132,13 +132,6 @@ public enum HolderChecks {
                  [Evidence(source: holder.description, var: holder.variableName, detail: reason)])
         }
 
-        /// When the files that define the key last changed: the newest of the files the reader considered.
-        var filesChanged: Date? {
-            let paths = ([files.origin] + files.considered.map { Optional($0) }).compactMap { $0?.path }
-            let dates = paths.compactMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }
-            return dates.max()
-        }
-
         func verdict(_ container: DockerContainer) -> Finding {
             let name = holder.variableName
             SecretRegistry.shared.register(container.environment[name])
@@ -171,7 +164,7 @@ public enum HolderChecks {
             default:
                 message = ""
             }
-            if let startedAt = container.startedAt, let changed = filesChanged {
+            if let startedAt = container.startedAt, let changed = files.filesModified {
                 if changed > startedAt {
                     message += " It started \(HolderChecks.time(startedAt)) and \(files.origin?.display ?? "the file") changed \(HolderChecks.time(changed)), " +
                         "after it: the container keeps the environment it was created with."

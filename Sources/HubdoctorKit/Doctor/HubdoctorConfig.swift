@@ -345,8 +345,7 @@ struct ConfigReader {
     /// `sh -c` with the name in the script.
     func shellVariable(_ node: Node, _ what: String) throws -> String {
         let name = try string(node, what)
-        let ok = name.first.map { $0 == "_" || $0.isASCII && $0.isLetter } == true && name.allSatisfy { $0 == "_" || $0.isASCII && ($0.isLetter || $0.isNumber) }
-        guard ok else { throw error(node, "\(what) `\(name)` is not a variable name (letters, digits and _, not starting with a digit)") }
+        guard KubeHolderSpec.isShellName(name) else { throw error(node, "\(what) `\(name)` is not a variable name (letters, digits and _, not starting with a digit)") }
         return name
     }
 

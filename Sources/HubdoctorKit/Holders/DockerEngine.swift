@@ -19,8 +19,6 @@ public struct DockerEngine: Sendable {
     public var timeout: Double
     /// TLS material for a `tcp://` engine that requires it.
     public var tls: DockerTLS?
-    /// Where the endpoint came from, for messages: `DOCKER_HOST`, `Docker context remote`.
-    public var origin = "DOCKER_HOST"
 
     public static let defaultHost = "unix:///var/run/docker.sock"
 
@@ -47,14 +45,14 @@ public struct DockerEngine: Sendable {
         if host.hasPrefix("unix://") {
             let path = String(host.dropFirst("unix://".count))
             guard path.hasPrefix("/") else { return .failure(DockerProblem("\(origin) \(host) does not name an absolute socket path")) }
-            return .success(DockerEngine(endpoint: .unix(path: path), timeout: timeout, origin: origin))
+            return .success(DockerEngine(endpoint: .unix(path: path), timeout: timeout))
         }
         if host.hasPrefix("tcp://") || host.hasPrefix("http://") || host.hasPrefix("https://") {
             var rest = host
             for prefix in ["tcp://", "http://", "https://"] where rest.hasPrefix(prefix) { rest = String(rest.dropFirst(prefix.count)) }
             let secure = tls != nil || host.hasPrefix("https://")
             return .success(DockerEngine(endpoint: .http(base: (secure ? "https://" : "http://") + rest.trimmingSuffix("/")), timeout: timeout,
-                                         tls: secure ? (tls ?? DockerTLS(directory: nil, verify: true)) : nil, origin: origin))
+                                         tls: secure ? (tls ?? DockerTLS(directory: nil, verify: true)) : nil))
         }
         let scheme = host.components(separatedBy: "://").first ?? host
         return .failure(DockerProblem("\(origin) \(Redact.url(host)) uses \(scheme)://, which hubdoctor does not speak (it reads unix:// sockets and tcp://, " +
@@ -176,7 +174,7 @@ struct DockerContext {
             name = (config["currentContext"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         }
         guard let name, name != "default" else { return .success(nil) }
-        let id = KubeHolders.hex(Array(name.utf8))
+        let id = Fingerprint.hex(Array(name.utf8))
         let metaPath = "\(configDir)/contexts/meta/\(id)/meta.json"
         guard case .success(let bytes) = SourceFile.read(metaPath),
               let meta = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
@@ -233,23 +231,8 @@ public struct DockerContainer: Sendable {
         }
         let name = (obj["Name"] as? String).map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? asked
         return .success(DockerContainer(id: obj["Id"] as? String ?? asked, name: name, environment: env,
-                                        startedAt: (state["StartedAt"] as? String).flatMap(Self.date),
+                                        startedAt: RFC3339.date(state["StartedAt"]),
                                         running: state["Running"] as? Bool ?? false,
                                         labels: config["Labels"] as? [String: String] ?? [:]))
-    }
-
-    /// Docker's RFC 3339 times carry nanoseconds (`2026-12-01T06:06:00.123456789Z`); the zero
-    /// time `0001-01-01T00:00:00Z` means never started.
-    static func date(_ text: String) -> Date? {
-        guard !text.hasPrefix("0001-") else { return nil }
-        var t = text
-        if let dot = t.firstIndex(of: ".") {
-            let rest = t[t.index(after: dot)...]
-            let zone = rest.drop { $0.isNumber }
-            t = String(t[..<dot]) + zone
-        }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: t)
     }
 }

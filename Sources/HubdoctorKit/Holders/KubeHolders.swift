@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// `running:` `{kube: …}` entries: every pod of a workload, and what each container holds in its
@@ -13,7 +12,7 @@ enum KubeHolders {
 
         static func of(_ value: SecretValue?) -> Held {
             guard let value else { return .unset }
-            return .value(sha256: KubeHolders.hex(value.bytes), bytes: value.bytes.count)
+            return .value(sha256: Fingerprint.hex(value.bytes), bytes: value.bytes.count)
         }
 
         /// An empty value and no value start a client alike: without a token.
@@ -25,8 +24,19 @@ enum KubeHolders {
         func same(as other: Held) -> Bool { self == other || isEmpty && other.isEmpty }
 
         var fingerprint: String? {
-            if case .value(let h, _) = self { return "sha256:" + h.prefix(12) }
+            if case .value(let h, _) = self { return Fingerprint.of(sha256Hex: h) }
             return nil
+        }
+
+        /// Bytes held; 0 for none.
+        var length: Int {
+            if case .value(_, let n) = self { return n }
+            return 0
+        }
+
+        /// Evidence about what a holder or a store holds: where, and how it looks.
+        func evidence(_ source: String, _ name: String, detail: String?) -> Evidence {
+            Evidence(source: source, var: name, present: self != .unset, length: length, fingerprint: fingerprint, detail: detail)
         }
 
         /// `an empty VAR`, `no VAR`, `VAR = sha256:… (40 bytes)`.
@@ -34,7 +44,7 @@ enum KubeHolders {
             switch self {
             case .unset: return "no \(name)"
             case .value(_, 0): return "an empty \(name)"
-            case .value(let h, let n): return "\(name) = sha256:\(h.prefix(12)) (\(n) bytes)"
+            case .value(let h, let n): return "\(name) = \(Fingerprint.of(sha256Hex: h)) (\(n) bytes)"
             }
         }
     }
@@ -44,10 +54,6 @@ enum KubeHolders {
         var pod: String
         var container: String
         var held: Held?
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Runs blocking work (a kubectl process) on its own thread, so that twenty pods are looked
@@ -69,6 +75,11 @@ enum KubeHolders {
     /// What `container` of `pod` holds: hashed inside it with `sh` and `sha256sum`; without them,
     /// `printenv` output read into memory and hashed here.
     static func look(_ kubectl: Kubectl, pod: String, container: String, variable: String, scope: KubeScope) -> Result<Held, KubeProblem> {
+        // The name goes into a shell script: only a shell variable name may (the config checks it
+        // too; this guards every other caller).
+        guard KubeHolderSpec.isShellName(variable) else {
+            return .failure(KubeProblem(.failed, "`\(variable)` is not a shell variable name, so it cannot be looked up inside the container"))
+        }
         let inside = kubectl.run(["exec", pod, "-c", container, "--", "sh", "-c", script(variable)], scope: scope)
         switch inside {
         case .success(let out):
@@ -126,6 +137,8 @@ enum KubeHolders {
         for source in sources {
             switch source {
             case .literal(let value):
+                // A key written into the pod spec: scrubbed from output like any other key.
+                SecretRegistry.shared.register(value)
                 return Reference(held: .of(value), label: "the \(variable) value written in the pod spec")
             case .elsewhere(let what):
                 return fromFallback("container \(container.name) takes \(variable) from \(what), which hubdoctor does not read")
@@ -153,9 +166,7 @@ enum KubeHolders {
     static func restart(_ pod: LivePod, target: KubeHolderSpec.Target, scope: KubeScope) -> (workload: String?, step: RemediationStep) {
         var workload: String?
         switch target {
-        case .deployment(let n): workload = "deployment/\(n)"
-        case .statefulset(let n): workload = "statefulset/\(n)"
-        case .daemonset(let n): workload = "daemonset/\(n)"
+        case .deployment, .statefulset, .daemonset: workload = target.reference
         case .pod, .selector:
             if let owner = pod.owners.first {
                 switch owner.kind {
@@ -175,6 +186,9 @@ enum KubeHolders {
         return (nil, RemediationStep(text: "Pod \(pod.name) belongs to no workload: delete it and apply its manifest again",
                                      run: "\(scope.command) delete pod \(ShellWord.quote(pod.name))"))
     }
+
+    /// How many containers are looked at at once (each look is one or two kubectl processes).
+    static let maxConcurrentExecs = 32
 
     /// The findings of one `kube` holder: one per container of every pod it means.
     static func findings(_ spec: KubeHolderSpec, _ c: HolderChecks.Context, resolver: SourceResolver, fallback: (KeyReading, String),
@@ -196,36 +210,54 @@ enum KubeHolders {
         guard !pods.isEmpty else {
             return ([c.make(.warn, .sourceUnreadable, "\(spec) has no pods: nothing holds \(spec.variable) (scaled to zero, or a selector that matches nothing?).")], [])
         }
-        var jobs: [(LivePod, LiveContainer)] = []
+        var pending: [(LivePod, LiveContainer)] = []
         for pod in pods {
             let chosen = spec.container.map { name in pod.containers.filter { $0.name == name } }
                 ?? { let takers = pod.containers.filter { !$0.sources(of: spec.variable).isEmpty }; return takers.isEmpty ? pod.containers : takers }()
             if chosen.isEmpty, let name = spec.container {
-                jobs.append((pod, LiveContainer(spec: ["name": name])))
+                pending.append((pod, LiveContainer(spec: ["name": name])))
             }
-            for container in chosen { jobs.append((pod, container)) }
+            for container in chosen { pending.append((pod, container)) }
         }
+        let jobs = pending
+        @Sendable func one(_ i: Int) async -> (Int, Finding, Observation) {
+            let (pod, container) = jobs[i]
+            var podScope = spec.scope
+            if podScope.namespace == nil { podScope.namespace = pod.namespace }
+            let scope = podScope
+            let ref = await blocking { reference(for: container, variable: spec.variable, scope: scope, resolver: resolver, fallback: fallback) }
+            let known = pod.containers.contains { $0.name == container.name }
+            let held: Result<Held, KubeProblem>
+            if !known {
+                held = .failure(KubeProblem(.notFound, "pod \(pod.name) has no container \(container.name) (it has \(pod.containers.map(\.name).joined(separator: ", ")))"))
+            } else if pod.phase != "Running" || !container.running {
+                held = .failure(KubeProblem(.failed, "pod \(pod.name) is \(pod.phase)" + (pod.phase == "Running" ? ", its container \(container.name) is \(container.state)" : "")))
+            } else {
+                held = await blocking { look(kubectl, pod: pod.name, container: container.name, variable: spec.variable, scope: scope) }
+            }
+            let finding = verdict(spec, c, pod: pod, container: container, scope: scope, held: held, reference: ref)
+            return (i, finding, Observation(pod: pod.name, container: container.name, held: try? held.get()))
+        }
+        let jobCount = jobs.count
         let results = await withTaskGroup(of: (Int, Finding, Observation).self) { group in
-            for (i, (pod, container)) in jobs.enumerated() {
-                group.addTask {
-                    var podScope = spec.scope
-                    if podScope.namespace == nil { podScope.namespace = pod.namespace }
-                    let scope = podScope
-                    let ref = await blocking { reference(for: container, variable: spec.variable, scope: scope, resolver: resolver, fallback: fallback) }
-                    let known = pod.containers.contains { $0.name == container.name }
-                    let held: Result<Held, KubeProblem>
-                    if !known {
-                        held = .failure(KubeProblem(.notFound, "pod \(pod.name) has no container \(container.name) (it has \(pod.containers.map(\.name).joined(separator: ", ")))"))
-                    } else if pod.phase != "Running" || !container.running {
-                        held = .failure(KubeProblem(.failed, "pod \(pod.name) is \(pod.phase)" + (pod.phase == "Running" ? ", its container \(container.name) is \(container.state)" : "")))
-                    } else {
-                        held = await blocking { look(kubectl, pod: pod.name, container: container.name, variable: spec.variable, scope: scope) }
-                    }
-                    let finding = verdict(spec, c, pod: pod, container: container, scope: scope, held: held, reference: ref)
-                    return (i, finding, Observation(pod: pod.name, container: container.name, held: try? held.get()))
+            // Every pod at once, up to a bound: a DaemonSet on 500 nodes must not start 500
+            // kubectl processes together.
+            var next = 0
+            while next < min(jobCount, maxConcurrentExecs) {
+                let i = next
+                group.addTask { await one(i) }
+                next += 1
+            }
+            var done: [Int: (Finding, Observation)] = [:]
+            while let (i, finding, observation) = await group.next() {
+                done[i] = (finding, observation)
+                if next < jobCount {
+                    let j = next
+                    group.addTask { await one(j) }
+                    next += 1
                 }
             }
-            return await group.reduce(into: [Int: (Finding, Observation)]()) { $0[$1.0] = ($1.1, $1.2) }
+            return done
         }
         let ordered = jobs.indices.compactMap { results[$0] }
         return (ordered.map(\.0), ordered.map(\.1))
@@ -236,33 +268,27 @@ enum KubeHolders {
         let name = spec.variable
         let who = "Pod \(pod.name) (container \(container.name)\(scope.namespace.map { ", namespace \($0)" } ?? ""))"
         let started = container.started ?? pod.started
-        let startedText = started.map { " started \(HolderChecks.time($0)) and" } ?? ""
+        let startedClause = started.map { " started \(HolderChecks.time($0))" } ?? ""
+        let startedText = startedClause.isEmpty ? "" : startedClause + " and"
         let (workload, restartStep) = restart(pod, target: spec.target, scope: scope)
-        var facts = c.facts
-        facts["holder.kind"] = "kube"
-        facts["holder.pod"] = pod.name
-        facts["holder.container"] = container.name
-        facts["holder.restart"] = restartStep.run ?? ""
+        var facts = ["holder.pod": pod.name, "holder.container": container.name, "holder.restart": restartStep.run ?? "",
+                     "holder.kubectl": scope.command]
         // The runbooks' generic restart steps must name this workload, not the side's.
         facts["\(c.role.rawValue).restart"] = restartStep.run ?? ""
-        facts["holder.kubectl"] = scope.command
         if let workload { facts["holder.workload"] = workload }
         func make(_ status: Status, _ cause: Cause?, _ message: String, _ evidence: [Evidence], _ fix: [RemediationStep] = []) -> Finding {
             var f = c.make(status, cause, message, evidence, fix)
-            f.facts = facts
+            f.facts.merge(facts) { $1 }
             return f
         }
-        var refEvidence = Evidence(source: ref.label, var: name, present: ref.held != .unset, length: { if case .value(_, let n) = ref.held { return n }; return 0 }(),
-                                   fingerprint: ref.held.fingerprint, detail: ref.changeText)
-        if let note = ref.note { refEvidence.detail = note }
+        let refEvidence = ref.held.evidence(ref.label, name, detail: ref.note ?? ref.changeText)
         let changedAfterStart: Bool? = started.flatMap { s in ref.changed.map { $0 > s } }
         let changeClause = ref.changeText.map { ", \($0)" } ?? ""
         let noteClause = ref.note.map { " (\($0))" } ?? ""
         switch held {
         case .success(let h):
-            let holderEvidence = Evidence(source: "pod \(pod.name) container \(container.name)", var: name, present: h != .unset,
-                                          length: { if case .value(_, let n) = h { return n }; return 0 }(), fingerprint: h.fingerprint,
-                                          detail: started.map { "started \(HolderChecks.time($0)); fingerprinted inside the container" })
+            let holderEvidence = h.evidence("pod \(pod.name) container \(container.name)", name,
+                                            detail: started.map { "started \(HolderChecks.time($0)); fingerprinted inside the container" })
             if h.same(as: ref.held) {
                 return make(.pass, nil, "\(who)\(startedText) holds \(h.text(name)), as \(ref.label)\(noteClause) does.", [refEvidence, holderEvidence])
             }
@@ -280,7 +306,7 @@ enum KubeHolders {
             var message = "hubdoctor cannot look at what \(who) holds: \(why)."
             switch changedAfterStart {
             case true?:
-                message += " By the timestamps it is stale: it\(startedText.isEmpty ? "" : startedText.dropLast(4)) before \(ref.label) last \(ref.changeText ?? "changed"), " +
+                message += " By the timestamps it is stale: it\(startedClause) before \(ref.label) last \(ref.changeText ?? "changed"), " +
                     "and envFrom and secretKeyRef are read once, at start, so it holds the value from before the change."
                 return make(.warn, .staleProcessEnv, message, evidence, [restartStep])
             case false?:

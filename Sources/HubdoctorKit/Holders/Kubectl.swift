@@ -51,7 +51,7 @@ public struct KubeProblem: Error, Sendable, Equatable {
 public struct Kubectl: Sendable {
     public var executable: String
     public var environment: [String: String]
-    /// How long one request may take; the process gets two seconds more to start and stop.
+    /// How long one request may take; the process gets a second more to start and stop.
     public var timeout: Double
 
     public static func locate(environment: [String: String], timeout: Double) -> Result<Kubectl, KubeProblem> {
@@ -69,19 +69,18 @@ public struct Kubectl: Sendable {
     /// Runs `kubectl FLAGS ARGS` and returns its standard output, or why it failed. A cluster
     /// that did not answer once is not asked again in this run: every later request would wait
     /// out the same timeout.
-    func run(_ arguments: [String], scope: KubeScope, timeout: Double? = nil) -> Result<[UInt8], KubeProblem> {
+    func run(_ arguments: [String], scope: KubeScope) -> Result<[UInt8], KubeProblem> {
         if let dead = KubeClusters.shared.problem(cluster(scope)) { return .failure(dead) }
-        let result = launch(arguments, scope: scope, timeout: timeout)
+        let result = launch(arguments, scope: scope)
         if case .failure(let p) = result, p.kind == .timedOut || p.kind == .unreachable {
             KubeClusters.shared.markDown(cluster(scope), p)
         }
         return result
     }
 
-    private func launch(_ arguments: [String], scope: KubeScope, timeout: Double?) -> Result<[UInt8], KubeProblem> {
-        let limit = timeout ?? self.timeout
+    private func launch(_ arguments: [String], scope: KubeScope) -> Result<[UInt8], KubeProblem> {
         let args = scope.flags + [requestTimeout] + arguments
-        switch Subprocess.run(executable, args, environment: environment, timeout: limit + 1) {
+        switch Subprocess.run(executable, args, environment: environment, timeout: timeout + 1) {
         case .failure(let f):
             return .failure(KubeProblem(.failed, f.reason))
         case .success(let outcome):
@@ -89,7 +88,7 @@ public struct Kubectl: Sendable {
             case .exited(0):
                 return .success(outcome.stdout)
             case .timedOut:
-                return .failure(KubeProblem(.timedOut, "the cluster did not answer within \(Seconds.text(limit)) (\(scope.command) \(arguments.prefix(3).joined(separator: " ")))"))
+                return .failure(KubeProblem(.timedOut, "the cluster did not answer within \(Seconds.text(timeout)) (\(scope.command) \(arguments.prefix(3).joined(separator: " ")))"))
             case .outputTooLarge:
                 return .failure(KubeProblem(.failed, "kubectl printed more than 8 MiB"))
             case .signaled(let s):
@@ -242,17 +241,6 @@ enum LabelSelector {
     }
 }
 
-/// RFC 3339 times as the API server writes them (`2026-05-18T07:10:00Z`).
-enum KubeTime {
-    static func parse(_ any: Any?) -> Date? {
-        guard let text = any as? String else { return nil }
-        let f = ISO8601DateFormatter()
-        if let d = f.date(from: text) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: text)
-    }
-}
-
 /// A Secret as the cluster holds it now, and when its data last changed.
 public struct LiveSecret: Sendable {
     public var name: String
@@ -283,14 +271,14 @@ public struct LiveSecret: Sendable {
         self.data = data
         var newest: (Date, String?)? = nil, newestData: (Date, String?)? = nil
         for entry in (meta?["managedFields"] as? [[String: Any]]) ?? [] {
-            guard let time = KubeTime.parse(entry["time"]) else { continue }
+            guard let time = RFC3339.date(entry["time"]) else { continue }
             let manager = entry["manager"] as? String
             if newest.map({ time > $0.0 }) ?? true { newest = (time, manager) }
             let fields = entry["fieldsV1"] as? [String: Any]
             if fields?["f:data"] != nil || fields?["f:stringData"] != nil, newestData.map({ time > $0.0 }) ?? true { newestData = (time, manager) }
         }
         let chosen = newestData ?? newest
-        changed = chosen?.0 ?? KubeTime.parse(meta?["creationTimestamp"])
+        changed = chosen?.0 ?? RFC3339.date(meta?["creationTimestamp"])
         changedBy = chosen?.1
         for value in data.values { SecretRegistry.shared.register(value) }
     }
@@ -325,7 +313,7 @@ struct LivePod: Sendable {
         owners = refs.compactMap { r in (r["kind"] as? String).flatMap { k in (r["name"] as? String).map { (k, $0) } } }
         let status = json["status"] as? [String: Any]
         phase = (status?["phase"] as? String) ?? "Unknown"
-        started = KubeTime.parse(status?["startTime"])
+        started = RFC3339.date(status?["startTime"])
         let statuses = (status?["containerStatuses"] as? [[String: Any]]) ?? []
         let specs = ((json["spec"] as? [String: Any])?["containers"] as? [[String: Any]]) ?? []
         containers = specs.map { spec in
@@ -333,7 +321,7 @@ struct LivePod: Sendable {
             if let s = statuses.first(where: { $0["name"] as? String == c.name }), let state = s["state"] as? [String: Any] {
                 if let running = state["running"] as? [String: Any] {
                     c.running = true
-                    c.started = KubeTime.parse(running["startedAt"])
+                    c.started = RFC3339.date(running["startedAt"])
                 } else if let waiting = state["waiting"] as? [String: Any] {
                     c.state = "waiting" + ((waiting["reason"] as? String).map { " (\($0))" } ?? "")
                 } else if let done = state["terminated"] as? [String: Any] {
@@ -381,9 +369,7 @@ struct LiveContainer: Sendable {
                     env.append((n, .elsewhere("a fieldRef or resourceFieldRef")))
                 }
             } else {
-                let value = SecretValue((e["value"] as? String) ?? "")
-                SecretRegistry.shared.register(value)
-                env.append((n, .literal(value)))
+                env.append((n, .literal(SecretValue((e["value"] as? String) ?? ""))))
             }
         }
     }

@@ -160,6 +160,13 @@ public struct KeyReading: Sendable {
         return value
     }
 
+    /// When the files that define the value last changed in this checkout: the newest of the
+    /// files the reader considered.
+    public var filesModified: Date? {
+        let paths = ([origin] + considered.map { Optional($0) }).compactMap { $0?.path }
+        return paths.compactMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }.max()
+    }
+
     /// The label of where the value came from, or of where it was looked for.
     public var whereLabel: String {
         if let origin { return origin.label }

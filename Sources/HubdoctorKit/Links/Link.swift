@@ -91,7 +91,7 @@ public struct KubeHolderSpec: Sendable, Equatable, CustomStringConvertible {
     public enum Target: Sendable, Equatable {
         case deployment(String), statefulset(String), daemonset(String), pod(String), selector(String)
 
-        /// The kubectl resource name (`deployment`), or nil for a pod or a selector.
+        /// The kubectl resource name: `deployment`, …, `pod`, and `pods` for a selector.
         var resource: String {
             switch self {
             case .deployment: return "deployment"
@@ -131,6 +131,13 @@ public struct KubeHolderSpec: Sendable, Equatable, CustomStringConvertible {
         case .deployment, .statefulset, .daemonset: return "\(scope.command) rollout restart \(target.reference)"
         case .pod, .selector: return nil
         }
+    }
+
+    /// A name that a shell inside the container can expand (`$VAR`): the only kind of name that
+    /// may go into the script `kubectl exec` runs.
+    public static func isShellName(_ name: String) -> Bool {
+        guard let first = name.first, first == "_" || first.isASCII && first.isLetter else { return false }
+        return name.allSatisfy { $0 == "_" || $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
 
     public var description: String {

@@ -42,4 +42,13 @@ public enum Fingerprint {
     }
 
     public static func of(_ text: String) -> String { of(Array(text.utf8)) }
+
+    /// The whole SHA-256, in lowercase hex: compared in memory (what a container holds, hashed
+    /// inside it), never printed.
+    public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        SHA256.hash(data: Array(bytes)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The fingerprint of a value whose SHA-256 is known as hex.
+    public static func of(sha256Hex hex: String) -> String { "sha256:" + hex.prefix(12) }
 }
